@@ -1,0 +1,370 @@
+"""The records: regions, agencies, staff, persons, episodes, help teams, case events."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node
+
+from .idnumber import mask_id_number, mask_phone
+
+
+class Region(MP_Node):
+    """A county (区县), township or street (乡镇/街道), or community or village (社区/村).
+
+    A materialised path: the subtree of a region is ``path__startswith``, one
+    indexed filter.
+    """
+
+    class Level(models.TextChoices):
+        COUNTY = "county", _("区县")
+        TOWNSHIP = "township", _("乡镇/街道")
+        COMMUNITY = "community", _("社区/村")
+
+    name = models.CharField(_("名称"), max_length=100)
+    code = models.CharField(_("区划代码"), max_length=12, unique=True)
+    level = models.CharField(_("层级"), max_length=12, choices=Level.choices)
+    # Local rules that vary by place (rules.md §1.3, §1.11); blank inherits from the parent.
+    report_deadline_days = models.PositiveSmallIntegerField(
+        _("报到期限(天)"), null=True, blank=True, help_text=_("留空则沿用上级设置，默认15天")
+    )
+    suspension_pauses_clock = models.BooleanField(
+        _("中止期间暂停计算期限"), null=True, blank=True, help_text=_("留空则沿用上级设置，默认暂停")
+    )
+
+    node_order_by = ["code"]
+
+    class Meta:
+        verbose_name = _("行政区域")
+        verbose_name_plural = _("行政区域")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agency(models.Model):
+    """An office that takes part in the work, with the region it serves."""
+
+    class Kind(models.TextChoices):
+        WORK_STATION = "work_station", _("社区戒毒社区康复工作站")
+        POLICE = "police", _("派出所")
+        JUDICIAL = "judicial", _("司法所")
+        CIVIL_AFFAIRS = "civil_affairs", _("民政办")
+        HUMAN_RESOURCES = "human_resources", _("人社所")
+        DRUG_CONTROL = "drug_control", _("禁毒办")
+
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices)
+    region = models.ForeignKey(Region, models.PROTECT, related_name="agencies", verbose_name=_("辖区"))
+    group = models.OneToOneField(
+        "auth.Group", models.PROTECT, related_name="agency", verbose_name=_("权限组"), editable=False
+    )
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        indexes = [models.Index(fields=["kind", "region"], name="agency_kind_region_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Staff(models.Model):
+    """A user's place of work: the agency and the role held there."""
+
+    class Role(models.TextChoices):
+        MEMBER = "member", _("工作人员")
+        SOCIAL_WORKER = "social_worker", _("禁毒社工")
+        OFFICER = "officer", _("民警")
+        HEAD = "head", _("负责人")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, related_name="staff")
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="staff", verbose_name=_("单位"))
+    role = models.CharField(_("岗位"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    phone = models.CharField(_("电话"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("工作人员")
+        verbose_name_plural = _("工作人员")
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.agency.kind == Agency.Kind.DRUG_CONTROL
+
+
+class PartyRole(models.Model):
+    """A party of the help team (帮教小组): seeded with the six of the original texts."""
+
+    code = models.SlugField(_("代码"), max_length=20, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    agency_kind = models.CharField(
+        _("对应单位类别"), max_length=20, choices=Agency.Kind.choices, blank=True
+    )
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("帮教小组角色")
+        verbose_name_plural = _("帮教小组角色")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    """The file (档案) of one person ordered into community detox or rehabilitation."""
+
+    class Sex(models.TextChoices):
+        MALE = "M", _("男")
+        FEMALE = "F", _("女")
+
+    class Education(models.TextChoices):
+        NONE = "none", _("未上学")
+        PRIMARY = "primary", _("小学")
+        JUNIOR = "junior", _("初中")
+        SENIOR = "senior", _("高中/中专")
+        COLLEGE = "college", _("大专及以上")
+
+    class Employment(models.TextChoices):
+        UNEMPLOYED = "unemployed", _("无业")
+        EMPLOYED = "employed", _("在业")
+        FARMING = "farming", _("务农")
+        SELF = "self", _("个体")
+        STUDENT = "student", _("在校学生")
+        RETIRED = "retired", _("退休")
+
+    class Marital(models.TextChoices):
+        SINGLE = "single", _("未婚")
+        MARRIED = "married", _("已婚")
+        DIVORCED = "divorced", _("离异")
+        WIDOWED = "widowed", _("丧偶")
+
+    class Risk(models.TextChoices):
+        LOW = "low", _("低风险")
+        MEDIUM = "medium", _("中风险")
+        HIGH = "high", _("高风险")
+
+    class UseMode(models.TextChoices):
+        SMOKING = "smoking", _("烫吸")
+        SNORTING = "snorting", _("鼻吸")
+        INJECTING = "injecting", _("注射")
+        ORAL = "oral", _("口服")
+        OTHER = "other", _("其他")
+
+    name = models.CharField(_("姓名"), max_length=50)
+    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("出生日期"))
+    id_number = models.CharField(_("公民身份号码"), max_length=18, unique=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    household_address = models.CharField(_("户籍地址"), max_length=200)
+    household_region = models.ForeignKey(
+        Region, models.PROTECT, related_name="+", verbose_name=_("户籍地")
+    )
+    residence_address = models.CharField(_("居住地址"), max_length=200)
+    residence_region = models.ForeignKey(
+        Region, models.PROTECT, related_name="+", verbose_name=_("居住地")
+    )
+    # The community responsible for the person now: the current episode's community.
+    region = models.ForeignKey(
+        Region, models.PROTECT, related_name="persons", verbose_name=_("管辖社区")
+    )
+    education = models.CharField(_("文化程度"), max_length=10, choices=Education.choices, blank=True)
+    employment = models.CharField(_("就业状况"), max_length=12, choices=Employment.choices, blank=True)
+    marital_status = models.CharField(_("婚姻状况"), max_length=10, choices=Marital.choices, blank=True)
+    drug_types = models.CharField(_("滥用毒品种类"), max_length=100, blank=True)
+    use_mode = models.CharField(_("吸食方式"), max_length=10, choices=UseMode.choices, blank=True)
+    drug_history = models.TextField(_("吸毒史"), blank=True)
+    risk_level = models.CharField(
+        _("风险等级"), max_length=6, choices=Risk.choices, default=Risk.MEDIUM
+    )
+    guarantor_name = models.CharField(_("担保人"), max_length=50, blank=True)
+    guarantor_relation = models.CharField(_("与本人关系"), max_length=20, blank=True)
+    guarantor_phone = models.CharField(_("担保人电话"), max_length=20, blank=True)
+    created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("人员档案")
+        verbose_name_plural = _("人员档案")
+        ordering = ["name", "id"]
+        permissions = [
+            ("view_drugtest", _("查看检测记录")),
+            ("view_talk", _("查看谈话走访内容")),
+            ("view_absence", _("查看外出请假记录")),
+            ("view_violation", _("查看违规记录")),
+            ("view_training", _("查看培训就业记录")),
+            ("view_assistance", _("查看救助记录")),
+            ("view_legalaid", _("查看法律援助记录")),
+            ("reveal_identifiers", _("查看完整证件号码和电话")),
+        ]
+        indexes = [
+            models.Index(fields=["region", "name"], name="person_region_name_idx"),
+            models.Index(fields=["name"], name="person_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+
+class FamilyMember(models.Model):
+    person = models.ForeignKey(Person, models.CASCADE, related_name="family", verbose_name=_("人员"))
+    name = models.CharField(_("姓名"), max_length=50)
+    relation = models.CharField(_("关系"), max_length=20)
+    phone = models.CharField(_("电话"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("家庭成员")
+        verbose_name_plural = _("家庭成员")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.relation}）"
+
+
+class Episode(models.Model):
+    """One order (决定) of 社区戒毒 or 社区康复, from decision to closing."""
+
+    class Kind(models.TextChoices):
+        DETOX = "detox", _("社区戒毒")
+        REHAB = "rehab", _("社区康复")
+
+    class Status(models.TextChoices):
+        DECIDED = "decided", _("待报到")
+        REPORTED = "reported", _("已报到")
+        ACTIVE = "active", _("执行中")
+        REFUSAL_REPORTED = "refusal_reported", _("逾期未报到已移交")
+        VIOLATION_REPORTED = "violation_reported", _("违反协议已移交")
+        OUT_OF_COUNTY = "out_of_county", _("外出报备中")
+        SUSPENDED = "suspended", _("中止")
+        TRANSFER_PENDING = "transfer_pending", _("变更执行地中")
+        MISSING = "missing", _("失控")
+        COMPLETED = "completed", _("期满解除")
+        COMPULSORY = "compulsory", _("强制隔离戒毒")
+        TERMINATED = "terminated", _("终止")
+        DECEASED = "deceased", _("死亡")
+
+    CLOSED_STATUSES = (Status.COMPLETED, Status.COMPULSORY, Status.TERMINATED, Status.DECEASED)
+
+    person = models.ForeignKey(Person, models.PROTECT, related_name="episodes", verbose_name=_("人员"))
+    kind = models.CharField(_("类别"), max_length=5, choices=Kind.choices)
+    decision_number = models.CharField(_("决定书文号"), max_length=60)
+    decision_date = models.DateField(_("决定日期"))
+    issuing_authority = models.CharField(_("决定机关"), max_length=100)
+    served_on = models.DateField(_("送达日期"))
+    term_months = models.PositiveSmallIntegerField(_("期限(月)"))
+    township = models.ForeignKey(
+        Region, models.PROTECT, related_name="+", verbose_name=_("执行地乡镇(街道)")
+    )
+    community = models.ForeignKey(
+        Region, models.PROTECT, related_name="+", verbose_name=_("责任社区")
+    )
+    report_deadline = models.DateField(_("报到期限"))
+    reported_on = models.DateField(_("报到日期"), null=True, blank=True)
+    start_date = models.DateField(_("起始日期"), null=True, blank=True)
+    expected_end_date = models.DateField(_("预计期满日期"), null=True, blank=True)
+    paused_days = models.PositiveIntegerField(_("中止天数"), default=0)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.DECIDED, db_index=True
+    )
+    closed_on = models.DateField(_("结束日期"), null=True, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("执行记录")
+        verbose_name_plural = _("执行记录")
+        ordering = ["-decision_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=~Q(status__in=["completed", "compulsory", "terminated", "deceased"]),
+                name="episode_one_open_per_person",
+                violation_error_message=_("该人员已有未结束的社区戒毒/社区康复。"),
+            ),
+            models.UniqueConstraint(
+                fields=["issuing_authority", "decision_number"],
+                name="episode_unique_decision_number",
+                violation_error_message=_("该决定书已登记。"),
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="detox", term_months=36) | Q(kind="rehab", term_months__gte=1, term_months__lte=36)),
+                name="episode_term_within_law",
+                violation_error_message=_("社区戒毒期限为36个月，社区康复期限不超过36个月。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(served_on__gte=models.F("decision_date")),
+                name="episode_served_after_decision",
+                violation_error_message=_("送达日期不能早于决定日期。"),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["township", "status"], name="episode_township_status_idx"),
+            models.Index(fields=["person", "-decision_date"], name="episode_person_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.decision_number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in self.CLOSED_STATUSES
+
+
+class TeamMember(models.Model):
+    """A member of an episode's help team, for a period."""
+
+    episode = models.ForeignKey(Episode, models.CASCADE, related_name="team", verbose_name=_("执行记录"))
+    role = models.ForeignKey(PartyRole, models.PROTECT, related_name="+", verbose_name=_("角色"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="team_memberships",
+        verbose_name=_("工作人员账号"),
+    )
+    name = models.CharField(_("姓名"), max_length=50, blank=True)
+    phone = models.CharField(_("电话"), max_length=20, blank=True)
+    start_date = models.DateField(_("开始日期"))
+    end_date = models.DateField(_("结束日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("帮教小组成员")
+        verbose_name_plural = _("帮教小组成员")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(name=""), name="teammember_user_or_name"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "end_date"], name="teammember_user_active_idx")]
+
+    def __str__(self) -> str:
+        return self.name or str(self.user)
+
+
+class CaseEvent(models.Model):
+    """One line of a person's timeline: who did what, when. Written with the change itself."""
+
+    person = models.ForeignKey(Person, models.CASCADE, related_name="events", verbose_name=_("人员"))
+    episode = models.ForeignKey(Episode, models.CASCADE, null=True, blank=True, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("操作人")
+    )
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    kind = models.CharField(_("类型"), max_length=40)
+    message = models.CharField(_("内容"), max_length=300)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("事件记录")
+        verbose_name_plural = _("事件记录")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["person", "-at"], name="caseevent_person_at_idx")]
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,0 +1,121 @@
+"""Who may see what: guardian's direct-FK grant tables on Person, the party x
+record-type matrix, and the append-only access log."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from casework.models import Person
+
+
+class PersonUserObjectPermission(UserObjectPermissionBase):
+    """A grant to one user (a help-team member) on one person."""
+
+    content_object = models.ForeignKey(Person, models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("人员授权(个人)")
+        verbose_name_plural = _("人员授权(个人)")
+        indexes = [
+            models.Index(fields=["user", "permission", "content_object"], name="personuserperm_lookup_idx"),
+        ]
+
+
+class PersonGroupObjectPermission(GroupObjectPermissionBase):
+    """A grant to an agency's group on one person."""
+
+    content_object = models.ForeignKey(Person, models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("人员授权(单位)")
+        verbose_name_plural = _("人员授权(单位)")
+        indexes = [
+            models.Index(fields=["group", "permission", "content_object"], name="persongroupperm_lookup_idx"),
+        ]
+
+
+class Party(models.TextChoices):
+    """The parties whose access the matrix decides: the team roles plus supervisors."""
+
+    COMMUNITY = "community", _("社区/社工")
+    POLICE = "police", _("派出所")
+    JUDICIAL = "judicial", _("司法所")
+    FAMILY = "family", _("家庭")
+    CIVIL_AFFAIRS = "civil_affairs", _("民政")
+    HUMAN_RESOURCES = "human_resources", _("人社")
+    SUPERVISOR = "supervisor", _("禁毒办(督导)")
+
+
+class RecordType(models.TextChoices):
+    """Kinds of record about a person; identity is implied by seeing the person at all."""
+
+    DRUGTEST = "drugtest", _("检测记录")
+    TALK = "talk", _("谈话走访内容")
+    ABSENCE = "absence", _("外出请假")
+    VIOLATION = "violation", _("违规记录")
+    TRAINING = "training", _("培训就业")
+    ASSISTANCE = "assistance", _("救助")
+    LEGALAID = "legalaid", _("法律援助")
+    IDENTIFIERS = "identifiers", _("完整证件号和电话")
+
+
+class RecordAccessRule(models.Model):
+    """One cell of the matrix: this party may read this record type."""
+
+    party = models.CharField(_("参与方"), max_length=20, choices=Party.choices)
+    record_type = models.CharField(_("记录类型"), max_length=20, choices=RecordType.choices)
+
+    class Meta:
+        verbose_name = _("记录类型授权")
+        verbose_name_plural = _("记录类型授权(矩阵)")
+        ordering = ["party", "record_type"]
+        constraints = [
+            models.UniqueConstraint(fields=["party", "record_type"], name="recordaccessrule_unique_cell")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_party_display()} → {self.get_record_type_display()}"
+
+
+class AccessLog(models.Model):
+    """One read of a person's record. Append-only: the app never updates or deletes a row."""
+
+    class Action(models.TextChoices):
+        DETAIL = "detail", _("查看档案")
+        ACCESS_TAB = "access", _("查看授权")
+        REVEAL = "reveal", _("查看完整号码")
+        EXPORT = "export", _("导出")
+        PRINT = "print", _("打印")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("用户"))
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    # No FK constraint: the log outlives the records it describes.
+    person = models.ForeignKey(
+        Person, models.DO_NOTHING, db_constraint=False, related_name="+", verbose_name=_("人员")
+    )
+    action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
+    record_types = models.CharField(_("记录类型"), max_length=200, blank=True)
+    reason = models.CharField(_("理由"), max_length=200, blank=True)
+    ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    path = models.CharField(_("地址"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("访问记录")
+        verbose_name_plural = _("访问记录")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["person", "-at"], name="accesslog_person_at_idx"),
+            models.Index(fields=["user", "-at"], name="accesslog_user_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_action_display()} {self.person_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("access log rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("access log rows are append-only")

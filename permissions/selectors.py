@@ -1,0 +1,168 @@
+"""The one door for reads: every page gets persons and their records from here.
+
+Deny by default: a user without a staff post sees nothing, superuser or not.
+A person outside the user's view answers 404, the same as a missing one.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from casework.models import Agency, CaseEvent, Episode, Person, Staff, TeamMember
+
+from .models import AccessLog, Party, PersonGroupObjectPermission, PersonUserObjectPermission
+from .services import AGENCY_PARTY, VIEW_PERSON, codename_for, matrix, record_type_for
+
+
+def staff_for(user) -> Staff | None:
+    """Return the user's staff post with agency and region (cached on the user object)."""
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
+        return None
+    if not hasattr(user, "_staff_post"):
+        user._staff_post = Staff.objects.select_related("agency__region").filter(user=user).first()
+    return user._staff_post
+
+
+def supervisor_region_path(user) -> str | None:
+    staff = staff_for(user)
+    if staff and staff.agency.kind == Agency.Kind.DRUG_CONTROL:
+        return staff.agency.region.path
+    return None
+
+
+def _supervisor_types(user) -> set[str]:
+    if not hasattr(user, "_supervisor_types"):
+        user._supervisor_types = matrix().get(Party.SUPERVISOR, set())
+    return user._supervisor_types
+
+
+def visible_persons(user, record_type: str | None = None) -> QuerySet[Person]:
+    """Return the persons the user may see (and, with `record_type`, whose records of that type)."""
+    staff = staff_for(user)
+    if staff is None:
+        return Person.objects.none()
+    codename = VIEW_PERSON if record_type is None else codename_for(record_type)
+    condition = Q(
+        Exists(
+            PersonUserObjectPermission.objects.filter(
+                user=user, permission__codename=codename, content_object=OuterRef("pk")
+            )
+        )
+    ) | Q(
+        Exists(
+            PersonGroupObjectPermission.objects.filter(
+                group_id=staff.agency.group_id, permission__codename=codename, content_object=OuterRef("pk")
+            )
+        )
+    )
+    region_path = supervisor_region_path(user)
+    if region_path is not None and (record_type is None or record_type in _supervisor_types(user)):
+        condition |= Q(region__path__startswith=region_path)
+    return Person.objects.filter(condition)
+
+
+def person_get(user, person_id, record_type: str | None = None) -> Person:
+    """Return the person if the user may see it, else raise Http404."""
+    try:
+        person_id = int(person_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    person = visible_persons(user, record_type).select_related("region", "residence_region", "household_region").filter(
+        pk=person_id
+    ).first()
+    if person is None:
+        raise Http404
+    return person
+
+
+def record_types_for(user, person: Person) -> set[str]:
+    """Return the record types the user may read about this person (one query, two for supervisors)."""
+    staff = staff_for(user)
+    if staff is None:
+        return set()
+    codenames = PersonUserObjectPermission.objects.filter(user=user, content_object=person).values_list(
+        "permission__codename", flat=True
+    ).union(
+        PersonGroupObjectPermission.objects.filter(
+            group_id=staff.agency.group_id, content_object=person
+        ).values_list("permission__codename", flat=True)
+    )
+    types = {record_type_for(c) for c in codenames} - {None}
+    region_path = supervisor_region_path(user)
+    if region_path is not None and person.region.path.startswith(region_path):
+        types |= _supervisor_types(user)
+    return types
+
+
+def person_episodes(person: Person) -> QuerySet[Episode]:
+    """Episodes of a person already let through the door."""
+    return person.episodes.select_related("township", "community").order_by("-decision_date", "-id")
+
+
+def person_team(person: Person) -> QuerySet[TeamMember]:
+    return (
+        TeamMember.objects.filter(episode__person=person)
+        .select_related("role", "user__staff__agency", "episode")
+        .order_by("-episode__decision_date", "role__order", "start_date")
+    )
+
+
+def person_events(person: Person, limit: int = 50) -> QuerySet[CaseEvent]:
+    return person.events.select_related("actor").order_by("-at", "-id")[:limit]
+
+
+@dataclass(frozen=True)
+class AccessRow:
+    holder: str
+    rule: str
+    party: str
+    record_types: tuple[str, ...]
+
+
+def person_access(person: Person) -> list[AccessRow]:
+    """Return who can see this person and through which rule (three queries)."""
+    party_matrix = matrix()
+    rows: list[AccessRow] = []
+    user_grants: dict[int, set[str]] = {}
+    names: dict[int, str] = {}
+    for user_id, username, full_first, full_last, codename in PersonUserObjectPermission.objects.filter(
+        content_object=person
+    ).values_list("user_id", "user__username", "user__first_name", "user__last_name", "permission__codename"):
+        user_grants.setdefault(user_id, set()).add(codename)
+        names[user_id] = f"{full_last}{full_first}（{username}）" if (full_first or full_last) else username
+    for user_id, codenames in sorted(user_grants.items(), key=lambda item: names[item[0]]):
+        if VIEW_PERSON in codenames:
+            types = tuple(sorted(t for t in map(record_type_for, codenames) if t))
+            rows.append(AccessRow(names[user_id], "team", "", types))
+    group_grants: dict[str, set[str]] = {}
+    agency_kind: dict[str, str] = {}
+    for agency_name, kind, codename in PersonGroupObjectPermission.objects.filter(content_object=person).values_list(
+        "group__agency__name", "group__agency__kind", "permission__codename"
+    ):
+        group_grants.setdefault(agency_name, set()).add(codename)
+        agency_kind[agency_name] = kind
+    for agency_name, codenames in sorted(group_grants.items()):
+        if VIEW_PERSON in codenames:
+            types = tuple(sorted(t for t in map(record_type_for, codenames) if t))
+            rows.append(AccessRow(agency_name, "agency", AGENCY_PARTY[agency_kind[agency_name]], types))
+    region_path = person.region.path
+    prefixes = [region_path[: i] for i in range(len(region_path), 0, -1)]
+    for name in (
+        Agency.objects.filter(kind=Agency.Kind.DRUG_CONTROL, region__path__in=prefixes)
+        .order_by("region__depth")
+        .values_list("name", flat=True)
+    ):
+        rows.append(AccessRow(name, "region", Party.SUPERVISOR, tuple(sorted(party_matrix.get(Party.SUPERVISOR, ())))))
+    return rows
+
+
+def access_log_visible(user) -> QuerySet[AccessLog]:
+    """Return the access-log rows a supervisor may audit: reads of persons in their region."""
+    region_path = supervisor_region_path(user)
+    if region_path is None:
+        return AccessLog.objects.none()
+    return AccessLog.objects.filter(
+        person__in=Person.objects.filter(region__path__startswith=region_path).values("pk")
+    ).select_related("user", "person")

@@ -1,0 +1,278 @@
+"""Grants and revocations, in one module.
+
+A person's grants are derived data: they follow from the help teams, the
+agencies with jurisdiction and the matrix. `sync_person_grants` brings the
+grant tables in line with that data for a set of persons, and every write that
+changes one of those inputs calls it in the same transaction.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+from django.utils import timezone
+
+from casework.models import Agency, Episode, Person, Region, TeamMember
+
+from .models import (
+    AccessLog,
+    Party,
+    PersonGroupObjectPermission,
+    PersonUserObjectPermission,
+    RecordAccessRule,
+    RecordType,
+)
+
+VIEW_PERSON = "view_person"
+
+# Agencies that hold jurisdiction over a person and the party whose matrix row they take.
+AGENCY_PARTY = {
+    Agency.Kind.WORK_STATION: Party.COMMUNITY,
+    Agency.Kind.POLICE: Party.POLICE,
+    Agency.Kind.JUDICIAL: Party.JUDICIAL,
+    Agency.Kind.CIVIL_AFFAIRS: Party.CIVIL_AFFAIRS,
+    Agency.Kind.HUMAN_RESOURCES: Party.HUMAN_RESOURCES,
+    Agency.Kind.DRUG_CONTROL: Party.SUPERVISOR,
+}
+
+DEFAULT_MATRIX: dict[str, tuple[str, ...]] = {
+    Party.COMMUNITY: tuple(RecordType.values),
+    Party.POLICE: (RecordType.DRUGTEST, RecordType.ABSENCE, RecordType.VIOLATION, RecordType.IDENTIFIERS),
+    Party.JUDICIAL: (RecordType.VIOLATION, RecordType.LEGALAID),
+    Party.FAMILY: (),
+    Party.CIVIL_AFFAIRS: (RecordType.ASSISTANCE,),
+    Party.HUMAN_RESOURCES: (RecordType.TRAINING,),
+    Party.SUPERVISOR: (
+        RecordType.DRUGTEST,
+        RecordType.ABSENCE,
+        RecordType.VIOLATION,
+        RecordType.TRAINING,
+        RecordType.ASSISTANCE,
+        RecordType.LEGALAID,
+    ),
+}
+
+
+def codename_for(record_type: str) -> str:
+    """Return the Person permission codename that lets a party read `record_type`."""
+    if record_type == RecordType.IDENTIFIERS:
+        return "reveal_identifiers"
+    return f"view_{record_type}"
+
+
+def record_type_for(codename: str) -> str | None:
+    if codename == "reveal_identifiers":
+        return RecordType.IDENTIFIERS
+    if codename == VIEW_PERSON:
+        return None
+    return codename.removeprefix("view_")
+
+
+def matrix() -> dict[str, set[str]]:
+    """Return the matrix as {party: {record types}} (one query)."""
+    result: dict[str, set[str]] = defaultdict(set)
+    for party, record_type in RecordAccessRule.objects.values_list("party", "record_type"):
+        result[party].add(record_type)
+    return result
+
+
+def party_codenames(party_matrix: dict[str, set[str]], party: str) -> set[str]:
+    return {VIEW_PERSON} | {codename_for(rt) for rt in party_matrix.get(party, ())}
+
+
+def townships_of(region_ids: Iterable[int]) -> dict[int, int]:
+    """Return {region id: id of the township at or above it} in two queries."""
+    paths = dict(Region.objects.filter(pk__in=set(region_ids)).values_list("pk", "path"))
+    steplen = Region.steplen
+    prefixes = {p[: steplen * depth] for p in paths.values() for depth in range(1, len(p) // steplen + 1)}
+    townships = dict(
+        Region.objects.filter(level=Region.Level.TOWNSHIP, path__in=prefixes).values_list("path", "pk")
+    )
+    result = {}
+    for region_id, path in paths.items():
+        for depth in range(len(path) // steplen, 0, -1):
+            township = townships.get(path[: steplen * depth])
+            if township:
+                result[region_id] = township
+                break
+    return result
+
+
+@dataclass(frozen=True)
+class Grant:
+    holder: str  # "user" or "group"
+    holder_id: int
+    person_id: int
+    codename: str
+
+
+def desired_grants(person_ids: list[int], today: date | None = None) -> set[Grant]:
+    """Return the grants that the data calls for on these persons (a fixed number of queries)."""
+    today = today or timezone.localdate()
+    party_matrix = matrix()
+    persons = list(
+        Person.objects.filter(pk__in=person_ids).values_list("pk", "residence_region_id", "household_region_id")
+    )
+    # The current episode: the open one, else the most recent.
+    current: dict[int, tuple[int, int]] = {}
+    for person_id, episode_id, township_id, status in (
+        Episode.objects.filter(person_id__in=person_ids)
+        .order_by("person_id", "-decision_date", "-id")
+        .values_list("person_id", "pk", "township_id", "status")
+    ):
+        if person_id not in current or (status not in Episode.CLOSED_STATUSES and current[person_id][2]):
+            current[person_id] = (episode_id, township_id, status in Episode.CLOSED_STATUSES)
+    region_ids = {r for _, res, hh in persons for r in (res, hh)}
+    township_of = townships_of(region_ids)
+    agencies: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for kind, region_id, group_id in Agency.objects.filter(
+        kind__in=[Agency.Kind.POLICE, Agency.Kind.WORK_STATION, Agency.Kind.JUDICIAL],
+        region_id__in=set(township_of.values()) | {c[1] for c in current.values()},
+    ).values_list("kind", "region_id", "group_id"):
+        agencies[(kind, region_id)].append(group_id)
+
+    grants: set[Grant] = set()
+
+    def grant_group(kind: str, township_id: int | None, person_id: int) -> None:
+        for group_id in agencies.get((kind, township_id), ()):
+            for codename in party_codenames(party_matrix, AGENCY_PARTY[kind]):
+                grants.add(Grant("group", group_id, person_id, codename))
+
+    for person_id, residence_id, household_id in persons:
+        # 双向管控: the police of the residence and of the household registration.
+        grant_group(Agency.Kind.POLICE, township_of.get(residence_id), person_id)
+        grant_group(Agency.Kind.POLICE, township_of.get(household_id), person_id)
+        if person_id in current:
+            township_id = current[person_id][1]
+            grant_group(Agency.Kind.WORK_STATION, township_id, person_id)
+            grant_group(Agency.Kind.JUDICIAL, township_id, person_id)
+
+    current_episode_ids = [c[0] for c in current.values()]
+    for person_id, user_id, role_code in (
+        TeamMember.objects.filter(episode_id__in=current_episode_ids, user__isnull=False, user__is_active=True)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today), start_date__lte=today)
+        .values_list("episode__person_id", "user_id", "role__code")
+    ):
+        for codename in party_codenames(party_matrix, role_code):
+            grants.add(Grant("user", user_id, person_id, codename))
+    return grants
+
+
+def existing_grants(person_ids: list[int]) -> dict[Grant, int]:
+    """Return {grant: row id} for the grants stored on these persons."""
+    result: dict[Grant, int] = {}
+    for pk, user_id, person_id, codename in PersonUserObjectPermission.objects.filter(
+        content_object_id__in=person_ids
+    ).values_list("pk", "user_id", "content_object_id", "permission__codename"):
+        result[Grant("user", user_id, person_id, codename)] = pk
+    for pk, group_id, person_id, codename in PersonGroupObjectPermission.objects.filter(
+        content_object_id__in=person_ids
+    ).values_list("pk", "group_id", "content_object_id", "permission__codename"):
+        result[Grant("group", group_id, person_id, codename)] = pk
+    return result
+
+
+def person_permission_ids() -> dict[str, int]:
+    content_type = ContentType.objects.get_for_model(Person)
+    return dict(Permission.objects.filter(content_type=content_type).values_list("codename", "pk"))
+
+
+@dataclass
+class SyncResult:
+    added: int = 0
+    removed: int = 0
+
+    def __iadd__(self, other: "SyncResult") -> "SyncResult":
+        self.added += other.added
+        self.removed += other.removed
+        return self
+
+
+def sync_person_grants(person_ids: Iterable[int], *, dry_run: bool = False, today: date | None = None) -> SyncResult:
+    """Bring the stored grants of these persons in line with the data; return what changed."""
+    person_ids = list(set(person_ids))
+    if not person_ids:
+        return SyncResult()
+    wanted = desired_grants(person_ids, today)
+    stored = existing_grants(person_ids)
+    missing = wanted - stored.keys()
+    extra = [g for g in stored if g not in wanted]
+    if not dry_run:
+        user_extra = [stored[g] for g in extra if g.holder == "user"]
+        group_extra = [stored[g] for g in extra if g.holder == "group"]
+        if user_extra:
+            PersonUserObjectPermission.objects.filter(pk__in=user_extra).delete()
+        if group_extra:
+            PersonGroupObjectPermission.objects.filter(pk__in=group_extra).delete()
+        perm_ids = person_permission_ids()
+        PersonUserObjectPermission.objects.bulk_create(
+            [
+                PersonUserObjectPermission(
+                    user_id=g.holder_id, content_object_id=g.person_id, permission_id=perm_ids[g.codename]
+                )
+                for g in missing
+                if g.holder == "user"
+            ],
+            batch_size=5000,
+        )
+        PersonGroupObjectPermission.objects.bulk_create(
+            [
+                PersonGroupObjectPermission(
+                    group_id=g.holder_id, content_object_id=g.person_id, permission_id=perm_ids[g.codename]
+                )
+                for g in missing
+                if g.holder == "group"
+            ],
+            batch_size=5000,
+        )
+    return SyncResult(added=len(missing), removed=len(extra))
+
+
+def rebuild_all_grants(*, dry_run: bool = False, batch_size: int = 2000) -> SyncResult:
+    """Sync the grants of every person, in batches; return the total of what changed."""
+    total = SyncResult()
+    last_id = 0
+    while True:
+        ids = list(Person.objects.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return total
+        total += sync_person_grants(ids, dry_run=dry_run)
+        last_id = ids[-1]
+
+
+def seed_default_matrix() -> None:
+    """Fill the matrix with the defaults where it is empty."""
+    if RecordAccessRule.objects.exists():
+        return
+    RecordAccessRule.objects.bulk_create(
+        [RecordAccessRule(party=party, record_type=rt) for party, types in DEFAULT_MATRIX.items() for rt in types]
+    )
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def access_log_write(
+    *, request, person_ids: Iterable[int], action: str, record_types: Iterable[str] = (), reason: str = ""
+) -> None:
+    """Write one access-log row per person read (bulk, one query)."""
+    types = ",".join(sorted(record_types))
+    AccessLog.objects.bulk_create(
+        [
+            AccessLog(
+                user=request.user,
+                person_id=person_id,
+                action=action,
+                record_types=types,
+                reason=reason[:200],
+                ip=client_ip(request),
+                path=request.get_full_path()[:300],
+            )
+            for person_id in person_ids
+        ]
+    )
