@@ -13,5 +13,6 @@ urlpatterns = [
     path("persons/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("persons/<int:pk>/reveal/", views.person_reveal, name="person_reveal"),
     path("persons/<int:pk>/access/", views.person_access_tab, name="person_access"),
+    path("persons/<int:pk>/episodes/new/", views.episode_add, name="episode_add"),
     path("access-log/", views.access_log, name="access_log"),
 ]

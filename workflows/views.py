@@ -1,2 +1,239 @@
-def home(r): pass
-person_list=person_register=person_detail=person_edit=person_reveal=person_access_tab=access_log=home
+"""Pages for persons and their files. Every read goes through `permissions.selectors`."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Subquery
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from casework.forms import EpisodeForm, PersonForm, PersonSearchForm, RevealForm
+from casework.models import Agency, Episode
+from casework.selectors import communities_under
+from permissions import selectors
+from permissions.models import AccessLog, RecordType
+from permissions.services import access_log_write
+
+from . import services
+
+PAGE_SIZE = 25
+
+
+def _staff_or_404(request, *kinds):
+    staff = selectors.staff_for(request.user)
+    if staff is None or (kinds and staff.agency.kind not in kinds):
+        raise Http404
+    return staff
+
+
+def _with_current_episode(queryset):
+    current = Episode.objects.filter(person=OuterRef("pk")).order_by("-decision_date", "-id")
+    return queryset.annotate(
+        current_status=Subquery(current.values("status")[:1]),
+        current_kind=Subquery(current.values("kind")[:1]),
+        current_deadline=Subquery(current.values("report_deadline")[:1]),
+    )
+
+
+def home(request):
+    staff = selectors.staff_for(request.user)
+    context = {"staff": staff}
+    if staff is not None:
+        persons = selectors.visible_persons(request.user)
+        today = timezone.localdate()
+        open_episodes = Episode.objects.filter(person__in=persons.values("pk")).exclude(status__in=Episode.CLOSED_STATUSES)
+        counts = dict(open_episodes.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+        context["status_counts"] = [
+            (status, label, counts.get(status, 0)) for status, label in Episode.Status.choices if counts.get(status)
+        ]
+        context["open_total"] = sum(counts.values())
+        context["unreported"] = list(
+            open_episodes.filter(status=Episode.Status.DECIDED)
+            .select_related("person", "community")
+            .order_by("report_deadline", "pk")[:10]
+        )
+        context["today"] = today
+        context["can_register"] = staff.agency.kind == Agency.Kind.WORK_STATION
+    return render(request, "home.html", context)
+
+
+def person_list(request):
+    staff = _staff_or_404(request)
+    base_region = staff.agency.region
+    regions = communities_under(base_region.get_root() if staff.agency.kind == Agency.Kind.POLICE else base_region)
+    form = PersonSearchForm(request.GET or None, regions=regions)
+    persons = _with_current_episode(selectors.visible_persons(request.user)).select_related("region")
+    if form.is_valid():
+        q = form.cleaned_data["q"].strip()
+        if q:
+            if len(q) == 4 and (q[:3].isdigit() and (q[3].isdigit() or q[3] in "xX")):
+                persons = persons.filter(id_number__endswith=q.upper())
+            else:
+                persons = persons.filter(name__contains=q)
+        if form.cleaned_data["status"]:
+            persons = persons.filter(current_status=form.cleaned_data["status"])
+        if form.cleaned_data["kind"]:
+            persons = persons.filter(current_kind=form.cleaned_data["kind"])
+        if form.cleaned_data["region"]:
+            persons = persons.filter(region__path__startswith=form.cleaned_data["region"].path)
+    page = Paginator(persons.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "persons/list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_register": staff.agency.kind == Agency.Kind.WORK_STATION,
+            "statuses": dict(Episode.Status.choices),
+            "kinds": dict(Episode.Kind.choices),
+        },
+    )
+
+
+def person_detail(request, pk):
+    person = selectors.person_get(request.user, pk)
+    record_types = selectors.record_types_for(request.user, person)
+    access_log_write(request=request, person_ids=[person.pk], action=AccessLog.Action.DETAIL, record_types=record_types)
+    staff = selectors.staff_for(request.user)
+    return render(
+        request,
+        "persons/detail.html",
+        {
+            "person": person,
+            "episodes": list(selectors.person_episodes(person)),
+            "team": list(selectors.person_team(person)),
+            "events": list(selectors.person_events(person)),
+            "family": list(person.family.all()),
+            "record_types": record_types,
+            "record_type_labels": [label for value, label in RecordType.choices if value in record_types],
+            "can_reveal": RecordType.IDENTIFIERS in record_types,
+            "can_edit": staff.agency.kind == Agency.Kind.WORK_STATION,
+            "is_supervisor": staff.agency.kind == Agency.Kind.DRUG_CONTROL,
+            "today": timezone.localdate(),
+            "tab": "file",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def person_reveal(request, pk):
+    person = selectors.person_get(request.user, pk, record_type=RecordType.IDENTIFIERS)
+    form = RevealForm(request.POST or None)
+    revealed = False
+    if request.method == "POST" and form.is_valid():
+        access_log_write(
+            request=request,
+            person_ids=[person.pk],
+            action=AccessLog.Action.REVEAL,
+            record_types=[RecordType.IDENTIFIERS],
+            reason=form.cleaned_data["reason"],
+        )
+        revealed = True
+    return render(request, "persons/reveal.html", {"person": person, "form": form, "revealed": revealed})
+
+
+def person_access_tab(request, pk):
+    _staff_or_404(request, Agency.Kind.DRUG_CONTROL)
+    person = selectors.person_get(request.user, pk)
+    access_log_write(request=request, person_ids=[person.pk], action=AccessLog.Action.ACCESS_TAB)
+    return render(
+        request,
+        "persons/access.html",
+        {"person": person, "rows": selectors.person_access(person), "tab": "access", "is_supervisor": True},
+    )
+
+
+def _registration_context(staff):
+    communities = communities_under(staff.agency.region)
+    return communities
+
+
+@require_http_methods(["GET", "POST"])
+def person_register(request):
+    staff = _staff_or_404(request, Agency.Kind.WORK_STATION)
+    communities = _registration_context(staff)
+    person_form = PersonForm(request.POST or None, prefix="person", regions=None)
+    episode_form = EpisodeForm(request.POST or None, prefix="episode", communities=communities)
+    if request.method == "POST":
+        person_ok = person_form.is_valid()
+        episode_ok = episode_form.is_valid()
+        if person_ok and episode_ok:
+            episode = services.decision_register(actor=request.user, person_form=person_form, episode_form=episode_form)
+            messages.success(
+                request,
+                _("已登记。报到期限：%(deadline)s") % {"deadline": episode.report_deadline.strftime("%Y-%m-%d")},
+            )
+            return redirect("person_detail", pk=episode.person_id)
+        messages.error(request, _("请更正下列标红的内容，信息尚未保存。"))
+    return render(
+        request,
+        "persons/form.html",
+        {"person_form": person_form, "episode_form": episode_form, "title": _("登记决定书"), "is_new": True},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def person_edit(request, pk):
+    _staff_or_404(request, Agency.Kind.WORK_STATION)
+    person = selectors.person_get(request.user, pk)
+    form = PersonForm(request.POST or None, instance=person, prefix="person")
+    if request.method == "POST":
+        if form.is_valid():
+            services.person_edit(actor=request.user, person_form=form)
+            messages.success(request, _("档案已保存。"))
+            return redirect("person_detail", pk=person.pk)
+        messages.error(request, _("请更正下列标红的内容，信息尚未保存。"))
+    return render(
+        request, "persons/form.html", {"person_form": form, "person": person, "title": _("修改档案"), "is_new": False}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def episode_add(request, pk):
+    staff = _staff_or_404(request, Agency.Kind.WORK_STATION)
+    person = selectors.person_get(request.user, pk)
+    person_form = PersonForm(instance=person, prefix="person")
+    episode_form = EpisodeForm(
+        request.POST or None, prefix="episode", communities=communities_under(staff.agency.region), person=person
+    )
+    if request.method == "POST":
+        if episode_form.is_valid():
+            services.decision_register(actor=request.user, person_form=person_form, episode_form=episode_form)
+            messages.success(request, _("已登记新的决定书。"))
+            return redirect("person_detail", pk=person.pk)
+        messages.error(request, _("请更正下列标红的内容，信息尚未保存。"))
+    return render(
+        request,
+        "persons/episode_form.html",
+        {"episode_form": episode_form, "person": person, "title": _("登记新的决定书")},
+    )
+
+
+def access_log(request):
+    _staff_or_404(request, Agency.Kind.DRUG_CONTROL)
+    rows = selectors.access_log_visible(request.user)
+    filters = {}
+    person_id = request.GET.get("person", "").strip()
+    username = request.GET.get("user", "").strip()
+    day = request.GET.get("date", "").strip()
+    if person_id.isdigit():
+        rows = rows.filter(person_id=int(person_id))
+        filters["person"] = person_id
+    if username:
+        rows = rows.filter(user__username=username)
+        filters["user"] = username
+    if day:
+        try:
+            rows = rows.filter(at__date=timezone.datetime.fromisoformat(day).date())
+            filters["date"] = day
+        except ValueError:
+            messages.error(request, _("日期格式应为 YYYY-MM-DD。"))
+    page = Paginator(rows.order_by("-at", "-id"), 50).get_page(request.GET.get("page"))
+    return render(request, "access_log.html", {"page": page, "filters": filters})
+
+
