@@ -1,0 +1,47 @@
+import os
+
+import pytest
+from django.db import connection
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip PostgreSQL-only tests, with the reason, when the suite runs on SQLite."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL or run a server on 127.0.0.1:5432)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def is_postgres():
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def world(db):
+    """One county, two townships with two communities each, every kind of agency, one user per agency."""
+    from casework.models import Agency, Staff
+    from tests import factories as f
+
+    tree = f.region_tree()
+    t1, t2 = tree["townships"]
+    w = {"tree": tree, "county": tree["county"], "t1": t1, "t2": t2}
+    w["c1"], w["c1b"] = tree["communities"][t1.pk]
+    w["c2"], w["c2b"] = tree["communities"][t2.pk]
+    for key, township in (("1", t1), ("2", t2)):
+        for kind in Agency.Kind.values:
+            if kind == Agency.Kind.DRUG_CONTROL:
+                continue
+            a = f.agency(kind, township)
+            w[f"{kind}{key}"] = a
+            role = Staff.Role.SOCIAL_WORKER if kind == Agency.Kind.WORK_STATION else Staff.Role.MEMBER
+            w[f"{kind}{key}_user"] = f.staff_user(a, username=f"{kind}{key}", role=role)
+        sup = f.agency(Agency.Kind.DRUG_CONTROL, township)
+        w[f"sup{key}"] = sup
+        w[f"sup{key}_user"] = f.staff_user(sup, username=f"sup{key}", role=Staff.Role.HEAD)
+    county_sup = f.agency(Agency.Kind.DRUG_CONTROL, tree["county"])
+    w["county_sup_user"] = f.staff_user(county_sup, username="supcounty", role=Staff.Role.HEAD)
+    return w

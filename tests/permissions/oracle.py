@@ -1,0 +1,41 @@
+"""A plain-Python statement of who sees what (issue 3), to check the selectors against."""
+
+from datetime import date
+
+from casework.models import Agency, Episode, Person, Region, TeamMember
+from permissions.models import Party
+from permissions.services import AGENCY_PARTY, DEFAULT_MATRIX
+
+
+def township_of(region: Region) -> Region | None:
+    node = region
+    while node is not None and node.level != Region.Level.TOWNSHIP:
+        node = node.get_parent()
+    return node
+
+
+def expected_types(user, person: Person, today: date) -> set[str] | None:
+    """Return the record types the user may read about the person, or None if the person is hidden."""
+    staff = getattr(user, "staff", None) if user.is_authenticated else None
+    if staff is None:
+        return None
+    routes: set[str] = set()
+    episodes = list(person.episodes.order_by("-decision_date", "-id"))
+    open_eps = [e for e in episodes if e.status not in Episode.CLOSED_STATUSES]
+    current = open_eps[0] if open_eps else (episodes[0] if episodes else None)
+    if current is not None:
+        for m in TeamMember.objects.filter(episode=current, user=user):
+            if m.start_date <= today and (m.end_date is None or m.end_date >= today):
+                routes.add(m.role.code)
+    agency = staff.agency
+    if agency.kind == Agency.Kind.POLICE:
+        if agency.region in (township_of(person.residence_region), township_of(person.household_region)):
+            routes.add(Party.POLICE)
+    if agency.kind in (Agency.Kind.WORK_STATION, Agency.Kind.JUDICIAL) and current is not None:
+        if agency.region == current.township:
+            routes.add(AGENCY_PARTY[agency.kind])
+    if agency.kind == Agency.Kind.DRUG_CONTROL and person.region.path.startswith(agency.region.path):
+        routes.add(Party.SUPERVISOR)
+    if not routes:
+        return None
+    return {t for route in routes for t in DEFAULT_MATRIX[route]}
