@@ -115,9 +115,11 @@ class EpisodeForm(forms.ModelForm):
         decided, served = cleaned.get("decision_date"), cleaned.get("served_on")
         if decided and served and served < decided:
             self.add_error("served_on", _("送达日期不能早于决定日期。"))
-        if self.person is not None and self.person.pk and self.person.episodes.exclude(
-            status__in=Episode.CLOSED_STATUSES
-        ).exists():
+        if (
+            self.person is not None
+            and self.person.pk
+            and self.person.episodes.exclude(status__in=Episode.CLOSED_STATUSES).exists()
+        ):
             raise forms.ValidationError(_("该人员已有未结束的社区戒毒/社区康复，不能再登记新的决定。"))
         return cleaned
 
@@ -130,15 +132,24 @@ class EpisodeForm(forms.ModelForm):
 
 class RevealForm(forms.Form):
     reason = forms.CharField(
-        label=_("查看理由"), max_length=200, min_length=4, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        label=_("查看理由"),
+        max_length=200,
+        min_length=4,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
 
 class PersonSearchForm(forms.Form):
     q = forms.CharField(label=_("姓名或证件号后四位"), required=False, max_length=50)
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部状态"))] + list(Episode.Status.choices))
-    kind = forms.ChoiceField(label=_("类别"), required=False, choices=[("", _("全部类别"))] + list(Episode.Kind.choices))
-    region = forms.ModelChoiceField(label=_("社区"), required=False, queryset=Region.objects.none(), empty_label=_("全部社区"))
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部状态"))] + list(Episode.Status.choices)
+    )
+    kind = forms.ChoiceField(
+        label=_("类别"), required=False, choices=[("", _("全部类别"))] + list(Episode.Kind.choices)
+    )
+    region = forms.ModelChoiceField(
+        label=_("社区"), required=False, queryset=Region.objects.none(), empty_label=_("全部社区")
+    )
 
     def __init__(self, *args, regions=None, **kwargs):
         super().__init__(*args, **kwargs)

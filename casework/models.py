@@ -100,9 +100,7 @@ class PartyRole(models.Model):
 
     code = models.SlugField(_("代码"), max_length=20, unique=True)
     name = models.CharField(_("名称"), max_length=50)
-    agency_kind = models.CharField(
-        _("对应单位类别"), max_length=20, choices=Agency.Kind.choices, blank=True
-    )
+    agency_kind = models.CharField(_("对应单位类别"), max_length=20, choices=Agency.Kind.choices, blank=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:
@@ -160,26 +158,18 @@ class Person(models.Model):
     id_number = models.CharField(_("公民身份号码"), max_length=18, unique=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     household_address = models.CharField(_("户籍地址"), max_length=200)
-    household_region = models.ForeignKey(
-        Region, models.PROTECT, related_name="+", verbose_name=_("户籍地")
-    )
+    household_region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("户籍地"))
     residence_address = models.CharField(_("居住地址"), max_length=200)
-    residence_region = models.ForeignKey(
-        Region, models.PROTECT, related_name="+", verbose_name=_("居住地")
-    )
+    residence_region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("居住地"))
     # The community responsible for the person now: the current episode's community.
-    region = models.ForeignKey(
-        Region, models.PROTECT, related_name="persons", verbose_name=_("管辖社区")
-    )
+    region = models.ForeignKey(Region, models.PROTECT, related_name="persons", verbose_name=_("管辖社区"))
     education = models.CharField(_("文化程度"), max_length=10, choices=Education.choices, blank=True)
     employment = models.CharField(_("就业状况"), max_length=12, choices=Employment.choices, blank=True)
     marital_status = models.CharField(_("婚姻状况"), max_length=10, choices=Marital.choices, blank=True)
     drug_types = models.CharField(_("滥用毒品种类"), max_length=100, blank=True)
     use_mode = models.CharField(_("吸食方式"), max_length=10, choices=UseMode.choices, blank=True)
     drug_history = models.TextField(_("吸毒史"), blank=True)
-    risk_level = models.CharField(
-        _("风险等级"), max_length=6, choices=Risk.choices, default=Risk.MEDIUM
-    )
+    risk_level = models.CharField(_("风险等级"), max_length=6, choices=Risk.choices, default=Risk.MEDIUM)
     guarantor_name = models.CharField(_("担保人"), max_length=50, blank=True)
     guarantor_relation = models.CharField(_("与本人关系"), max_length=20, blank=True)
     guarantor_phone = models.CharField(_("担保人电话"), max_length=20, blank=True)
@@ -262,12 +252,8 @@ class Episode(models.Model):
     issuing_authority = models.CharField(_("决定机关"), max_length=100)
     served_on = models.DateField(_("送达日期"))
     term_months = models.PositiveSmallIntegerField(_("期限(月)"))
-    township = models.ForeignKey(
-        Region, models.PROTECT, related_name="+", verbose_name=_("执行地乡镇(街道)")
-    )
-    community = models.ForeignKey(
-        Region, models.PROTECT, related_name="+", verbose_name=_("责任社区")
-    )
+    township = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("执行地乡镇(街道)"))
+    community = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("责任社区"))
     report_deadline = models.DateField(_("报到期限"))
     reported_on = models.DateField(_("报到日期"), null=True, blank=True)
     start_date = models.DateField(_("起始日期"), null=True, blank=True)
@@ -296,7 +282,9 @@ class Episode(models.Model):
                 violation_error_message=_("该决定书已登记。"),
             ),
             models.CheckConstraint(
-                condition=(Q(kind="detox", term_months=36) | Q(kind="rehab", term_months__gte=1, term_months__lte=36)),
+                condition=(
+                    Q(kind="detox", term_months=36) | Q(kind="rehab", term_months__gte=1, term_months__lte=36)
+                ),
                 name="episode_term_within_law",
                 violation_error_message=_("社区戒毒期限为36个月，社区康复期限不超过36个月。"),
             ),
@@ -325,7 +313,11 @@ class TeamMember(models.Model):
     episode = models.ForeignKey(Episode, models.CASCADE, related_name="team", verbose_name=_("执行记录"))
     role = models.ForeignKey(PartyRole, models.PROTECT, related_name="+", verbose_name=_("角色"))
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="team_memberships",
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="team_memberships",
         verbose_name=_("工作人员账号"),
     )
     name = models.CharField(_("姓名"), max_length=50, blank=True)
@@ -353,7 +345,12 @@ class CaseEvent(models.Model):
     person = models.ForeignKey(Person, models.CASCADE, related_name="events", verbose_name=_("人员"))
     episode = models.ForeignKey(Episode, models.CASCADE, null=True, blank=True, related_name="events")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("操作人")
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
     )
     at = models.DateTimeField(_("时间"), auto_now_add=True)
     kind = models.CharField(_("类型"), max_length=40)

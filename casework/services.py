@@ -13,7 +13,9 @@ from casework.models import CaseEvent, Episode, Person, Region
 from casework.selectors import report_deadline_days
 
 
-def event_record(*, person: Person, actor, kind: str, message: str, episode: Episode | None = None, **data) -> CaseEvent:
+def event_record(
+    *, person: Person, actor, kind: str, message: str, episode: Episode | None = None, **data
+) -> CaseEvent:
     """Append one line to the person's timeline."""
     return CaseEvent.objects.create(
         person=person, episode=episode, actor=actor, kind=kind, message=message[:300], data=data
@@ -36,7 +38,13 @@ def person_update(*, actor, person: Person, changed: list[str]) -> Person:
     person.save()
     if changed:
         labels = [str(Person._meta.get_field(name).verbose_name) for name in changed]
-        event_record(person=person, actor=actor, kind="person_updated", message="修改档案：" + "、".join(labels), fields=changed)
+        event_record(
+            person=person,
+            actor=actor,
+            kind="person_updated",
+            message="修改档案：" + "、".join(labels),
+            fields=changed,
+        )
     return person
 
 

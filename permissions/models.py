@@ -88,7 +88,9 @@ class AccessLog(models.Model):
         EXPORT = "export", _("导出")
         PRINT = "print", _("打印")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("用户"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("用户")
+    )
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     # No FK constraint: the log outlives the records it describes.
     person = models.ForeignKey(

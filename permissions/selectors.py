@@ -69,9 +69,12 @@ def person_get(user, person_id, record_type: str | None = None) -> Person:
         person_id = int(person_id)
     except (TypeError, ValueError):
         raise Http404 from None
-    person = visible_persons(user, record_type).select_related("region", "residence_region", "household_region").filter(
-        pk=person_id
-    ).first()
+    person = (
+        visible_persons(user, record_type)
+        .select_related("region", "residence_region", "household_region")
+        .filter(pk=person_id)
+        .first()
+    )
     if person is None:
         raise Http404
     return person
@@ -82,12 +85,14 @@ def record_types_for(user, person: Person) -> set[str]:
     staff = staff_for(user)
     if staff is None:
         return set()
-    codenames = PersonUserObjectPermission.objects.filter(user=user, content_object=person).values_list(
-        "permission__codename", flat=True
-    ).union(
-        PersonGroupObjectPermission.objects.filter(
-            group_id=staff.agency.group_id, content_object=person
-        ).values_list("permission__codename", flat=True)
+    codenames = (
+        PersonUserObjectPermission.objects.filter(user=user, content_object=person)
+        .values_list("permission__codename", flat=True)
+        .union(
+            PersonGroupObjectPermission.objects.filter(
+                group_id=staff.agency.group_id, content_object=person
+            ).values_list("permission__codename", flat=True)
+        )
     )
     types = {record_type_for(c) for c in codenames} - {None}
     region_path = supervisor_region_path(user)
@@ -138,9 +143,9 @@ def person_access(person: Person) -> list[AccessRow]:
             rows.append(AccessRow(names[user_id], "team", "", types))
     group_grants: dict[str, set[str]] = {}
     agency_kind: dict[str, str] = {}
-    for agency_name, kind, codename in PersonGroupObjectPermission.objects.filter(content_object=person).values_list(
-        "group__agency__name", "group__agency__kind", "permission__codename"
-    ):
+    for agency_name, kind, codename in PersonGroupObjectPermission.objects.filter(
+        content_object=person
+    ).values_list("group__agency__name", "group__agency__kind", "permission__codename"):
         group_grants.setdefault(agency_name, set()).add(codename)
         agency_kind[agency_name] = kind
     for agency_name, codenames in sorted(group_grants.items()):
@@ -148,13 +153,15 @@ def person_access(person: Person) -> list[AccessRow]:
             types = tuple(sorted(t for t in map(record_type_for, codenames) if t))
             rows.append(AccessRow(agency_name, "agency", AGENCY_PARTY[agency_kind[agency_name]], types))
     region_path = person.region.path
-    prefixes = [region_path[: i] for i in range(len(region_path), 0, -1)]
+    prefixes = [region_path[:i] for i in range(len(region_path), 0, -1)]
     for name in (
         Agency.objects.filter(kind=Agency.Kind.DRUG_CONTROL, region__path__in=prefixes)
         .order_by("region__depth")
         .values_list("name", flat=True)
     ):
-        rows.append(AccessRow(name, "region", Party.SUPERVISOR, tuple(sorted(party_matrix.get(Party.SUPERVISOR, ())))))
+        rows.append(
+            AccessRow(name, "region", Party.SUPERVISOR, tuple(sorted(party_matrix.get(Party.SUPERVISOR, ()))))
+        )
     return rows
 
 

@@ -115,7 +115,9 @@ def desired_grants(person_ids: list[int], today: date | None = None) -> set[Gran
     today = today or timezone.localdate()
     party_matrix = matrix()
     persons = list(
-        Person.objects.filter(pk__in=person_ids).values_list("pk", "residence_region_id", "household_region_id")
+        Person.objects.filter(pk__in=person_ids).values_list(
+            "pk", "residence_region_id", "household_region_id"
+        )
     )
     # The current episode: the open one, else the most recent.
     current: dict[int, tuple[int, int]] = {}
@@ -153,7 +155,9 @@ def desired_grants(person_ids: list[int], today: date | None = None) -> set[Gran
 
     current_episode_ids = [c[0] for c in current.values()]
     for person_id, user_id, role_code in (
-        TeamMember.objects.filter(episode_id__in=current_episode_ids, user__isnull=False, user__is_active=True)
+        TeamMember.objects.filter(
+            episode_id__in=current_episode_ids, user__isnull=False, user__is_active=True
+        )
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=today), start_date__lte=today)
         .values_list("episode__person_id", "user_id", "role__code")
     ):
@@ -192,7 +196,9 @@ class SyncResult:
         return self
 
 
-def sync_person_grants(person_ids: Iterable[int], *, dry_run: bool = False, today: date | None = None) -> SyncResult:
+def sync_person_grants(
+    person_ids: Iterable[int], *, dry_run: bool = False, today: date | None = None
+) -> SyncResult:
     """Bring the stored grants of these persons in line with the data; return what changed."""
     person_ids = list(set(person_ids))
     if not person_ids:
@@ -237,7 +243,9 @@ def rebuild_all_grants(*, dry_run: bool = False, batch_size: int = 2000) -> Sync
     total = SyncResult()
     last_id = 0
     while True:
-        ids = list(Person.objects.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch_size])
+        ids = list(
+            Person.objects.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch_size]
+        )
         if not ids:
             return total
         total += sync_person_grants(ids, dry_run=dry_run)
@@ -249,7 +257,11 @@ def seed_default_matrix() -> None:
     if RecordAccessRule.objects.exists():
         return
     RecordAccessRule.objects.bulk_create(
-        [RecordAccessRule(party=party, record_type=rt) for party, types in DEFAULT_MATRIX.items() for rt in types]
+        [
+            RecordAccessRule(party=party, record_type=rt)
+            for party, types in DEFAULT_MATRIX.items()
+            for rt in types
+        ]
     )
 
 

@@ -22,13 +22,17 @@ def region_tree(county_code: str = "320999", townships: int = 2, communities: in
     county = Region.add_root(name=f"县{county_code}", code=county_code, level=Region.Level.COUNTY)
     result = {"county": county, "townships": [], "communities": {}}
     for t in range(townships):
-        township = county.add_child(name=f"镇{county_code}-{t}", code=f"{county_code}{t:02d}", level=Region.Level.TOWNSHIP)
+        township = county.add_child(
+            name=f"镇{county_code}-{t}", code=f"{county_code}{t:02d}", level=Region.Level.TOWNSHIP
+        )
         township.refresh_from_db()
         result["townships"].append(township)
         result["communities"][township.pk] = []
         for c in range(communities):
             community = township.add_child(
-                name=f"社区{county_code}-{t}-{c}", code=f"{county_code}{t:02d}{c:02d}", level=Region.Level.COMMUNITY
+                name=f"社区{county_code}-{t}-{c}",
+                code=f"{county_code}{t:02d}{c:02d}",
+                level=Region.Level.COMMUNITY,
             )
             result["communities"][township.pk].append(community)
         county.refresh_from_db()
@@ -38,7 +42,9 @@ def region_tree(county_code: str = "320999", townships: int = 2, communities: in
 def agency(kind: str, region: Region, name: str | None = None) -> Agency:
     n = next(_seq)
     group = Group.objects.create(name=f"agency-{n}")
-    return Agency.objects.create(name=name or f"{kind}-{region.name}-{n}", kind=kind, region=region, group=group)
+    return Agency.objects.create(
+        name=name or f"{kind}-{region.name}-{n}", kind=kind, region=region, group=group
+    )
 
 
 def staff_user(agency_obj: Agency, username: str | None = None, role: str = Staff.Role.MEMBER) -> User:
@@ -98,7 +104,9 @@ def person_with_episode(
     return person
 
 
-def add_member(person: Person, user: User | None, role_code: str, *, start=None, end=None, name: str = "") -> TeamMember:
+def add_member(
+    person: Person, user: User | None, role_code: str, *, start=None, end=None, name: str = ""
+) -> TeamMember:
     episode = person.episodes.order_by("-decision_date", "-id").first()
     member = TeamMember.objects.create(
         episode=episode,

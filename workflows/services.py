@@ -16,7 +16,8 @@ def decision_register(*, actor, person_form, episode_form) -> Episode:
         person = person_form.save(commit=False)
         person.region = community
         person = casework_services.person_create(
-            actor=actor, **{f.name: getattr(person, f.name) for f in Person._meta.concrete_fields if f.name != "id"}
+            actor=actor,
+            **{f.name: getattr(person, f.name) for f in Person._meta.concrete_fields if f.name != "id"},
         )
     data = {k: v for k, v in episode_form.cleaned_data.items() if k != "community"}
     episode = casework_services.episode_create(actor=actor, person=person, community=community, **data)
@@ -28,7 +29,9 @@ def decision_register(*, actor, person_form, episode_form) -> Episode:
 def person_edit(*, actor, person_form) -> Person:
     """Save edits to a person's file; regions feed the police grants, so resync them."""
     person = person_form.save(commit=False)
-    person = casework_services.person_update(actor=actor, person=person, changed=list(person_form.changed_data))
+    person = casework_services.person_update(
+        actor=actor, person=person, changed=list(person_form.changed_data)
+    )
     if {"residence_region", "household_region"} & set(person_form.changed_data):
         sync_person_grants([person.pk])
     return person

@@ -43,10 +43,14 @@ def home(request):
     if staff is not None:
         persons = selectors.visible_persons(request.user)
         today = timezone.localdate()
-        open_episodes = Episode.objects.filter(person__in=persons.values("pk")).exclude(status__in=Episode.CLOSED_STATUSES)
+        open_episodes = Episode.objects.filter(person__in=persons.values("pk")).exclude(
+            status__in=Episode.CLOSED_STATUSES
+        )
         counts = dict(open_episodes.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
         context["status_counts"] = [
-            (status, label, counts.get(status, 0)) for status, label in Episode.Status.choices if counts.get(status)
+            (status, label, counts.get(status, 0))
+            for status, label in Episode.Status.choices
+            if counts.get(status)
         ]
         context["open_total"] = sum(counts.values())
         context["unreported"] = list(
@@ -62,7 +66,9 @@ def home(request):
 def person_list(request):
     staff = _staff_or_404(request)
     base_region = staff.agency.region
-    regions = communities_under(base_region.get_root() if staff.agency.kind == Agency.Kind.POLICE else base_region)
+    regions = communities_under(
+        base_region.get_root() if staff.agency.kind == Agency.Kind.POLICE else base_region
+    )
     form = PersonSearchForm(request.GET or None, regions=regions)
     persons = _with_current_episode(selectors.visible_persons(request.user)).select_related("region")
     if form.is_valid():
@@ -98,7 +104,9 @@ def person_list(request):
 def person_detail(request, pk):
     person = selectors.person_get(request.user, pk)
     record_types = selectors.record_types_for(request.user, person)
-    access_log_write(request=request, person_ids=[person.pk], action=AccessLog.Action.DETAIL, record_types=record_types)
+    access_log_write(
+        request=request, person_ids=[person.pk], action=AccessLog.Action.DETAIL, record_types=record_types
+    )
     staff = selectors.staff_for(request.user)
     return render(
         request,
@@ -163,10 +171,13 @@ def person_register(request):
         person_ok = person_form.is_valid()
         episode_ok = episode_form.is_valid()
         if person_ok and episode_ok:
-            episode = services.decision_register(actor=request.user, person_form=person_form, episode_form=episode_form)
+            episode = services.decision_register(
+                actor=request.user, person_form=person_form, episode_form=episode_form
+            )
             messages.success(
                 request,
-                _("已登记。报到期限：%(deadline)s") % {"deadline": episode.report_deadline.strftime("%Y-%m-%d")},
+                _("已登记。报到期限：%(deadline)s")
+                % {"deadline": episode.report_deadline.strftime("%Y-%m-%d")},
             )
             return redirect("person_detail", pk=episode.person_id)
         messages.error(request, _("请更正下列标红的内容，信息尚未保存。"))
@@ -189,7 +200,9 @@ def person_edit(request, pk):
             return redirect("person_detail", pk=person.pk)
         messages.error(request, _("请更正下列标红的内容，信息尚未保存。"))
     return render(
-        request, "persons/form.html", {"person_form": form, "person": person, "title": _("修改档案"), "is_new": False}
+        request,
+        "persons/form.html",
+        {"person_form": form, "person": person, "title": _("修改档案"), "is_new": False},
     )
 
 
@@ -199,7 +212,10 @@ def episode_add(request, pk):
     person = selectors.person_get(request.user, pk)
     person_form = PersonForm(instance=person, prefix="person")
     episode_form = EpisodeForm(
-        request.POST or None, prefix="episode", communities=communities_under(staff.agency.region), person=person
+        request.POST or None,
+        prefix="episode",
+        communities=communities_under(staff.agency.region),
+        person=person,
     )
     if request.method == "POST":
         if episode_form.is_valid():
@@ -235,5 +251,3 @@ def access_log(request):
             messages.error(request, _("日期格式应为 YYYY-MM-DD。"))
     page = Paginator(rows.order_by("-at", "-id"), 50).get_page(request.GET.get("page"))
     return render(request, "access_log.html", {"page": page, "filters": filters})
-
-

@@ -2,7 +2,14 @@ from datetime import date
 
 import pytest
 
-from casework.idnumber import InvalidIdNumber, check_char, make_id_number, mask_id_number, mask_phone, parse_id_number
+from casework.idnumber import (
+    InvalidIdNumber,
+    check_char,
+    make_id_number,
+    mask_id_number,
+    mask_phone,
+    parse_id_number,
+)
 
 
 @pytest.mark.parametrize(

@@ -28,12 +28,12 @@ def expected_types(user, person: Person, today: date) -> set[str] | None:
             if m.start_date <= today and (m.end_date is None or m.end_date >= today):
                 routes.add(m.role.code)
     agency = staff.agency
-    if agency.kind == Agency.Kind.POLICE:
-        if agency.region in (township_of(person.residence_region), township_of(person.household_region)):
-            routes.add(Party.POLICE)
-    if agency.kind in (Agency.Kind.WORK_STATION, Agency.Kind.JUDICIAL) and current is not None:
-        if agency.region == current.township:
-            routes.add(AGENCY_PARTY[agency.kind])
+    police_townships = (township_of(person.residence_region), township_of(person.household_region))
+    if agency.kind == Agency.Kind.POLICE and agency.region in police_townships:
+        routes.add(Party.POLICE)
+    at_execution_place = current is not None and agency.region == current.township
+    if agency.kind in (Agency.Kind.WORK_STATION, Agency.Kind.JUDICIAL) and at_execution_place:
+        routes.add(AGENCY_PARTY[agency.kind])
     if agency.kind == Agency.Kind.DRUG_CONTROL and person.region.path.startswith(agency.region.path):
         routes.add(Party.SUPERVISOR)
     if not routes:

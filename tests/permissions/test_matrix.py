@@ -1,6 +1,6 @@
 """Who sees what: every role x relationship x action, checked against the plain-Python oracle."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -27,14 +27,18 @@ def scene(world):
     on_team = f.person_with_episode(w["c1"])  # township 1's own person
     f.add_member(on_team, w["civil_affairs1_user"], "civil_affairs")
     f.add_member(on_team, w["human_resources1_user"], "human_resources")
-    f.add_member(on_team, w["work_station2_user"], "community", end=today - timedelta(days=1))  # former member
+    f.add_member(
+        on_team, w["work_station2_user"], "community", end=today - timedelta(days=1)
+    )  # former member
     f.add_member(on_team, None, "family", name="母亲")
     household_here = f.person_with_episode(w["c2"], household=w["c1b"])  # 双向管控: police 1 sees it too
     beside = f.person_with_episode(w["c2b"])  # township 2 only
     f.add_member(beside, w["civil_affairs2_user"], "civil_affairs")
     closed = f.person_with_episode(w["c1b"], status=Episode.Status.COMPLETED)
     future_member = f.person_with_episode(w["c2"])
-    f.add_member(future_member, w["human_resources1_user"], "human_resources", start=today + timedelta(days=3))
+    f.add_member(
+        future_member, w["human_resources1_user"], "human_resources", start=today + timedelta(days=3)
+    )
     return {"persons": [on_team, household_here, beside, closed, future_member], "today": today}
 
 
@@ -162,7 +166,14 @@ def test_rebuild_is_idempotent_and_repairs_drift(world, scene):
             st.integers(0, 3),  # residence community
             st.integers(0, 3),  # household community
             st.sampled_from([Episode.Status.ACTIVE, Episode.Status.DECIDED, Episode.Status.COMPLETED]),
-            st.lists(st.tuples(st.integers(0, 11), st.sampled_from(["community", "police", "civil_affairs", "human_resources", "judicial"]), st.integers(-5, 5)), max_size=3),
+            st.lists(
+                st.tuples(
+                    st.integers(0, 11),
+                    st.sampled_from(["community", "police", "civil_affairs", "human_resources", "judicial"]),
+                    st.integers(-5, 5),
+                ),
+                max_size=3,
+            ),
         ),
         min_size=1,
         max_size=5,
@@ -175,17 +186,22 @@ def test_random_worlds_agree_with_the_oracle(world, data):
     persons = []
     for execution, residence, household, status, members in data:
         person = f.person_with_episode(
-            communities[execution], residence=communities[residence], household=communities[household], status=status
+            communities[execution],
+            residence=communities[residence],
+            household=communities[household],
+            status=status,
         )
         for user_index, role, offset in members:
             f.add_member(person, staff[user_index], role, end=today + timedelta(days=offset))
         persons.append(person)
     for user in staff:
-        visible = set(selectors.visible_persons(user).filter(pk__in=[p.pk for p in persons]).values_list("pk", flat=True))
+        visible = set(
+            selectors.visible_persons(user)
+            .filter(pk__in=[p.pk for p in persons])
+            .values_list("pk", flat=True)
+        )
         for person in persons:
             expected = expected_types(user, person, today)
             assert (person.pk in visible) == (expected is not None)
             if expected is not None:
                 assert selectors.record_types_for(user, person) == expected
-
-

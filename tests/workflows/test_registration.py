@@ -9,7 +9,7 @@ from django.utils import timezone
 from casework.idnumber import make_id_number
 from casework.models import CaseEvent, Episode, Person
 from permissions.models import PersonGroupObjectPermission
-from tests.factories import PASSWORD, person_with_episode
+from tests.factories import person_with_episode
 
 pytestmark = pytest.mark.django_db
 
@@ -113,8 +113,14 @@ def test_duplicate_id_number_is_refused(client, world):
     before = counts()
     response = client.post(
         reverse("person_register"),
-        form_data(world, **{"person-id_number": existing.id_number, "person-sex": existing.sex,
-                            "person-birth_date": existing.birth_date.isoformat()}),
+        form_data(
+            world,
+            **{
+                "person-id_number": existing.id_number,
+                "person-sex": existing.sex,
+                "person-birth_date": existing.birth_date.isoformat(),
+            },
+        ),
     )
     assert "该公民身份号码已建档" in response.content.decode()
     assert counts() == before
@@ -124,7 +130,9 @@ def test_second_open_episode_is_refused(client, world):
     person = person_with_episode(world["c1"])
     login(client, world["work_station1_user"])
     before = counts()
-    data = {k.replace("episode-", "episode-"): v for k, v in form_data(world).items() if k.startswith("episode-")}
+    data = {
+        k.replace("episode-", "episode-"): v for k, v in form_data(world).items() if k.startswith("episode-")
+    }
     response = client.post(reverse("episode_add", args=[person.pk]), data)
     assert response.status_code == 200
     assert "已有未结束的社区戒毒" in response.content.decode()
@@ -165,8 +173,10 @@ def test_edit_saves_and_records_changed_fields_only(client, world):
     login(client, world["work_station1_user"])
     page = client.get(reverse("person_edit", args=[person.pk]))
     form = page.context["person_form"]
-    data = {f"person-{name}": (value.pk if hasattr(value, "pk") else (value or "")) for name, value in
-            ((n, form.initial.get(n)) for n in form.fields)}
+    data = {
+        f"person-{name}": (value.pk if hasattr(value, "pk") else (value or ""))
+        for name, value in ((n, form.initial.get(n)) for n in form.fields)
+    }
     data["person-phone"] = "13900002222"
     response = client.post(reverse("person_edit", args=[person.pk]), data)
     assert response.status_code == 302
