@@ -272,7 +272,9 @@ SURNAMES = (
 )
 # Rough frequency: the first surnames are far commoner than the last.
 SURNAME_WEIGHTS = tuple(range(len(SURNAMES), 0, -1))
-MALE_CHARS = "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林欢阳建国志文东海峰亮成兵新春生德永祥荣金忠"
+MALE_CHARS = (
+    "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林欢阳建国志文东海峰亮成兵新春生德永祥荣金忠"
+)
 FEMALE_CHARS = "芳娜敏静丽艳娟霞秀玲桂英红梅琳燕萍雪慧婷颖琴云莉兰凤洁倩晶玉"
 
 DRUGS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
@@ -284,7 +286,14 @@ DRUGS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
     ("甲卡西酮", 4, (Person.UseMode.SNORTING,)),
 )
 EDUCATION = (("none", 3), ("primary", 15), ("junior", 50), ("senior", 22), ("college", 10))
-EMPLOYMENT = (("unemployed", 45), ("employed", 15), ("farming", 15), ("self", 20), ("student", 1), ("retired", 4))
+EMPLOYMENT = (
+    ("unemployed", 45),
+    ("employed", 15),
+    ("farming", 15),
+    ("self", 20),
+    ("student", 1),
+    ("retired", 4),
+)
 MARITAL = (("single", 45), ("married", 35), ("divorced", 17), ("widowed", 3))
 RISK = (("low", 30), ("medium", 50), ("high", 20))
 
@@ -382,7 +391,9 @@ def current_dates(variant: str, term: int, rng: random.Random, today: date) -> D
     """Dates of the current episode that fit its status and term."""
     r = rng.randint
     if variant in (DECIDED_FUTURE, DECIDED_OVERDUE, Status.REFUSAL_REPORTED):
-        ago = {DECIDED_FUTURE: (0, 12), DECIDED_OVERDUE: (17, 90), Status.REFUSAL_REPORTED: (30, 400)}[variant]
+        ago = {DECIDED_FUTURE: (0, 12), DECIDED_OVERDUE: (17, 90), Status.REFUSAL_REPORTED: (30, 400)}[
+            variant
+        ]
         served = today - _days(r(*ago))
         return Dates(decision=served - _days(r(0, 3)), served=served)
     if variant == Status.REPORTED:
@@ -520,7 +531,9 @@ class DemoSeeder:
     def ensure_agencies(self) -> dict[tuple[str, str], Agency]:
         specs = self.agency_specs()
         names = {agency_group_name(*key): key for key in specs}
-        found = {a.group.name: a for a in Agency.objects.filter(group__name__in=names).select_related("group")}
+        found = {
+            a.group.name: a for a in Agency.objects.filter(group__name__in=names).select_related("group")
+        }
         missing = [name for name in names if name not in found]
         if missing:
             groups = {g.name: g for g in Group.objects.filter(name__in=missing)}
@@ -549,7 +562,9 @@ class DemoSeeder:
                 for number in range(accounts_needed(post, persons)):
                     role = Role.MEMBER if post.role == Role.HEAD and number else post.role
                     specs.append(StaffSpec(username(post, t, number), (t.code, post.kind), role))
-        specs += [StaffSpec(c.supervisor_username, (c.code, Kind.DRUG_CONTROL), Role.HEAD) for c in self.counties]
+        specs += [
+            StaffSpec(c.supervisor_username, (c.code, Kind.DRUG_CONTROL), Role.HEAD) for c in self.counties
+        ]
         return specs
 
     def ensure_accounts(self, agencies: dict[tuple[str, str], Agency]) -> None:
@@ -562,9 +577,13 @@ class DemoSeeder:
         password = make_password(PASSWORD)  # hashed once, shared by every new account
         if "admin" not in existing:
             User.objects.create(
-                username="admin", password=password, is_staff=True, is_superuser=True,
-                first_name="管理员", last_name="系统",
-            )  # fmt: skip
+                username="admin",
+                password=password,
+                is_staff=True,
+                is_superuser=True,
+                first_name="管理员",
+                last_name="系统",
+            )
         new = [s for s in specs if s.username not in existing]
         users = []
         for s in new:
@@ -574,7 +593,12 @@ class DemoSeeder:
         users = User.objects.bulk_create(users, batch_size=BATCH)
         Staff.objects.bulk_create(
             [
-                Staff(user=u, agency=agencies[s.agency_key], role=s.role, phone=_phone(random.Random(s.username)))
+                Staff(
+                    user=u,
+                    agency=agencies[s.agency_key],
+                    role=s.role,
+                    phone=_phone(random.Random(s.username)),
+                )
                 for s, u in zip(new, users, strict=True)
             ],
             batch_size=BATCH,
@@ -618,7 +642,9 @@ class DemoSeeder:
     def user_for(self, prefix: str, township: TownshipSpec, position: int) -> int:
         return self.user_ids[username(POST[prefix], township, position // POST[prefix].per)]
 
-    def build(self, i: int) -> tuple[Person, list[FamilyMember], list[Episode], list[TeamMember], list[CaseEvent]]:
+    def build(
+        self, i: int
+    ) -> tuple[Person, list[FamilyMember], list[Episode], list[TeamMember], list[CaseEvent]]:
         """Build (unsaved) the person with index ``i`` and everything that hangs off it."""
         rng = random.Random(f"{self.seed}:{i}")
         r = rng.randint
@@ -648,7 +674,9 @@ class DemoSeeder:
         else:
             home_code, home_name = rng.choice(township.communities)
         residence_address = _address(rng, township, community)
-        household_address = residence_address if home_code == community_code else _address(rng, home, home_name)
+        household_address = (
+            residence_address if home_code == community_code else _address(rng, home, home_name)
+        )
 
         # The episodes: the status decides the dates, the kind and whether an older one fits.
         variant = VARIANTS[i // 2][0] if i < 2 * len(VARIANTS) else _pick(rng, VARIANTS)
@@ -669,11 +697,11 @@ class DemoSeeder:
             second = rng.choice(DRUGS)
             if second is not drugs[0]:
                 drugs.append(second)
-        older = None
+        older: tuple[str, int, Dates] | None = None  # (status, term, dates)
         if older_status:
             older_term = 36 if older_status == Status.COMPULSORY or rng.random() < 0.6 else 24
-            older = older_dates(older_status, older_term, rng, dates.decision)
-        first_seen = (older or dates).decision.year
+            older = older_status, older_term, older_dates(older_status, older_term, rng, dates.decision)
+        first_seen = (older[2] if older else dates).decision.year
         first_year = r(min(max(birth.year + 16, 2000), first_seen - 1), first_seen - 1)
         history = f"{first_year}年开始吸食{drugs[0][0]}"
         if older_status == Status.COMPULSORY:
@@ -714,45 +742,67 @@ class DemoSeeder:
         team: list[TeamMember] = []
         events: list[CaseEvent] = []
         with_civil, with_hr = rng.random() < 0.5, rng.random() < 0.5
-        if older_status and older:
-            older_term = 36 if older_status == Status.COMPULSORY else older_term
+        if older:
+            older_status, older_term, older_episode_dates = older
             older_kind = Episode.Kind.DETOX if older_term == 36 else Episode.Kind.REHAB
             episodes.append(
-                self._episode(person, township, community_code, older_kind, older_term, older_status, older,
-                              2 * i + 2)
-            )  # fmt: skip
-        episodes.append(
-            self._episode(person, township, community_code, kind, term, status, dates, 2 * i + 1)
-        )
+                self._episode(
+                    person,
+                    township,
+                    community_code,
+                    older_kind,
+                    older_term,
+                    older_status,
+                    older_episode_dates,
+                    2 * i + 2,
+                )
+            )
+        episodes.append(self._episode(person, township, community_code, kind, term, status, dates, 2 * i + 1))
         for episode in episodes:
             ws_user = self.user_for("ws", township, position)
             events.append(
                 CaseEvent(
-                    person=person, episode=episode, actor_id=ws_user, kind="registered",
+                    person=person,
+                    episode=episode,
+                    actor_id=ws_user,
+                    kind="registered",
                     message=f"登记决定书 {episode.decision_number}（{episode.get_kind_display()}，"
                     f"期限{episode.term_months}个月）",
-                    data={"decision_number": episode.decision_number, "served_on": episode.served_on.isoformat()},
+                    data={
+                        "decision_number": episode.decision_number,
+                        "served_on": episode.served_on.isoformat(),
+                    },
                 )
-            )  # fmt: skip
+            )
             if episode.reported_on:
                 events.append(
                     CaseEvent(
-                        person=person, episode=episode, actor_id=ws_user, kind="reported",
+                        person=person,
+                        episode=episode,
+                        actor_id=ws_user,
+                        kind="reported",
                         message=f"报到，{episode.start_date:%Y年%m月%d日}起执行，"
                         f"预计{episode.expected_end_date:%Y年%m月%d日}期满",
                         data={"reported_on": episode.reported_on.isoformat()},
                     )
-                )  # fmt: skip
+                )
             if episode.status != Status.DECIDED:
                 latest = episode is episodes[-1]
                 team += self._team(
-                    rng, episode, township, position, guarantor,
-                    with_civil=with_civil and latest, with_hr=with_hr and latest,
+                    rng,
+                    episode,
+                    township,
+                    position,
+                    guarantor,
+                    with_civil=with_civil and latest,
+                    with_hr=with_hr and latest,
                     former=latest and (i < 2 or rng.random() < 0.05),
-                )  # fmt: skip
+                )
         return person, family, episodes, team, events
 
-    def _family(self, rng: random.Random, surname: str, sex: str, marital: str, birth: date) -> list[FamilyMember]:
+    def _family(
+        self, rng: random.Random, surname: str, sex: str, marital: str, birth: date
+    ) -> list[FamilyMember]:
         relations = ["父亲", "母亲", "兄弟", "姐妹"]
         if marital != "single" and birth.year <= 1995:
             relations += ["儿子", "女儿"]
