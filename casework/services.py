@@ -62,7 +62,7 @@ def episode_create(
     community: Region,
 ) -> Episode:
     """Register a decision: the episode starts in 'decided' with its reporting-in deadline set."""
-    township = community.get_parent()
+    township = Region.objects.get_parent(community)
     days = report_deadline_days(township)
     episode = Episode(
         person=person,

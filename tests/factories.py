@@ -19,20 +19,26 @@ PASSWORD = "test-pass-12345"
 
 def region_tree(county_code: str = "320999", townships: int = 2, communities: int = 2) -> dict:
     """Return {"county": r, "townships": [...], "communities": {township_id: [...]}}."""
-    county = Region.add_root(name=f"县{county_code}", code=county_code, level=Region.Level.COUNTY)
+    county = Region.objects.add_root(
+        create_kwargs={"name": f"县{county_code}", "code": county_code, "level": Region.Level.COUNTY}
+    )
     result = {"county": county, "townships": [], "communities": {}}
     for t in range(townships):
-        township = county.add_child(
-            name=f"镇{county_code}-{t}", code=f"{county_code}{t:02d}", level=Region.Level.TOWNSHIP
+        township = Region.objects.add_child(
+            county,
+            {"name": f"镇{county_code}-{t}", "code": f"{county_code}{t:02d}", "level": Region.Level.TOWNSHIP},
         )
         township.refresh_from_db()
         result["townships"].append(township)
         result["communities"][township.pk] = []
         for c in range(communities):
-            community = township.add_child(
-                name=f"社区{county_code}-{t}-{c}",
-                code=f"{county_code}{t:02d}{c:02d}",
-                level=Region.Level.COMMUNITY,
+            community = Region.objects.add_child(
+                township,
+                {
+                    "name": f"社区{county_code}-{t}-{c}",
+                    "code": f"{county_code}{t:02d}{c:02d}",
+                    "level": "community",
+                },
             )
             result["communities"][township.pk].append(community)
         county.refresh_from_db()
@@ -91,7 +97,7 @@ def person_with_episode(
         issuing_authority="县公安局",
         served_on=served_on,
         term_months=36,
-        township=community.get_parent(),
+        township=Region.objects.get_parent(community),
         community=community,
         report_deadline=report_deadline(served_on),
         reported_on=start,

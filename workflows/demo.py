@@ -30,6 +30,7 @@ regions are looked up by code, agencies by group name, accounts by username.
 import math
 import random
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -350,6 +351,12 @@ def _pick(rng: random.Random, options: Sequence[tuple[str, int]]) -> str:
     return rng.choices([o for o, _ in options], weights=[w for _, w in options])[0]
 
 
+def _pad(text: str, width: int) -> str:
+    """Left-justify to a terminal width, counting CJK characters as two columns."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(1, width - used)
+
+
 def _days(n: int) -> timedelta:
     return timedelta(days=n)
 
@@ -472,7 +479,7 @@ class SeedReport:
             "Demo accounts (password for all: " + PASSWORD + "):",
         ]
         width = max((len(a[0]) for a in self.accounts), default=10)
-        lines += [f"  {u:<{width}}  {role}  {agency}" for u, role, agency in self.accounts]
+        lines += [f"  {u:<{width}}  {_pad(role, 12)}{agency}" for u, role, agency in self.accounts]
         if self.extra_accounts:
             lines.append(
                 f"  ... and {self.extra_accounts} more staff accounts "
@@ -574,17 +581,19 @@ class DemoSeeder:
         existing: set[str] = set()
         for chunk in _chunks(names, BATCH):
             existing |= set(User.objects.filter(username__in=chunk).values_list("username", flat=True))
-        password = make_password(PASSWORD)  # hashed once, shared by every new account
+        new = [s for s in specs if s.username not in existing]
+        if not new and "admin" in existing:
+            self._load_user_ids(names)
+            return
+        password = make_password(PASSWORD)  # hashed once (about 0.3 s), shared by every new account
         if "admin" not in existing:
             User.objects.create(
                 username="admin",
                 password=password,
                 is_staff=True,
                 is_superuser=True,
-                first_name="管理员",
-                last_name="系统",
+                first_name="系统管理员",
             )
-        new = [s for s in specs if s.username not in existing]
         users = []
         for s in new:
             rng = random.Random(f"staff:{s.username}")
@@ -612,6 +621,10 @@ class DemoSeeder:
             batch_size=BATCH,
         )
         self.report.staff += len(new)
+        self._load_user_ids(names)
+
+    def _load_user_ids(self, names: list[str]) -> None:
+        User = get_user_model()  # noqa: N806
         for chunk in _chunks(names, BATCH):
             self.user_ids |= dict(User.objects.filter(username__in=chunk).values_list("username", "pk"))
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from casework.forms import EpisodeForm, PersonForm, PersonSearchForm, RevealForm
-from casework.models import Agency, Episode
+from casework.models import Agency, Episode, Region
 from casework.selectors import communities_under
 from permissions import selectors
 from permissions.models import AccessLog, RecordType
@@ -67,7 +67,7 @@ def person_list(request):
     staff = _staff_or_404(request)
     base_region = staff.agency.region
     regions = communities_under(
-        base_region.get_root() if staff.agency.kind == Agency.Kind.POLICE else base_region
+        Region.objects.get_root(base_region) if staff.agency.kind == Agency.Kind.POLICE else base_region
     )
     form = PersonSearchForm(request.GET or None, regions=regions)
     persons = _with_current_episode(selectors.visible_persons(request.user)).select_related("region")

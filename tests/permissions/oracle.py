@@ -10,7 +10,7 @@ from permissions.services import AGENCY_PARTY, DEFAULT_MATRIX
 def township_of(region: Region) -> Region | None:
     node = region
     while node is not None and node.level != Region.Level.TOWNSHIP:
-        node = node.get_parent()
+        node = Region.objects.get_parent(node)
     return node
 
 
