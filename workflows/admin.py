@@ -1,0 +1,197 @@
+"""The admin, scoped through the one door like every other page.
+
+It lives here, at the top of the import graph, because its person pages must
+read through `permissions.selectors`. A superuser without a staff post sees
+the reference tables (regions, agencies, staff, the matrix) but no person.
+"""
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from treebeard.admin import TreeAdmin
+from treebeard.forms import movenodeform_factory
+
+from casework.models import (
+    Agency,
+    CaseEvent,
+    Episode,
+    FamilyMember,
+    PartyRole,
+    Person,
+    Region,
+    Staff,
+    TeamMember,
+)
+from permissions.models import AccessLog, RecordAccessRule
+from permissions.selectors import access_log_visible, visible_persons
+from permissions.services import rebuild_all_grants, sync_person_grants
+
+
+@admin.register(Region)
+class RegionAdmin(TreeAdmin):
+    form = movenodeform_factory(Region)
+    list_display = ["name", "code", "level", "report_deadline_days", "suspension_pauses_clock"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "region"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    autocomplete_fields = ["region"]
+
+    def save_model(self, request, obj, form, change):
+        from django.contrib.auth.models import Group
+
+        if obj.group_id is None:
+            obj.group = Group.objects.create(name=f"agency:{obj.kind}:{obj.name}")
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Staff)
+class StaffAdmin(admin.ModelAdmin):
+    list_display = ["user", "agency", "role"]
+    list_filter = ["role", "agency__kind"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "agency__name"]
+    autocomplete_fields = ["agency"]
+    raw_id_fields = ["user"]
+
+    def save_model(self, request, obj, form, change):
+        previous = Staff.objects.filter(pk=obj.pk).values_list("agency__group_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        if previous and previous != obj.agency.group_id:
+            obj.user.groups.remove(previous)
+        obj.user.groups.add(obj.agency.group)
+
+
+@admin.register(PartyRole)
+class PartyRoleAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "agency_kind", "order"]
+
+
+@admin.register(RecordAccessRule)
+class RecordAccessRuleAdmin(admin.ModelAdmin):
+    list_display = ["party", "record_type"]
+    list_filter = ["party", "record_type"]
+
+    def _rebuild(self, request):
+        def rebuild():
+            result = rebuild_all_grants()
+            messages.info(
+                request,
+                _("授权已按新矩阵重建：新增 %(a)d 条，撤销 %(r)d 条。")
+                % {"a": result.added, "r": result.removed},
+            )
+
+        transaction.on_commit(rebuild)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._rebuild(request)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._rebuild(request)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        self._rebuild(request)
+
+
+class ScopedToVisiblePersons(admin.ModelAdmin):
+    """Rows about persons, limited to the persons the user may see."""
+
+    person_lookup = "person"
+
+    def get_queryset(self, request):
+        visible = visible_persons(request.user).values("pk")
+        return super().get_queryset(request).filter(**{f"{self.person_lookup}__in": visible})
+
+
+class FamilyInline(admin.TabularInline):
+    model = FamilyMember
+    extra = 0
+
+
+@admin.register(Person)
+class PersonAdmin(ScopedToVisiblePersons):
+    person_lookup = "pk"
+    list_display = ["name", "sex", "id_number_masked", "region"]
+    search_fields = ["name"]
+    exclude = ["id_number", "phone", "guarantor_phone"]
+    readonly_fields = ["id_number_masked", "phone_masked"]
+    list_select_related = ["region"]
+    inlines = [FamilyInline]
+
+    def has_add_permission(self, request):
+        # New persons come with a decision document, through the registration page and its checks.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        sync_person_grants([obj.pk])
+
+
+@admin.register(Episode)
+class EpisodeAdmin(ScopedToVisiblePersons):
+    list_display = ["person", "kind", "decision_number", "status", "township", "report_deadline"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["person", "township"]
+    raw_id_fields = ["person"]
+    # Status changes go through workflows.transitions, never a form field.
+    readonly_fields = ["status", "person"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(TeamMember)
+class TeamMemberAdmin(ScopedToVisiblePersons):
+    person_lookup = "episode__person"
+    list_display = ["episode", "role", "user", "name", "start_date", "end_date"]
+    list_select_related = ["episode", "role", "user"]
+    raw_id_fields = ["episode", "user"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        sync_person_grants([obj.episode.person_id])
+
+    def delete_model(self, request, obj):
+        person_id = obj.episode.person_id
+        super().delete_model(request, obj)
+        sync_person_grants([person_id])
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ScopedToVisiblePersons):
+    list_display = ["at", "person", "kind", "message", "actor"]
+    list_select_related = ["person", "actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "person_id", "action", "record_types", "reason", "ip"]
+    list_select_related = ["user"]
+    list_filter = ["action"]
+
+    def get_queryset(self, request):
+        return access_log_visible(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
