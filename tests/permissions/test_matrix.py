@@ -205,3 +205,15 @@ def test_random_worlds_agree_with_the_oracle(world, data):
             assert (person.pk in visible) == (expected is not None)
             if expected is not None:
                 assert selectors.record_types_for(user, person) == expected
+
+
+@pytest.mark.postgres
+def test_database_refuses_to_change_the_access_log(world, scene):
+    from django.db import ProgrammingError, transaction
+
+    row = AccessLog.objects.create(user=world["police1_user"], person=scene["persons"][0], action="detail")
+    with pytest.raises(ProgrammingError, match="append-only"), transaction.atomic():
+        AccessLog.objects.filter(pk=row.pk).update(reason="x")
+    with pytest.raises(ProgrammingError, match="append-only"), transaction.atomic():
+        AccessLog.objects.filter(pk=row.pk).delete()
+    assert AccessLog.objects.get(pk=row.pk).reason == ""
