@@ -189,6 +189,8 @@ class Person(models.Model):
             ("view_assistance", _("查看救助记录")),
             ("view_legalaid", _("查看法律援助记录")),
             ("reveal_identifiers", _("查看完整证件号码和电话")),
+            ("act_work_station", _("办理工作站事务")),
+            ("act_police", _("办理公安事务")),
         ]
         indexes = [
             models.Index(fields=["region", "name"], name="person_region_name_idx"),
@@ -365,3 +367,270 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class ObligationKind(models.TextChoices):
+    DRUG_TEST = "drug_test", _("吸毒检测")
+    TALK = "talk", _("谈心谈话")
+    HOME_VISIT = "home_visit", _("走访")
+
+
+class ObligationRule(models.Model):
+    """One row of the schedule table: how often an obligation falls due in a programme year.
+
+    A rule without a region is the default; a region's rule overrides it for its subtree.
+    """
+
+    region = models.ForeignKey(
+        Region, models.CASCADE, null=True, blank=True, related_name="obligation_rules", verbose_name=_("适用区域")
+    )
+    episode_kind = models.CharField(_("类别"), max_length=5, choices=Episode.Kind.choices)
+    programme_year = models.PositiveSmallIntegerField(_("执行年度"))
+    obligation_kind = models.CharField(_("事项"), max_length=12, choices=ObligationKind.choices)
+    interval_months = models.PositiveSmallIntegerField(_("间隔(月)"))
+    owner_party = models.CharField(_("负责方"), max_length=20, default="community")
+
+    class Meta:
+        verbose_name = _("频次规则")
+        verbose_name_plural = _("频次规则")
+        ordering = ["region_id", "episode_kind", "obligation_kind", "programme_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "episode_kind", "programme_year", "obligation_kind"],
+                name="obligationrule_unique_cell",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(condition=Q(programme_year__gte=1, programme_year__lte=3), name="obligationrule_year_1_3"),
+            models.CheckConstraint(condition=Q(interval_months__gte=1), name="obligationrule_interval_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_episode_kind_display()} 第{self.programme_year}年 {self.get_obligation_kind_display()} 每{self.interval_months}个月"
+
+
+class Obligation(models.Model):
+    """A recurring duty that falls due: a drug test, a talk, a home visit."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待办")
+        DONE = "done", _("已完成")
+        OVERDUE = "overdue", _("已逾期")
+        EXCUSED = "excused", _("已免除")
+        MISSED = "missed", _("未完成")
+
+    OPEN_STATUSES = (Status.PENDING, Status.OVERDUE)
+
+    episode = models.ForeignKey(Episode, models.CASCADE, related_name="obligations", verbose_name=_("执行记录"))
+    person = models.ForeignKey(Person, models.CASCADE, related_name="obligations", verbose_name=_("人员"))
+    kind = models.CharField(_("事项"), max_length=12, choices=ObligationKind.choices)
+    sequence = models.PositiveSmallIntegerField(_("序号"))
+    programme_year = models.PositiveSmallIntegerField(_("执行年度"))
+    due_from = models.DateField(_("可办理起"))
+    due_by = models.DateField(_("截止日期"))
+    owner_party = models.CharField(_("负责方"), max_length=20, default="community")
+    township = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("执行地"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    done_on = models.DateField(_("完成日期"), null=True, blank=True)
+    excused_reason = models.CharField(_("免除理由"), max_length=200, blank=True)
+    excused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("批准人")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("应办事项")
+        verbose_name_plural = _("应办事项")
+        ordering = ["due_by", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "kind", "sequence"], name="obligation_unique_sequence"),
+            models.UniqueConstraint(
+                fields=["episode", "kind"],
+                condition=Q(status__in=["pending", "overdue"]),
+                name="obligation_one_open_per_kind",
+            ),
+            models.CheckConstraint(condition=Q(due_from__lte=models.F("due_by")), name="obligation_window_ordered"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_by"], name="obligation_status_due_idx"),
+            models.Index(fields=["person", "status"], name="obligation_person_status_idx"),
+            models.Index(fields=["township", "status", "due_by"], name="obligation_township_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.sequence} {self.due_by:%Y-%m-%d}"
+
+
+class DrugTest(models.Model):
+    """One drug test (吸毒检测), scheduled or ad hoc (吸毒检测程序规定 arts 7-8)."""
+
+    class Sample(models.TextChoices):
+        URINE = "urine", _("尿液")
+        HAIR = "hair", _("毛发")
+        BLOOD = "blood", _("血液")
+        SALIVA = "saliva", _("唾液")
+
+    class Method(models.TextChoices):
+        ON_SITE = "on_site", _("现场检测")
+        LAB = "lab", _("实验室检测")
+
+    class Result(models.TextChoices):
+        NEGATIVE = "negative", _("阴性")
+        POSITIVE = "positive", _("阳性")
+        REFUSED = "refused", _("拒绝检测")
+        EVADED = "evaded", _("逃避检测")
+        INVALID = "invalid", _("无效")
+
+    FOLLOW_UP_RESULTS = (Result.POSITIVE, Result.REFUSED, Result.EVADED)
+
+    episode = models.ForeignKey(Episode, models.PROTECT, related_name="drug_tests", verbose_name=_("执行记录"))
+    person = models.ForeignKey(Person, models.PROTECT, related_name="drug_tests", verbose_name=_("人员"))
+    obligation = models.OneToOneField(
+        Obligation, models.PROTECT, null=True, blank=True, related_name="drug_test", verbose_name=_("对应事项")
+    )
+    tested_on = models.DateField(_("检测日期"))
+    place = models.CharField(_("检测地点"), max_length=100)
+    sample_type = models.CharField(_("样本"), max_length=8, choices=Sample.choices, default=Sample.URINE)
+    method = models.CharField(_("方式"), max_length=8, choices=Method.choices, default=Method.ON_SITE)
+    kit_batch = models.CharField(_("试剂批号"), max_length=40, blank=True)
+    result = models.CharField(_("结果"), max_length=10, choices=Result.choices)
+    substances = models.CharField(_("检出物质"), max_length=100, blank=True)
+    collector_1 = models.CharField(_("采样人1"), max_length=50)
+    collector_1_sex = models.CharField(_("采样人1性别"), max_length=1, choices=Person.Sex.choices)
+    collector_2 = models.CharField(_("采样人2"), max_length=50)
+    collector_2_sex = models.CharField(_("采样人2性别"), max_length=1, choices=Person.Sex.choices)
+    seal_a = models.CharField(_("A样封签号"), max_length=40, blank=True)
+    seal_b = models.CharField(_("B样封签号"), max_length=40, blank=True)
+    notified_on = models.DateField(_("告知日期"), null=True, blank=True)
+    other_locality = models.BooleanField(_("异地检测"), default=False)
+    ad_hoc = models.BooleanField(_("临时抽检"), default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("录入人"))
+    recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("吸毒检测")
+        verbose_name_plural = _("吸毒检测")
+        ordering = ["-tested_on", "-id"]
+        indexes = [models.Index(fields=["person", "-tested_on"], name="drugtest_person_date_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(result="positive") | ~Q(substances=""),
+                name="drugtest_positive_names_substances",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tested_on:%Y-%m-%d} {self.get_result_display()}"
+
+
+class Talk(models.Model):
+    """A counselling talk, home visit or phone call; the summary is confidential to some parties."""
+
+    class Kind(models.TextChoices):
+        TALK = "talk", _("谈心谈话")
+        HOME_VISIT = "home_visit", _("走访/家访")
+        PHONE = "phone", _("电话")
+
+    episode = models.ForeignKey(Episode, models.PROTECT, related_name="talks", verbose_name=_("执行记录"))
+    person = models.ForeignKey(Person, models.PROTECT, related_name="talks", verbose_name=_("人员"))
+    obligation = models.OneToOneField(
+        Obligation, models.PROTECT, null=True, blank=True, related_name="talk", verbose_name=_("对应事项")
+    )
+    held_on = models.DateField(_("日期"))
+    kind = models.CharField(_("方式"), max_length=12, choices=Kind.choices, default=Kind.TALK)
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("工作人员"))
+    place = models.CharField(_("地点"), max_length=100, blank=True)
+    summary = models.TextField(_("谈话内容"))
+    follow_up = models.TextField(_("后续措施"), blank=True)
+    recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("谈话走访")
+        verbose_name_plural = _("谈话走访")
+        ordering = ["-held_on", "-id"]
+        indexes = [models.Index(fields=["person", "-held_on"], name="talk_person_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.held_on:%Y-%m-%d} {self.get_kind_display()}"
+
+
+class ReportingIn(models.Model):
+    """The person reported in (报到) at the work station (戒毒条例 arts 14, 38)."""
+
+    episode = models.OneToOneField(Episode, models.CASCADE, related_name="reporting_in", verbose_name=_("执行记录"))
+    reported_on = models.DateField(_("报到日期"))
+    documents = models.CharField(_("收到材料"), max_length=200, blank=True)
+    decision_photo = models.FileField(_("决定书照片"), upload_to="decisions/%Y/%m/", blank=True)
+    on_time = models.BooleanField(_("按期报到"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("报到登记")
+        verbose_name_plural = _("报到登记")
+
+
+class Agreement(models.Model):
+    """The 社区戒毒/社区康复 agreement (戒毒条例 art 16); re-signed after a transfer (art 22)."""
+
+    episode = models.ForeignKey(Episode, models.CASCADE, related_name="agreements", verbose_name=_("执行记录"))
+    signed_on = models.DateField(_("签订日期"))
+    measures = models.TextField(_("戒毒措施"))
+    rules = models.TextField(_("应遵守的规定"))
+    liability = models.TextField(_("违反协议的责任"))
+    period_start = models.DateField(_("起始日期"))
+    period_end = models.DateField(_("截止日期"))
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("经办人"))
+
+    class Meta:
+        verbose_name = _("协议")
+        verbose_name_plural = _("协议")
+        ordering = ["-signed_on", "-id"]
+
+
+class Plan(models.Model):
+    """The individual plan (社区戒毒(康复)计划, rules.md §6.2)."""
+
+    episode = models.ForeignKey(Episode, models.CASCADE, related_name="plans", verbose_name=_("执行记录"))
+    written_on = models.DateField(_("制定日期"))
+    current_situation = models.TextField(_("现实表现"))
+    treatment = models.TextField(_("戒毒治疗措施"), blank=True)
+    encourage_mmt = models.BooleanField(_("动员参加美沙酮维持治疗"), default=False)
+    detox_treatment_needed = models.BooleanField(_("需要脱毒治疗"), default=False)
+    counselling = models.TextField(_("心理辅导计划"), blank=True)
+    assistance = models.TextField(_("帮扶救助措施"), blank=True)
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("制定人"))
+
+    class Meta:
+        verbose_name = _("个人计划")
+        verbose_name_plural = _("个人计划")
+        ordering = ["-written_on", "-id"]
+
+
+class HandOver(models.Model):
+    """A hand-over to the police station (移交公安): refusal to report, serious breach or relapse."""
+
+    class Reason(models.TextChoices):
+        REFUSAL = "refusal", _("逾期未报到(视为拒绝)")
+        SERIOUS_BREACH = "serious_breach", _("严重违反协议")
+        RELAPSE = "relapse", _("复吸")
+
+    class Decision(models.TextChoices):
+        COMPULSORY = "compulsory", _("决定强制隔离戒毒")
+        CONTINUE = "continue", _("继续执行")
+
+    episode = models.ForeignKey(Episode, models.CASCADE, related_name="handovers", verbose_name=_("执行记录"))
+    reason = models.CharField(_("移交原因"), max_length=16, choices=Reason.choices)
+    prepared_on = models.DateField(_("移交日期"))
+    documents = models.CharField(_("移交材料"), max_length=200)
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("移交人"))
+    received_on = models.DateField(_("接收日期"), null=True, blank=True)
+    receipt_number = models.CharField(_("移交回执编号"), max_length=60, blank=True)
+    decision = models.CharField(_("处理决定"), max_length=12, choices=Decision.choices, blank=True)
+    decision_reason = models.CharField(_("决定理由"), max_length=200, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("接收人")
+    )
+
+    class Meta:
+        verbose_name = _("移交公安")
+        verbose_name_plural = _("移交公安")
+        ordering = ["-prepared_on", "-id"]

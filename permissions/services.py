@@ -39,6 +39,12 @@ AGENCY_PARTY = {
     Agency.Kind.DRUG_CONTROL: Party.SUPERVISOR,
 }
 
+# What an agency may do (not read) about the persons it holds: the flows' task permissions.
+ACTION_CODENAMES: dict[str, set[str]] = {
+    Agency.Kind.WORK_STATION: {"act_work_station"},
+    Agency.Kind.POLICE: {"act_police"},
+}
+
 DEFAULT_MATRIX: dict[str, tuple[str, ...]] = {
     Party.COMMUNITY: tuple(RecordType.values),
     Party.POLICE: (RecordType.DRUGTEST, RecordType.ABSENCE, RecordType.VIOLATION, RecordType.IDENTIFIERS),
@@ -67,7 +73,7 @@ def codename_for(record_type: str) -> str:
 def record_type_for(codename: str) -> str | None:
     if codename == "reveal_identifiers":
         return RecordType.IDENTIFIERS
-    if codename == VIEW_PERSON:
+    if codename == VIEW_PERSON or codename.startswith("act_"):
         return None
     return codename.removeprefix("view_")
 
@@ -140,8 +146,9 @@ def desired_grants(person_ids: list[int], today: date | None = None) -> set[Gran
     grants: set[Grant] = set()
 
     def grant_group(kind: str, township_id: int | None, person_id: int) -> None:
+        codenames = party_codenames(party_matrix, AGENCY_PARTY[kind]) | ACTION_CODENAMES.get(kind, set())
         for group_id in agencies.get((kind, township_id), ()):
-            for codename in party_codenames(party_matrix, AGENCY_PARTY[kind]):
+            for codename in codenames:
                 grants.add(Grant("group", group_id, person_id, codename))
 
     for person_id, residence_id, household_id in persons:

@@ -1,0 +1,38 @@
+"""Process records of the flows, and reminder items opened by the daily scan."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process
+
+from casework.models import Episode, Obligation
+
+
+class EpisodeProcess(Process):
+    """A flow run about one episode: the episode is the process's artifact (an integer key)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("流程")
+        verbose_name_plural = _("流程")
+
+    @property
+    def episode(self) -> Episode:
+        return self.artifact
+
+
+class Reminder(models.Model):
+    """An item for the responsible staff: an obligation has fallen overdue."""
+
+    class Kind(models.TextChoices):
+        OVERDUE = "overdue", _("已逾期")
+
+    obligation = models.ForeignKey(Obligation, models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.OVERDUE)
+    created_on = models.DateField(_("日期"))
+    read_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("提醒")
+        verbose_name_plural = _("提醒")
+        constraints = [models.UniqueConstraint(fields=["obligation", "kind"], name="reminder_once_per_kind")]

@@ -1,0 +1,161 @@
+"""Recurring duties: open the first obligations, record what fulfils them, scan for overdue ones."""
+
+from datetime import date, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework.models import DrugTest, Episode, Obligation, ObligationKind, Talk
+from casework.services import event_record
+
+from .models import Reminder
+from .schedule import intervals_for, next_due, programme_year, term_bounds
+
+
+class RecordRefused(Exception):
+    """The record cannot be saved; the message says why, in the user's language."""
+
+
+def _open_next(episode: Episode, kind: str, after: date, sequence: int, intervals: dict[int, int]) -> Obligation | None:
+    start, end = term_bounds(episode)
+    due = next_due(start, end, after, intervals)
+    if due is None:
+        return None
+    return Obligation.objects.create(
+        episode=episode,
+        person_id=episode.person_id,
+        kind=kind,
+        sequence=sequence,
+        programme_year=programme_year(start, due),
+        due_from=min(after + timedelta(days=1), due),
+        due_by=due,
+        township_id=episode.township_id,
+    )
+
+
+def obligations_open_first(episode: Episode) -> list[Obligation]:
+    """Open the first obligation of each kind the schedule table names, from the start of execution."""
+    created = []
+    for kind, intervals in intervals_for(episode.township, episode.kind).items():
+        obligation = _open_next(episode, kind, episode.start_date, 1, intervals)
+        if obligation:
+            created.append(obligation)
+    return created
+
+
+def _close_and_schedule(obligation: Obligation, done_on: date) -> Obligation | None:
+    obligation.status = Obligation.Status.DONE
+    obligation.done_on = done_on
+    obligation.save(update_fields=["status", "done_on"])
+    episode = obligation.episode
+    intervals = intervals_for(episode.township, episode.kind).get(obligation.kind, {})
+    return _open_next(episode, obligation.kind, done_on, obligation.sequence + 1, intervals)
+
+
+def _lock_open_obligation(episode: Episode, kind: str, obligation_id: int | None) -> Obligation | None:
+    """Return the open obligation this record fulfils (locked), or None for an ad-hoc record."""
+    qs = Obligation.objects.select_for_update().select_related("episode__township").filter(episode=episode, kind=kind)
+    if obligation_id is not None:
+        obligation = qs.filter(pk=obligation_id).first()
+        if obligation is None or obligation.status not in Obligation.OPEN_STATUSES:
+            raise RecordRefused(_("该事项已完成或已免除，不能重复登记。"))
+        return obligation
+    return qs.filter(status__in=Obligation.OPEN_STATUSES).first()
+
+
+def _check_date(episode: Episode, day: date) -> None:
+    if day > timezone.localdate():
+        raise RecordRefused(_("日期不能晚于今天。"))
+    if episode.start_date is None or day < episode.start_date:
+        raise RecordRefused(_("日期不能早于执行起始日期（报到日）。"))
+
+
+@transaction.atomic
+def drug_test_record(*, actor, episode: Episode, obligation_id: int | None = None, ad_hoc: bool = False, **fields) -> DrugTest:
+    """Save a drug test; a scheduled one closes its obligation and opens the next from the real date."""
+    episode = Episode.objects.select_for_update().select_related("person", "township").get(pk=episode.pk)
+    _check_date(episode, fields["tested_on"])
+    if fields["result"] == DrugTest.Result.POSITIVE and not fields.get("substances"):
+        raise RecordRefused(_("阳性结果须填写检出物质。"))
+    obligation = None if ad_hoc else _lock_open_obligation(episode, ObligationKind.DRUG_TEST, obligation_id)
+    test = DrugTest(episode=episode, person=episode.person, obligation=obligation, ad_hoc=ad_hoc or obligation is None,
+                    recorded_by=actor, **fields)
+    test.full_clean()
+    test.save()
+    if obligation is not None and fields["result"] not in (DrugTest.Result.REFUSED, DrugTest.Result.EVADED):
+        _close_and_schedule(obligation, test.tested_on)
+    event_record(
+        person=episode.person, episode=episode, actor=actor, kind="drug_test",
+        message=f"吸毒检测（{test.get_sample_type_display()}）：{test.get_result_display()}",
+    )
+    if test.result in DrugTest.FOLLOW_UP_RESULTS:
+        from .flows import FollowUpFlow
+
+        FollowUpFlow.start.run(episode=episode, drug_test=test)
+    return test
+
+
+@transaction.atomic
+def talk_record(*, actor, episode: Episode, obligation_id: int | None = None, **fields) -> Talk:
+    """Save a talk or visit; it closes the open obligation of its kind and opens the next."""
+    episode = Episode.objects.select_for_update().select_related("person", "township").get(pk=episode.pk)
+    _check_date(episode, fields["held_on"])
+    kind = ObligationKind.HOME_VISIT if fields.get("kind") == Talk.Kind.HOME_VISIT else ObligationKind.TALK
+    obligation = _lock_open_obligation(episode, kind, obligation_id)
+    if obligation is None and kind == ObligationKind.HOME_VISIT:
+        obligation = _lock_open_obligation(episode, ObligationKind.TALK, None)
+    talk = Talk(episode=episode, person=episode.person, obligation=obligation, staff=actor, **fields)
+    talk.full_clean()
+    talk.save()
+    if obligation is not None:
+        _close_and_schedule(obligation, talk.held_on)
+    event_record(person=episode.person, episode=episode, actor=actor, kind="talk", message=f"{talk.get_kind_display()}记录")
+    return talk
+
+
+@transaction.atomic
+def obligation_excuse(*, actor, obligation: Obligation, reason: str) -> Obligation:
+    """Excuse an open obligation with a reason and an approver; the next one is scheduled from today."""
+    obligation = (
+        Obligation.objects.select_for_update().select_related("episode__township", "person").get(pk=obligation.pk)
+    )
+    if obligation.status not in Obligation.OPEN_STATUSES:
+        raise RecordRefused(_("该事项已完成或已免除，不能重复登记。"))
+    _close_and_schedule(obligation, timezone.localdate())
+    obligation.status = Obligation.Status.EXCUSED
+    obligation.done_on = None
+    obligation.excused_reason = reason
+    obligation.excused_by = actor
+    obligation.save(update_fields=["status", "done_on", "excused_reason", "excused_by"])
+    event_record(
+        person=obligation.person,
+        episode=obligation.episode,
+        actor=actor,
+        kind="obligation_excused",
+        message=f"免除{obligation.get_kind_display()}：{reason}",
+    )
+    return obligation
+
+
+def obligations_scan(as_of: date) -> tuple[int, int]:
+    """Mark pending obligations past their due date overdue and open reminders; return (marked, reminders).
+
+    One set-based pass: an UPDATE and an INSERT ... SELECT, whatever the number of persons.
+    Running it again on the same day changes nothing.
+    """
+    reminder_table = Reminder._meta.db_table
+    obligation_table = Obligation._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        marked = Obligation.objects.filter(status=Obligation.Status.PENDING, due_by__lt=as_of).update(
+            status=Obligation.Status.OVERDUE
+        )
+        cursor.execute(
+            f"INSERT INTO {reminder_table} (obligation_id, kind, created_on) "
+            f"SELECT o.id, %s, %s FROM {obligation_table} o WHERE o.status = %s "
+            f"AND NOT EXISTS (SELECT 1 FROM {reminder_table} r WHERE r.obligation_id = o.id AND r.kind = %s) "
+            "ON CONFLICT DO NOTHING",
+            [Reminder.Kind.OVERDUE, as_of, Obligation.Status.OVERDUE, Reminder.Kind.OVERDUE],
+        )
+        reminders = cursor.rowcount
+    return marked, reminders
