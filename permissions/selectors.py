@@ -101,6 +101,18 @@ def record_types_for(user, person: Person) -> set[str]:
     return types
 
 
+def action_codenames(user, person: Person) -> set[str]:
+    """Return the flow-step permissions (act_*) the user's agency holds on this person (one query)."""
+    staff = staff_for(user)
+    if staff is None:
+        return set()
+    return set(
+        PersonGroupObjectPermission.objects.filter(
+            group_id=staff.agency.group_id, content_object=person, permission__codename__startswith="act_"
+        ).values_list("permission__codename", flat=True)
+    )
+
+
 def person_episodes(person: Person) -> QuerySet[Episode]:
     """Episodes of a person already let through the door."""
     return person.episodes.select_related("township", "community").order_by("-decision_date", "-id")
@@ -173,3 +185,63 @@ def access_log_visible(user) -> QuerySet[AccessLog]:
     return AccessLog.objects.filter(
         person__in=Person.objects.filter(region__path__startswith=region_path).values("pk")
     ).select_related("user", "person")
+
+
+# --- Workflow tasks and obligations: scoped like everything else -------------------------
+
+
+def _episode_content_type_id() -> int:
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(Episode).pk
+
+
+def visible_tasks(user):
+    """Return the viewflow tasks about episodes of persons the user may see."""
+    from viewflow.workflow.models import Task
+
+    episodes = Episode.objects.filter(person__in=visible_persons(user).values("pk")).values("pk")
+    return Task.objects.filter(
+        process__artifact_content_type_id=_episode_content_type_id(), process__artifact_object_id__in=episodes
+    )
+
+
+def actionable_tasks(user):
+    """Return open human tasks the user holds or may claim: an agency queue plus their own inbox.
+
+    One SQL statement: the node permission is matched against the user's agency group grant
+    on the episode's person (guardian's direct-FK table), not loaded into Python.
+    """
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    staff = staff_for(user)
+    if staff is None:
+        return Task.objects.none()
+    may_claim = Q()
+    for codename in ("act_work_station", "act_police"):
+        grant = PersonGroupObjectPermission.objects.filter(
+            group_id=staff.agency.group_id,
+            permission__codename=codename,
+            content_object__episodes__pk=OuterRef("process__artifact_object_id"),
+        )
+        may_claim |= Q(owner_permission=f"casework.{codename}", owner__isnull=True) & Q(Exists(grant))
+    return Task.objects.filter(
+        flow_task_type="HUMAN",
+        status__in=[STATUS.NEW, STATUS.ASSIGNED],
+        process__artifact_content_type_id=_episode_content_type_id(),
+    ).filter(Q(owner=user) | (Q(status=STATUS.NEW) & may_claim))
+
+
+def task_get(user, task_id):
+    """Return a task about a person the user may see, else raise Http404."""
+    task = visible_tasks(user).select_related("process").filter(pk=task_id).first()
+    if task is None:
+        raise Http404
+    return task
+
+
+def visible_obligations(user):
+    from casework.models import Obligation
+
+    return Obligation.objects.filter(person__in=visible_persons(user).values("pk"))

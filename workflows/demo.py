@@ -888,12 +888,12 @@ class DemoSeeder:
         social_worker = self.user_for("sw", township, position)
         community_start = start
         if former and end is None and (self.today - start).days >= 120:
-            # An earlier community member whose membership ended: another social worker, else
-            # the station's member account; the present one took over the next day.
-            workers = accounts_needed(POST["sw"], persons_in(township.ordinal, self.n))
+            # An earlier community member whose membership ended: the social worker before this
+            # one (which exists whatever N is), else the station's member account; the present
+            # social worker took over the next day.
             number = position // POST["sw"].per
-            if workers > 1:
-                previous = self.user_ids[username(POST["sw"], township, (number + 1) % workers)]
+            if number:
+                previous = self.user_ids[username(POST["sw"], township, number - 1)]
             else:
                 previous = self.user_for("ws", township, position)
             left = start + _days(rng.randint(30, (self.today - start).days - 60))

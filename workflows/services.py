@@ -6,6 +6,8 @@ from casework import services as casework_services
 from casework.models import Episode, Person
 from permissions.services import sync_person_grants
 
+from .flows import IntakeFlow
+
 
 @transaction.atomic
 def decision_register(*, actor, person_form, episode_form) -> Episode:
@@ -22,6 +24,7 @@ def decision_register(*, actor, person_form, episode_form) -> Episode:
     data = {k: v for k, v in episode_form.cleaned_data.items() if k != "community"}
     episode = casework_services.episode_create(actor=actor, person=person, community=community, **data)
     sync_person_grants([person.pk])
+    IntakeFlow.start.run(episode=episode)
     return episode
 
 

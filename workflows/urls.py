@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import records, tasks, views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -14,5 +14,12 @@ urlpatterns = [
     path("persons/<int:pk>/reveal/", views.person_reveal, name="person_reveal"),
     path("persons/<int:pk>/access/", views.person_access_tab, name="person_access"),
     path("persons/<int:pk>/episodes/new/", views.episode_add, name="episode_add"),
+    path("persons/<int:pk>/drug-tests/new/", records.drug_test_new, name="drug_test_new"),
+    path("persons/<int:pk>/talks/new/", records.talk_new, name="talk_new"),
+    path("obligations/<int:pk>/excuse/", records.obligation_excuse_page, name="obligation_excuse"),
+    path("tasks/", tasks.my_tasks, name="my_tasks"),
+    path("tasks/<int:pk>/", tasks.task_page, name="task_page"),
+    path("tasks/<int:pk>/claim/", tasks.task_claim, name="task_claim"),
+    path("tasks/<int:pk>/release/", tasks.task_release, name="task_release"),
     path("access-log/", views.access_log, name="access_log"),
 ]

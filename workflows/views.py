@@ -10,13 +10,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from casework.forms import EpisodeForm, PersonForm, PersonSearchForm, RevealForm
-from casework.models import Agency, Episode, Region
+from casework.models import Agency, Episode, Obligation, Region
 from casework.selectors import communities_under
 from permissions import selectors
 from permissions.models import AccessLog, RecordType
 from permissions.services import access_log_write
 
 from . import services
+from .tasks import task_title
 
 PAGE_SIZE = 25
 
@@ -101,6 +102,23 @@ def person_list(request):
     )
 
 
+def person_open_tasks(user, person) -> list[dict]:
+    """Return the open flow steps about this person, with whether the user may do them (one query)."""
+    episodes = Episode.objects.filter(person=person).values("pk")
+    tasks = selectors.visible_tasks(user).filter(
+        process__artifact_object_id__in=episodes, flow_task_type="HUMAN", status__in=["NEW", "ASSIGNED"]
+    )
+    codenames = {f"casework.{c}" for c in selectors.action_codenames(user, person)}
+    return [
+        {
+            "task": t,
+            "title": task_title(t),
+            "can_act": t.owner_id == user.pk or (t.owner_id is None and t.owner_permission in codenames),
+        }
+        for t in tasks.order_by("created", "pk")
+    ]
+
+
 def person_detail(request, pk):
     person = selectors.person_get(request.user, pk)
     record_types = selectors.record_types_for(request.user, person)
@@ -108,11 +126,19 @@ def person_detail(request, pk):
         request=request, person_ids=[person.pk], action=AccessLog.Action.DETAIL, record_types=record_types
     )
     staff = selectors.staff_for(request.user)
+    open_tasks = person_open_tasks(request.user, person)
     return render(
         request,
         "persons/detail.html",
         {
             "person": person,
+            "due": list(person.obligations.filter(status__in=Obligation.OPEN_STATUSES).order_by("due_by", "pk")),
+            "open_tasks": open_tasks,
+            "drug_tests": list(person.drug_tests.all()[:20]) if RecordType.DRUGTEST in record_types else None,
+            "talks": list(person.talks.select_related("staff")[:20]) if RecordType.TALK in record_types else None,
+            "is_work_station": staff.agency.kind == Agency.Kind.WORK_STATION,
+            "can_test": staff.agency.kind in (Agency.Kind.WORK_STATION, Agency.Kind.POLICE)
+            and RecordType.DRUGTEST in record_types,
             "episodes": list(selectors.person_episodes(person)),
             "team": list(selectors.person_team(person)),
             "events": list(selectors.person_events(person)),

@@ -1,0 +1,89 @@
+"""Pages that record the fulfilment of recurring duties: drug tests and talks, and excusing a duty."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from casework.models import Agency, Episode, Staff
+from permissions import selectors
+from permissions.models import RecordType
+
+from .forms import DrugTestForm, ExcuseForm, TalkForm
+from .obligations import RecordRefused, drug_test_record, obligation_excuse, talk_record
+
+
+def _active_episode(person) -> Episode:
+    episode = person.episodes.filter(status__in=[Episode.Status.ACTIVE, Episode.Status.OUT_OF_COUNTY]).first()
+    if episode is None:
+        raise Http404
+    return episode
+
+
+def _record_page(request, pk, record_type, form_class, save, template_title, extra_kwargs):
+    staff = selectors.staff_for(request.user)
+    if staff is None or staff.agency.kind not in (Agency.Kind.WORK_STATION, Agency.Kind.POLICE):
+        raise Http404
+    person = selectors.person_get(request.user, pk, record_type=record_type)
+    episode = _active_episode(person)
+    obligation_id = request.GET.get("obligation") or request.POST.get("obligation")
+    form = form_class(request.POST or None, initial={"obligation": obligation_id}, **extra_kwargs(person))
+    if request.method == "POST":
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data.pop("obligation", None)
+            try:
+                save(actor=request.user, episode=episode, obligation_id=form.cleaned_data.get("obligation"), **data)
+            except RecordRefused as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("已保存，下次应办日期已更新。"))
+                return redirect("person_detail", pk=person.pk)
+        else:
+            messages.error(request, _("请更正下列标红的内容，信息尚未保存。"))
+    return render(request, "records/form.html", {"form": form, "person": person, "title": template_title})
+
+
+@require_http_methods(["GET", "POST"])
+def drug_test_new(request, pk):
+    return _record_page(
+        request, pk, RecordType.DRUGTEST, DrugTestForm, drug_test_record, _("登记吸毒检测"), lambda p: {"person": p}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def talk_new(request, pk):
+    staff = selectors.staff_for(request.user)
+    if staff is None or staff.agency.kind != Agency.Kind.WORK_STATION:
+        raise Http404
+    return _record_page(request, pk, RecordType.TALK, TalkForm, talk_record, _("登记谈话走访"), lambda p: {})
+
+
+@require_http_methods(["GET", "POST"])
+def obligation_excuse_page(request, pk):
+    staff = selectors.staff_for(request.user)
+    if staff is None or staff.role != Staff.Role.HEAD or staff.agency.kind not in (
+        Agency.Kind.WORK_STATION,
+        Agency.Kind.DRUG_CONTROL,
+    ):
+        raise Http404
+    obligation = selectors.visible_obligations(request.user).select_related("person").filter(pk=pk).first()
+    if obligation is None:
+        raise Http404
+    form = ExcuseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            obligation_excuse(actor=request.user, obligation=obligation, reason=form.cleaned_data["reason"])
+        except RecordRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("已免除。"))
+            return redirect("person_detail", pk=obligation.person_id)
+    return render(
+        request,
+        "records/form.html",
+        {"form": form, "person": obligation.person, "title": _("免除应办事项"), "obligation": obligation},
+    )
+
+
