@@ -80,12 +80,20 @@ def person_get(user, person_id, record_type: str | None = None) -> Person:
     return person
 
 
-def record_types_for(user, person: Person) -> set[str]:
-    """Return the record types the user may read about this person (one query, two for supervisors)."""
+@dataclass(frozen=True)
+class PersonAccess:
+    """What a user may read (record types) and do (flow-step permissions) about one person."""
+
+    record_types: frozenset[str]
+    actions: frozenset[str]
+
+
+def person_access_for(user, person: Person) -> PersonAccess:
+    """Return the user's record types and action permissions on the person (one query)."""
     staff = staff_for(user)
     if staff is None:
-        return set()
-    codenames = (
+        return PersonAccess(frozenset(), frozenset())
+    codenames = set(
         PersonUserObjectPermission.objects.filter(user=user, content_object=person)
         .values_list("permission__codename", flat=True)
         .union(
@@ -98,19 +106,12 @@ def record_types_for(user, person: Person) -> set[str]:
     region_path = supervisor_region_path(user)
     if region_path is not None and person.region.path.startswith(region_path):
         types |= _supervisor_types(user)
-    return types
+    return PersonAccess(frozenset(types), frozenset(c for c in codenames if c.startswith("act_")))
 
 
-def action_codenames(user, person: Person) -> set[str]:
-    """Return the flow-step permissions (act_*) the user's agency holds on this person (one query)."""
-    staff = staff_for(user)
-    if staff is None:
-        return set()
-    return set(
-        PersonGroupObjectPermission.objects.filter(
-            group_id=staff.agency.group_id, content_object=person, permission__codename__startswith="act_"
-        ).values_list("permission__codename", flat=True)
-    )
+def record_types_for(user, person: Person) -> set[str]:
+    """Return the record types the user may read about this person."""
+    return set(person_access_for(user, person).record_types)
 
 
 def person_episodes(person: Person) -> QuerySet[Episode]:

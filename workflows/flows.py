@@ -52,13 +52,17 @@ class IntakeFlow(flow.Flow):
         .Next(this.agreement)
     )
     refusal_check = _step(_("逾期未报到核实")).Permission(WORK_STATION, obj=_person).Next(this.refusal_gate)
-    refusal_gate = flow.If(lambda activation: activation.process.data.get("legitimate_reason")).Then(
-        this.report_in
-    ).Else(this.handover)
+    refusal_gate = (
+        flow.If(lambda activation: activation.process.data.get("legitimate_reason"))
+        .Then(this.report_in)
+        .Else(this.handover)
+    )
     handover = _step(_("移交公安")).Permission(WORK_STATION, obj=_person).Next(this.police_decision)
     police_decision = _step(_("公安接收并决定")).Permission(POLICE, obj=_person).Next(this.decision_gate)
-    decision_gate = flow.If(lambda activation: activation.process.data.get("compulsory")).Then(this.end).Else(
-        this.report_in
+    decision_gate = (
+        flow.If(lambda activation: activation.process.data.get("compulsory"))
+        .Then(this.end)
+        .Else(this.report_in)
     )
     agreement = _step(_("签订协议")).Permission(WORK_STATION, obj=_person).Next(this.plan)
     plan = _step(_("制定计划")).Permission(WORK_STATION, obj=_person).Next(this.team)

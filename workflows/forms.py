@@ -19,7 +19,9 @@ def _not_future(value):
 
 class ReportInForm(forms.Form):
     reported_on = forms.DateField(label=_("报到日期"), widget=DATE_WIDGET)
-    documents = forms.CharField(label=_("收到材料"), max_length=200, required=False, initial="决定书、身份证复印件、担保书")
+    documents = forms.CharField(
+        label=_("收到材料"), max_length=200, required=False, initial="决定书、身份证复印件、担保书"
+    )
     decision_photo = forms.FileField(label=_("决定书照片"), required=False)
 
     def __init__(self, *args, episode: Episode, **kwargs):
@@ -80,7 +82,9 @@ class HandOverForm(forms.Form):
 class PoliceDecisionForm(forms.Form):
     received_on = forms.DateField(label=_("接收日期"), widget=DATE_WIDGET)
     receipt_number = forms.CharField(label=_("移交回执编号"), max_length=60)
-    decision = forms.ChoiceField(label=_("处理决定"), choices=HandOver.Decision.choices, widget=forms.RadioSelect)
+    decision = forms.ChoiceField(
+        label=_("处理决定"), choices=HandOver.Decision.choices, widget=forms.RadioSelect
+    )
     decision_reason = forms.CharField(label=_("决定理由"), max_length=200)
     new_deadline = forms.DateField(label=_("继续执行时的报到期限"), required=False, widget=DATE_WIDGET)
 
@@ -103,8 +107,12 @@ AGREEMENT_LIABILITY = "违反协议的，给予批评、教育；严重违反协
 
 class AgreementForm(forms.Form):
     signed_on = forms.DateField(label=_("签订日期"), widget=DATE_WIDGET)
-    measures = forms.CharField(label=_("戒毒措施"), widget=forms.Textarea(attrs={"rows": 3}), initial=AGREEMENT_MEASURES)
-    rules = forms.CharField(label=_("应遵守的规定"), widget=forms.Textarea(attrs={"rows": 3}), initial=AGREEMENT_RULES)
+    measures = forms.CharField(
+        label=_("戒毒措施"), widget=forms.Textarea(attrs={"rows": 3}), initial=AGREEMENT_MEASURES
+    )
+    rules = forms.CharField(
+        label=_("应遵守的规定"), widget=forms.Textarea(attrs={"rows": 3}), initial=AGREEMENT_RULES
+    )
     liability = forms.CharField(
         label=_("违反协议的责任"), widget=forms.Textarea(attrs={"rows": 3}), initial=AGREEMENT_LIABILITY
     )
@@ -123,11 +131,17 @@ class AgreementForm(forms.Form):
 class PlanForm(forms.Form):
     written_on = forms.DateField(label=_("制定日期"), widget=DATE_WIDGET)
     current_situation = forms.CharField(label=_("现实表现"), widget=forms.Textarea(attrs={"rows": 3}))
-    treatment = forms.CharField(label=_("戒毒治疗措施"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    treatment = forms.CharField(
+        label=_("戒毒治疗措施"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
     encourage_mmt = forms.BooleanField(label=_("动员参加美沙酮维持治疗"), required=False)
     detox_treatment_needed = forms.BooleanField(label=_("需要脱毒治疗"), required=False)
-    counselling = forms.CharField(label=_("心理辅导计划"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    assistance = forms.CharField(label=_("帮扶救助措施"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    counselling = forms.CharField(
+        label=_("心理辅导计划"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    assistance = forms.CharField(
+        label=_("帮扶救助措施"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
     def clean_written_on(self):
         return _not_future(self.cleaned_data["written_on"])
@@ -229,8 +243,13 @@ class DrugTestForm(forms.ModelForm):
         if result == DrugTest.Result.POSITIVE:
             if not cleaned.get("substances"):
                 self.add_error("substances", _("阳性结果须填写检出物质。"))
-            if cleaned.get("method") == DrugTest.Method.ON_SITE and not (cleaned.get("seal_a") and cleaned.get("seal_b")):
-                self.add_error("seal_a", _("现场检测阳性的样本须分为A、B两份封存并填写封签号（吸毒检测程序规定第八条）。"))
+            if cleaned.get("method") == DrugTest.Method.ON_SITE and not (
+                cleaned.get("seal_a") and cleaned.get("seal_b")
+            ):
+                self.add_error(
+                    "seal_a",
+                    _("现场检测阳性的样本须分为A、B两份封存并填写封签号（吸毒检测程序规定第八条）。"),
+                )
         collecting = result not in (DrugTest.Result.REFUSED, DrugTest.Result.EVADED)
         if (
             collecting
@@ -238,7 +257,9 @@ class DrugTestForm(forms.ModelForm):
             and self.person.sex == Person.Sex.FEMALE
             and "M" in (cleaned.get("collector_1_sex"), cleaned.get("collector_2_sex"))
         ):
-            self.add_error("collector_1_sex", _("女性的尿液样本须由女性工作人员采集（吸毒检测程序规定第八条）。"))
+            self.add_error(
+                "collector_1_sex", _("女性的尿液样本须由女性工作人员采集（吸毒检测程序规定第八条）。")
+            )
         if cleaned.get("collector_1") and cleaned.get("collector_1") == cleaned.get("collector_2"):
             self.add_error("collector_2", _("采样须由两名工作人员进行。"))
         notified = cleaned.get("notified_on")

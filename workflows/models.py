@@ -30,7 +30,9 @@ class Reminder(models.Model):
     obligation = models.ForeignKey(Obligation, models.CASCADE, related_name="reminders")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.OVERDUE)
     created_on = models.DateField(_("日期"))
-    read_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("提醒")

@@ -17,7 +17,9 @@ class RecordRefused(Exception):
     """The record cannot be saved; the message says why, in the user's language."""
 
 
-def _open_next(episode: Episode, kind: str, after: date, sequence: int, intervals: dict[int, int]) -> Obligation | None:
+def _open_next(
+    episode: Episode, kind: str, after: date, sequence: int, intervals: dict[int, int]
+) -> Obligation | None:
     start, end = term_bounds(episode)
     due = next_due(start, end, after, intervals)
     if due is None:
@@ -55,7 +57,11 @@ def _close_and_schedule(obligation: Obligation, done_on: date) -> Obligation | N
 
 def _lock_open_obligation(episode: Episode, kind: str, obligation_id: int | None) -> Obligation | None:
     """Return the open obligation this record fulfils (locked), or None for an ad-hoc record."""
-    qs = Obligation.objects.select_for_update().select_related("episode__township").filter(episode=episode, kind=kind)
+    qs = (
+        Obligation.objects.select_for_update()
+        .select_related("episode__township")
+        .filter(episode=episode, kind=kind)
+    )
     if obligation_id is not None:
         obligation = qs.filter(pk=obligation_id).first()
         if obligation is None or obligation.status not in Obligation.OPEN_STATUSES:
@@ -72,21 +78,32 @@ def _check_date(episode: Episode, day: date) -> None:
 
 
 @transaction.atomic
-def drug_test_record(*, actor, episode: Episode, obligation_id: int | None = None, ad_hoc: bool = False, **fields) -> DrugTest:
+def drug_test_record(
+    *, actor, episode: Episode, obligation_id: int | None = None, ad_hoc: bool = False, **fields
+) -> DrugTest:
     """Save a drug test; a scheduled one closes its obligation and opens the next from the real date."""
     episode = Episode.objects.select_for_update().select_related("person", "township").get(pk=episode.pk)
     _check_date(episode, fields["tested_on"])
     if fields["result"] == DrugTest.Result.POSITIVE and not fields.get("substances"):
         raise RecordRefused(_("阳性结果须填写检出物质。"))
     obligation = None if ad_hoc else _lock_open_obligation(episode, ObligationKind.DRUG_TEST, obligation_id)
-    test = DrugTest(episode=episode, person=episode.person, obligation=obligation, ad_hoc=ad_hoc or obligation is None,
-                    recorded_by=actor, **fields)
+    test = DrugTest(
+        episode=episode,
+        person=episode.person,
+        obligation=obligation,
+        ad_hoc=ad_hoc or obligation is None,
+        recorded_by=actor,
+        **fields,
+    )
     test.full_clean()
     test.save()
     if obligation is not None and fields["result"] not in (DrugTest.Result.REFUSED, DrugTest.Result.EVADED):
         _close_and_schedule(obligation, test.tested_on)
     event_record(
-        person=episode.person, episode=episode, actor=actor, kind="drug_test",
+        person=episode.person,
+        episode=episode,
+        actor=actor,
+        kind="drug_test",
         message=f"吸毒检测（{test.get_sample_type_display()}）：{test.get_result_display()}",
     )
     if test.result in DrugTest.FOLLOW_UP_RESULTS:
@@ -110,7 +127,13 @@ def talk_record(*, actor, episode: Episode, obligation_id: int | None = None, **
     talk.save()
     if obligation is not None:
         _close_and_schedule(obligation, talk.held_on)
-    event_record(person=episode.person, episode=episode, actor=actor, kind="talk", message=f"{talk.get_kind_display()}记录")
+    event_record(
+        person=episode.person,
+        episode=episode,
+        actor=actor,
+        kind="talk",
+        message=f"{talk.get_kind_display()}记录",
+    )
     return talk
 
 
@@ -118,7 +141,9 @@ def talk_record(*, actor, episode: Episode, obligation_id: int | None = None, **
 def obligation_excuse(*, actor, obligation: Obligation, reason: str) -> Obligation:
     """Excuse an open obligation with a reason and an approver; the next one is scheduled from today."""
     obligation = (
-        Obligation.objects.select_for_update().select_related("episode__township", "person").get(pk=obligation.pk)
+        Obligation.objects.select_for_update()
+        .select_related("episode__township", "person")
+        .get(pk=obligation.pk)
     )
     if obligation.status not in Obligation.OPEN_STATUSES:
         raise RecordRefused(_("该事项已完成或已免除，不能重复登记。"))

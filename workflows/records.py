@@ -34,7 +34,12 @@ def _record_page(request, pk, record_type, form_class, save, template_title, ext
             data = dict(form.cleaned_data)
             data.pop("obligation", None)
             try:
-                save(actor=request.user, episode=episode, obligation_id=form.cleaned_data.get("obligation"), **data)
+                save(
+                    actor=request.user,
+                    episode=episode,
+                    obligation_id=form.cleaned_data.get("obligation"),
+                    **data,
+                )
             except RecordRefused as exc:
                 messages.error(request, str(exc))
             else:
@@ -48,7 +53,13 @@ def _record_page(request, pk, record_type, form_class, save, template_title, ext
 @require_http_methods(["GET", "POST"])
 def drug_test_new(request, pk):
     return _record_page(
-        request, pk, RecordType.DRUGTEST, DrugTestForm, drug_test_record, _("登记吸毒检测"), lambda p: {"person": p}
+        request,
+        pk,
+        RecordType.DRUGTEST,
+        DrugTestForm,
+        drug_test_record,
+        _("登记吸毒检测"),
+        lambda p: {"person": p},
     )
 
 
@@ -63,9 +74,14 @@ def talk_new(request, pk):
 @require_http_methods(["GET", "POST"])
 def obligation_excuse_page(request, pk):
     staff = selectors.staff_for(request.user)
-    if staff is None or staff.role != Staff.Role.HEAD or staff.agency.kind not in (
-        Agency.Kind.WORK_STATION,
-        Agency.Kind.DRUG_CONTROL,
+    if (
+        staff is None
+        or staff.role != Staff.Role.HEAD
+        or staff.agency.kind
+        not in (
+            Agency.Kind.WORK_STATION,
+            Agency.Kind.DRUG_CONTROL,
+        )
     ):
         raise Http404
     obligation = selectors.visible_obligations(request.user).select_related("person").filter(pk=pk).first()
@@ -85,5 +101,3 @@ def obligation_excuse_page(request, pk):
         "records/form.html",
         {"form": form, "person": obligation.person, "title": _("免除应办事项"), "obligation": obligation},
     )
-
-

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import records, tasks, views
+from . import records, steps, views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -11,15 +11,16 @@ urlpatterns = [
     path("persons/new/", views.person_register, name="person_register"),
     path("persons/<int:pk>/", views.person_detail, name="person_detail"),
     path("persons/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("persons/<int:pk>/records/", views.person_records, name="person_records"),
     path("persons/<int:pk>/reveal/", views.person_reveal, name="person_reveal"),
     path("persons/<int:pk>/access/", views.person_access_tab, name="person_access"),
     path("persons/<int:pk>/episodes/new/", views.episode_add, name="episode_add"),
     path("persons/<int:pk>/drug-tests/new/", records.drug_test_new, name="drug_test_new"),
     path("persons/<int:pk>/talks/new/", records.talk_new, name="talk_new"),
     path("obligations/<int:pk>/excuse/", records.obligation_excuse_page, name="obligation_excuse"),
-    path("tasks/", tasks.my_tasks, name="my_tasks"),
-    path("tasks/<int:pk>/", tasks.task_page, name="task_page"),
-    path("tasks/<int:pk>/claim/", tasks.task_claim, name="task_claim"),
-    path("tasks/<int:pk>/release/", tasks.task_release, name="task_release"),
+    path("tasks/", steps.my_tasks, name="my_tasks"),
+    path("tasks/<int:pk>/", steps.task_page, name="task_page"),
+    path("tasks/<int:pk>/claim/", steps.task_claim, name="task_claim"),
+    path("tasks/<int:pk>/release/", steps.task_release, name="task_release"),
     path("access-log/", views.access_log, name="access_log"),
 ]

@@ -17,7 +17,7 @@ from permissions.models import AccessLog, RecordType
 from permissions.services import access_log_write
 
 from . import services
-from .tasks import task_title
+from .steps import task_title
 
 PAGE_SIZE = 25
 
@@ -102,13 +102,13 @@ def person_list(request):
     )
 
 
-def person_open_tasks(user, person) -> list[dict]:
+def person_open_tasks(user, person, actions) -> list[dict]:
     """Return the open flow steps about this person, with whether the user may do them (one query)."""
     episodes = Episode.objects.filter(person=person).values("pk")
     tasks = selectors.visible_tasks(user).filter(
         process__artifact_object_id__in=episodes, flow_task_type="HUMAN", status__in=["NEW", "ASSIGNED"]
     )
-    codenames = {f"casework.{c}" for c in selectors.action_codenames(user, person)}
+    codenames = {f"casework.{c}" for c in actions}
     return [
         {
             "task": t,
@@ -121,21 +121,23 @@ def person_open_tasks(user, person) -> list[dict]:
 
 def person_detail(request, pk):
     person = selectors.person_get(request.user, pk)
-    record_types = selectors.record_types_for(request.user, person)
+    access = selectors.person_access_for(request.user, person)
+    record_types = access.record_types
+    # This page shows identity, episodes, team and due items; the records tab shows (and logs) the rest.
     access_log_write(
-        request=request, person_ids=[person.pk], action=AccessLog.Action.DETAIL, record_types=record_types
+        request=request, person_ids=[person.pk], action=AccessLog.Action.DETAIL, record_types=["identity"]
     )
     staff = selectors.staff_for(request.user)
-    open_tasks = person_open_tasks(request.user, person)
+    open_tasks = person_open_tasks(request.user, person, access.actions)
     return render(
         request,
         "persons/detail.html",
         {
             "person": person,
-            "due": list(person.obligations.filter(status__in=Obligation.OPEN_STATUSES).order_by("due_by", "pk")),
+            "due": list(
+                person.obligations.filter(status__in=Obligation.OPEN_STATUSES).order_by("due_by", "pk")
+            ),
             "open_tasks": open_tasks,
-            "drug_tests": list(person.drug_tests.all()[:20]) if RecordType.DRUGTEST in record_types else None,
-            "talks": list(person.talks.select_related("staff")[:20]) if RecordType.TALK in record_types else None,
             "is_work_station": staff.agency.kind == Agency.Kind.WORK_STATION,
             "can_test": staff.agency.kind in (Agency.Kind.WORK_STATION, Agency.Kind.POLICE)
             and RecordType.DRUGTEST in record_types,
@@ -150,6 +152,30 @@ def person_detail(request, pk):
             "is_supervisor": staff.agency.kind == Agency.Kind.DRUG_CONTROL,
             "today": timezone.localdate(),
             "tab": "file",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def person_records(request, pk):
+    """The records tab: drug tests and talks, each shown only to the parties the matrix allows."""
+    person = selectors.person_get(request.user, pk)
+    access = selectors.person_access_for(request.user, person)
+    shown = access.record_types & {RecordType.DRUGTEST, RecordType.TALK}
+    access_log_write(
+        request=request, person_ids=[person.pk], action=AccessLog.Action.DETAIL, record_types=shown
+    )
+    staff = selectors.staff_for(request.user)
+    return render(
+        request,
+        "persons/records.html",
+        {
+            "person": person,
+            "tab": "records",
+            "record_types": access.record_types,
+            "drug_tests": list(person.drug_tests.all()[:50]) if RecordType.DRUGTEST in shown else None,
+            "talks": list(person.talks.select_related("staff")[:50]) if RecordType.TALK in shown else None,
+            "is_supervisor": staff.agency.kind == Agency.Kind.DRUG_CONTROL,
         },
     )
 

@@ -127,7 +127,6 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # Sessions: 30 minutes idle, 12 hours absolute (enforced by SessionTimeoutMiddleware).
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_TIMEOUT = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
@@ -162,3 +161,15 @@ LOGGING = {
 }
 
 APP_NAME = _("社区戒毒社区康复工作平台")
+
+# Background work in deployments (issue 4, 6): the daily scan and viewflow's DB timers.
+CELERY_BEAT_SCHEDULE = {
+    "scan-obligations-daily": {
+        "task": "workflows.tasks.scan_obligations",
+        "schedule": 24 * 60 * 60,
+    },
+    "workflow-timers-every-minute": {
+        "task": "workflows.tasks.fire_workflow_timers",
+        "schedule": 60,
+    },
+}

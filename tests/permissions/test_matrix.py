@@ -116,7 +116,21 @@ def test_detail_page_masks_numbers_and_logs_one_read(client, world, scene):
     assert person.phone not in body
     rows = AccessLog.objects.filter(person_id=person.pk, action=AccessLog.Action.DETAIL)
     assert rows.count() == 1
-    assert "talk" in rows.get().record_types
+    assert rows.get().record_types == "identity"
+
+
+@pytest.mark.parametrize(
+    ("username", "logged"),
+    [("work_station1_user", "drugtest,talk"), ("police1_user", "drugtest"), ("judicial1_user", "")],
+)
+def test_records_tab_shows_and_logs_only_the_matrix_types(client, world, scene, username, logged):
+    person = scene["persons"][0]
+    client.force_login(world[username])
+    response = client.get(reverse("person_records", args=[person.pk]))
+    assert response.status_code == 200
+    assert (response.context["talks"] is not None) == ("talk" in logged)
+    assert (response.context["drug_tests"] is not None) == ("drugtest" in logged)
+    assert AccessLog.objects.get(person_id=person.pk, user=world[username]).record_types == logged
 
 
 def test_judicial_office_cannot_read_talks_but_community_can(world, scene):

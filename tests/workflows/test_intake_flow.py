@@ -35,7 +35,9 @@ def open_task(episode, name):
         for t in Task.objects.filter(process__artifact_object_id=episode.pk, status__in=["NEW", "ASSIGNED"])
         if t.flow_task.name == name
     ]
-    assert len(tasks) == 1, [t.flow_task.name for t in Task.objects.filter(process__artifact_object_id=episode.pk)]
+    assert len(tasks) == 1, [
+        t.flow_task.name for t in Task.objects.filter(process__artifact_object_id=episode.pk)
+    ]
     return tasks[0]
 
 
@@ -48,14 +50,24 @@ def do(client, user, task, data):
 
 def finish_intake(client, w, episode, reported_on):
     ws = w["work_station1_user"]
-    do(client, ws, open_task(episode, "report_in"), {"reported_on": reported_on.isoformat(), "documents": "决定书"})
+    do(
+        client,
+        ws,
+        open_task(episode, "report_in"),
+        {"reported_on": reported_on.isoformat(), "documents": "决定书"},
+    )
     do(
         client,
         ws,
         open_task(episode, "agreement"),
         {"signed_on": reported_on.isoformat(), "measures": "检测", "rules": "守法", "liability": "移交"},
     )
-    do(client, ws, open_task(episode, "plan"), {"written_on": reported_on.isoformat(), "current_situation": "稳定"})
+    do(
+        client,
+        ws,
+        open_task(episode, "plan"),
+        {"written_on": reported_on.isoformat(), "current_situation": "稳定"},
+    )
     do(
         client,
         ws,
@@ -110,7 +122,10 @@ def test_other_parties_cannot_open_the_work_station_step(client, world, username
     task = open_task(episode, "report_in")
     client.force_login(world[username])
     assert client.get(reverse("task_page", args=[task.pk])).status_code == 404
-    assert client.post(reverse("task_page", args=[task.pk]), {"reported_on": timezone.localdate()}).status_code == 404
+    assert (
+        client.post(reverse("task_page", args=[task.pk]), {"reported_on": timezone.localdate()}).status_code
+        == 404
+    )
     episode.refresh_from_db()
     assert episode.status == Episode.Status.DECIDED
 
@@ -141,11 +156,19 @@ def test_late_without_reason_is_handed_to_the_police_who_decide(client, world):
     """戒毒条例 arts 14 and 21, 禁毒法 art 38(1): refusal is reported to the police, who may order 强戒."""
     episode = register(client, world, served_days_ago=20)
     fire_due_timers()
-    do(client, world["work_station1_user"], open_task(episode, "refusal_check"), {"legitimate_reason": "0", "reason": "拒不报到"})
+    do(
+        client,
+        world["work_station1_user"],
+        open_task(episode, "refusal_check"),
+        {"legitimate_reason": "0", "reason": "拒不报到"},
+    )
     handover = open_task(episode, "handover")
     # the handover package must include the certificate of failure to report
     client.force_login(world["work_station1_user"])
-    response = client.post(reverse("task_page", args=[handover.pk]), {"prepared_on": timezone.localdate(), "documents": ["告诫书"]})
+    response = client.post(
+        reverse("task_page", args=[handover.pk]),
+        {"prepared_on": timezone.localdate(), "documents": ["告诫书"]},
+    )
     assert response.status_code == 200 and "逾期未报到证明" in response.content.decode()
     do(
         client,
@@ -174,14 +197,18 @@ def test_late_without_reason_is_handed_to_the_police_who_decide(client, world):
     assert episode.closed_on == timezone.localdate()
     handover_row = HandOver.objects.get(episode=episode)
     assert (handover_row.receipt_number, handover_row.decision) == ("回执001", "compulsory")
-    assert not Task.objects.filter(process__artifact_object_id=episode.pk, status__in=["NEW", "ASSIGNED"]).exists()
+    assert not Task.objects.filter(
+        process__artifact_object_id=episode.pk, status__in=["NEW", "ASSIGNED"]
+    ).exists()
 
 
 def test_a_step_done_twice_is_refused_without_change(client, world):
     episode = register(client, world)
     task = open_task(episode, "report_in")
     do(client, world["work_station1_user"], task, {"reported_on": timezone.localdate().isoformat()})
-    response = client.post(reverse("task_page", args=[task.pk]), {"reported_on": timezone.localdate().isoformat()}, follow=True)
+    response = client.post(
+        reverse("task_page", args=[task.pk]), {"reported_on": timezone.localdate().isoformat()}, follow=True
+    )
     assert "已经办结" in response.content.decode()
     assert episode.events.filter(kind="status_changed").count() == 1
 
@@ -190,9 +217,10 @@ def test_report_date_before_service_is_refused(client, world):
     episode = register(client, world)
     client.force_login(world["work_station1_user"])
     task = open_task(episode, "report_in")
-    response = client.post(reverse("task_page", args=[task.pk]), {"reported_on": (episode.served_on - timedelta(days=1)).isoformat()})
+    response = client.post(
+        reverse("task_page", args=[task.pk]),
+        {"reported_on": (episode.served_on - timedelta(days=1)).isoformat()},
+    )
     assert "不能早于决定书送达日期" in response.content.decode()
     episode.refresh_from_db()
     assert episode.status == Episode.Status.DECIDED
-
-

@@ -1,0 +1,400 @@
+"""The pages that do the flows' human steps, and "my tasks".
+
+A step is completed under the flow's row lock (select_for_update, nowait with retries):
+two users finishing the same step at once get one success and one clear message.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.status import STATUS
+
+from casework import deadlines
+from casework.models import (
+    Agency,
+    Agreement,
+    Episode,
+    HandOver,
+    Obligation,
+    PartyRole,
+    Plan,
+    ReportingIn,
+    TeamMember,
+)
+from casework.services import event_record
+from permissions import selectors
+from permissions.services import sync_person_grants
+
+from . import forms
+from .flows import FollowUpFlow, IntakeFlow
+from .obligations import RecordRefused, obligations_open_first
+from .transitions import TransitionNotAllowed, episode_transition
+
+S = Episode.Status
+
+
+# --- step handlers: each saves its form and moves the episode ---------------------------
+
+
+def handle_report_in(user, episode, data, activation):
+    reported = data["reported_on"]
+    ReportingIn.objects.create(
+        episode=episode,
+        reported_on=reported,
+        documents=data["documents"],
+        decision_photo=data.get("decision_photo") or "",
+        on_time=reported <= episode.report_deadline,
+        recorded_by=user,
+    )
+    paused = 0
+    episode_transition(
+        episode_id=episode.pk,
+        to=S.REPORTED,
+        actor=user,
+        message=_("报到（%(when)s）")
+        % {"when": _("按期") if reported <= episode.report_deadline else _("逾期")},
+        reported_on=reported,
+        start_date=reported,
+        expected_end_date=deadlines.expected_end_date(reported, episode.term_months, paused),
+    )
+
+
+def handle_refusal_check(user, episode, data, activation):
+    activation.process.data["legitimate_reason"] = data["legitimate_reason"]
+    activation.process.save(update_fields=["data"])
+    if data["legitimate_reason"]:
+        Episode.objects.filter(pk=episode.pk).update(report_deadline=data["new_deadline"])
+        event_record(
+            person=episode.person,
+            episode=episode,
+            actor=user,
+            kind="deadline_extended",
+            message=f"逾期未报到核实：有正当理由（{data['reason']}），报到期限延至 {data['new_deadline']:%Y-%m-%d}",
+        )
+    else:
+        event_record(
+            person=episode.person,
+            episode=episode,
+            actor=user,
+            kind="refusal_confirmed",
+            message=f"逾期未报到核实：无正当理由，视为拒绝接受社区戒毒（{data['reason']}）",
+        )
+
+
+def handle_handover(user, episode, data, activation):
+    HandOver.objects.create(
+        episode=episode,
+        reason=HandOver.Reason.REFUSAL,
+        prepared_on=data["prepared_on"],
+        documents="、".join(data["documents"]),
+        prepared_by=user,
+    )
+    episode_transition(
+        episode_id=episode.pk, to=S.REFUSAL_REPORTED, actor=user, message="逾期未报到，移交公安机关"
+    )
+
+
+def handle_police_decision(user, episode, data, activation):
+    handover = episode.handovers.filter(received_on__isnull=True).order_by("-prepared_on", "-id").first()
+    if handover is None:
+        raise RecordRefused(_("没有待接收的移交材料。"))
+    handover.received_on = data["received_on"]
+    handover.receipt_number = data["receipt_number"]
+    handover.decision = data["decision"]
+    handover.decision_reason = data["decision_reason"]
+    handover.received_by = user
+    handover.save()
+    compulsory = data["decision"] == HandOver.Decision.COMPULSORY
+    activation.process.data["compulsory"] = compulsory
+    activation.process.save(update_fields=["data"])
+    if compulsory:
+        episode_transition(
+            episode_id=episode.pk,
+            to=S.COMPULSORY,
+            actor=user,
+            message=f"公安机关决定强制隔离戒毒（{data['decision_reason']}）",
+            closed_on=data["received_on"],
+        )
+    else:
+        Episode.objects.filter(pk=episode.pk).update(report_deadline=data["new_deadline"])
+        event_record(
+            person=episode.person,
+            episode=episode,
+            actor=user,
+            kind="police_continue",
+            message=f"公安机关决定继续执行，责令于 {data['new_deadline']:%Y-%m-%d} 前报到（{data['decision_reason']}）",
+        )
+
+
+def handle_agreement(user, episode, data, activation):
+    Agreement.objects.create(
+        episode=episode,
+        signed_on=data["signed_on"],
+        measures=data["measures"],
+        rules=data["rules"],
+        liability=data["liability"],
+        period_start=episode.start_date,
+        period_end=episode.expected_end_date,
+        signed_by=user,
+    )
+    event_record(person=episode.person, episode=episode, actor=user, kind="agreement", message="签订协议")
+
+
+def handle_plan(user, episode, data, activation):
+    Plan.objects.create(episode=episode, written_by=user, **data)
+    event_record(person=episode.person, episode=episode, actor=user, kind="plan", message="制定个人计划")
+
+
+def handle_team(user, episode, data, activation):
+    roles = {r.code: r for r in PartyRole.objects.all()}
+    for code in ("community", "police", "judicial", "civil_affairs", "human_resources"):
+        if data.get(code):
+            TeamMember.objects.create(
+                episode=episode, role=roles[code], user=data[code], start_date=data["start_date"]
+            )
+    if data.get("family_name"):
+        TeamMember.objects.create(
+            episode=episode,
+            role=roles["family"],
+            name=data["family_name"],
+            phone=data["family_phone"],
+            start_date=data["start_date"],
+        )
+    sync_person_grants([episode.person_id])
+    episode = episode_transition(
+        episode_id=episode.pk, to=S.ACTIVE, actor=user, message="帮教小组组建，开始执行"
+    )
+    created = obligations_open_first(episode)
+    event_record(
+        person=episode.person,
+        episode=episode,
+        actor=user,
+        kind="schedule",
+        message="生成应办事项：" + "、".join(f"{o.get_kind_display()} {o.due_by:%Y-%m-%d}" for o in created),
+    )
+
+
+def handle_follow_up(user, episode, data, activation):
+    label = dict(forms.FollowUpForm.ACTIONS)[data["action"]]
+    event_record(
+        person=episode.person,
+        episode=episode,
+        actor=user,
+        kind="follow_up",
+        message=f"异常检测处置：{label}（{data['note']}）",
+    )
+
+
+@dataclass(frozen=True)
+class Step:
+    form: type[django_forms.Form]
+    handle: Callable
+    needs_episode: bool = False
+    help: str = ""
+
+
+STEPS: dict[tuple[type, str], Step] = {
+    (IntakeFlow, "report_in"): Step(
+        forms.ReportInForm,
+        handle_report_in,
+        True,
+        gettext_lazy("按期报到的期限见下方；报到日即执行起始日（《戒毒条例》第十四条）。"),
+    ),
+    (IntakeFlow, "refusal_check"): Step(
+        forms.RefusalCheckForm,
+        handle_refusal_check,
+        help=gettext_lazy(
+            "逾期未报到且无正当理由的，视为拒绝接受社区戒毒，须及时报告公安机关（《戒毒条例》第十四条、第二十一条）。"
+        ),
+    ),
+    (IntakeFlow, "handover"): Step(forms.HandOverForm, handle_handover),
+    (IntakeFlow, "police_decision"): Step(forms.PoliceDecisionForm, handle_police_decision),
+    (IntakeFlow, "agreement"): Step(
+        forms.AgreementForm,
+        handle_agreement,
+        True,
+        gettext_lazy("报到后及时签订协议（《戒毒条例》第十六条）。"),
+    ),
+    (IntakeFlow, "plan"): Step(forms.PlanForm, handle_plan),
+    (IntakeFlow, "team"): Step(forms.TeamForm, handle_team, True),
+    (FollowUpFlow, "review"): Step(forms.FollowUpForm, handle_follow_up),
+}
+
+
+def step_for(task) -> Step:
+    node = task.flow_task
+    return STEPS[(node.flow_class, node.name)]
+
+
+def task_title(task) -> str:
+    return str(task.flow_task.task_title or task.flow_task.name)
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def _can_work_on(user, task) -> bool:
+    if task.owner_id:
+        return task.owner_id == user.pk
+    return task.flow_task.can_assign(user, task)
+
+
+@require_http_methods(["GET", "POST"])
+def task_page(request, pk):
+    task = selectors.task_get(request.user, pk)
+    episode = Episode.objects.select_related("person", "township", "community").get(
+        pk=task.process.artifact_object_id
+    )
+    if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
+        messages.info(request, _("该步骤已经办结。"))
+        return redirect("person_detail", pk=episode.person_id)
+    if not _can_work_on(request.user, task):
+        raise Http404
+    step = step_for(task)
+    kwargs = {"episode": episode} if step.needs_episode else {}
+    form = step.form(request.POST or None, request.FILES or None, **kwargs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            task_complete(request, task, step, episode, form.cleaned_data)
+        except (RecordRefused, TransitionNotAllowed) as exc:
+            messages.error(request, str(exc))
+        except FlowLockFailed:
+            messages.error(request, _("该步骤正由他人办理，请稍后刷新再试。"))
+        else:
+            messages.success(request, _("“%(step)s”已办结。") % {"step": task_title(task)})
+            return redirect("person_detail", pk=episode.person_id)
+    elif request.method == "POST":
+        messages.error(request, _("请更正下列标红的内容，信息尚未保存。"))
+    return render(
+        request,
+        "tasks/task.html",
+        {
+            "task": task,
+            "title": task_title(task),
+            "episode": episode,
+            "person": episode.person,
+            "form": form,
+            "step": step,
+        },
+    )
+
+
+def task_complete(request, task, step, episode, data) -> None:
+    """Finish the step under the flow lock; refuse if someone else finished or holds it."""
+    flow_class = task.flow_task.flow_class
+    with flow_class.lock(task.process_id):
+        task.refresh_from_db()
+        if task.status not in (STATUS.NEW, STATUS.ASSIGNED) or (
+            task.owner_id and task.owner_id != request.user.pk
+        ):
+            raise RecordRefused(_("该步骤已由他人办结或认领，本次提交未保存。"))
+        activation = task.flow_task.activation_class(task)
+        if task.status == STATUS.NEW:
+            activation.assign(request.user)
+        activation.start(request)
+        step.handle(
+            request.user, Episode.objects.select_related("person").get(pk=episode.pk), data, activation
+        )
+        activation.execute()
+
+
+@require_POST
+def task_claim(request, pk):
+    task = selectors.task_get(request.user, pk)
+    try:
+        with task.activation() as activation:
+            if task.status != STATUS.NEW or not task.flow_task.can_assign(request.user, task):
+                raise RecordRefused(_("该任务已被他人认领。"))
+            activation.assign(request.user)
+        messages.success(request, _("已认领。"))
+    except (RecordRefused, FlowLockFailed) as exc:
+        messages.error(request, str(exc) or _("请稍后再试。"))
+    return redirect("my_tasks")
+
+
+@require_POST
+def task_release(request, pk):
+    task = selectors.task_get(request.user, pk)
+    try:
+        with task.activation() as activation:
+            if task.status != STATUS.ASSIGNED or task.owner_id != request.user.pk:
+                raise RecordRefused(_("只能退回自己认领的任务。"))
+            activation.unassign()
+        messages.success(request, _("已退回单位待办。"))
+    except (RecordRefused, FlowLockFailed) as exc:
+        messages.error(request, str(exc) or _("请稍后再试。"))
+    return redirect("my_tasks")
+
+
+LIST_LIMIT = 50
+
+
+def my_tasks(request):
+    """The user's work, due first: flow steps, then obligations (mine, then my agency's)."""
+    staff = selectors.staff_for(request.user)
+    if staff is None:
+        raise Http404
+    today = timezone.localdate()
+    horizon = today + timezone.timedelta(days=14)
+    tasks_qs = selectors.actionable_tasks(request.user).select_related("process").order_by("created", "pk")
+    tasks = list(tasks_qs[:LIST_LIMIT])
+    episodes = Episode.objects.in_bulk([t.process.artifact_object_id for t in tasks])
+    persons = {e.pk: e.person_id for e in episodes.values()}
+    names = dict(
+        selectors.visible_persons(request.user).filter(pk__in=set(persons.values())).values_list("pk", "name")
+    )
+    rows = [
+        {
+            "task": t,
+            "title": task_title(t),
+            "person_id": persons.get(t.process.artifact_object_id),
+            "person_name": names.get(persons.get(t.process.artifact_object_id), ""),
+            "deadline": episodes[t.process.artifact_object_id].report_deadline
+            if t.flow_task.name == "report_in"
+            else None,
+            "mine": t.owner_id == request.user.pk,
+        }
+        for t in tasks
+    ]
+    open_due = (
+        selectors.visible_obligations(request.user)
+        .filter(status__in=Obligation.OPEN_STATUSES, due_from__lte=horizon)
+        .select_related("person")
+        .order_by("due_by", "pk")
+    )
+    on_my_team = TeamMember.objects.filter(episode=OuterRef("episode"), user=request.user).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today)
+    )
+    mine = open_due.filter(Exists(on_my_team))
+    agency = (
+        open_due.filter(township_id=staff.agency.region_id)
+        if staff.agency.kind == Agency.Kind.WORK_STATION
+        else None
+    )
+    counts = open_due.aggregate(
+        mine=Count("pk", filter=Q(Exists(on_my_team))),
+        overdue=Count("pk", filter=Q(status=Obligation.Status.OVERDUE)),
+        total=Count("pk"),
+    )
+    return render(
+        request,
+        "tasks/my_tasks.html",
+        {
+            "rows": rows,
+            "task_count": tasks_qs.count() if len(tasks) == LIST_LIMIT else len(tasks),
+            "mine": list(mine[:LIST_LIMIT]),
+            "agency": list(agency.exclude(Exists(on_my_team))[:LIST_LIMIT]) if agency is not None else [],
+            "counts": counts,
+            "today": today,
+        },
+    )
