@@ -32,3 +32,18 @@ class SessionTimeoutMiddleware:
             elif now - request.session.get("touched_at", 0) > 60:
                 request.session["touched_at"] = now
         return self.get_response(request)
+
+
+class ChineseFirstMiddleware:
+    """Serve Chinese unless the user chose another language with the switch (a cookie).
+
+    Staff share office PCs with English-language browsers; the browser's Accept-Language
+    header must not turn the app English behind their backs.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

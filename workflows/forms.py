@@ -149,7 +149,7 @@ class PlanForm(forms.Form):
 
 class StaffChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.get_full_name() or obj.username}（{obj.staff.agency.name}）"
+        return f"{obj.last_name}{obj.first_name or obj.username}（{obj.staff.agency.name}）"
 
 
 class TeamForm(forms.Form):
