@@ -382,7 +382,12 @@ class ObligationRule(models.Model):
     """
 
     region = models.ForeignKey(
-        Region, models.CASCADE, null=True, blank=True, related_name="obligation_rules", verbose_name=_("适用区域")
+        Region,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="obligation_rules",
+        verbose_name=_("适用区域"),
     )
     episode_kind = models.CharField(_("类别"), max_length=5, choices=Episode.Kind.choices)
     programme_year = models.PositiveSmallIntegerField(_("执行年度"))
@@ -400,8 +405,12 @@ class ObligationRule(models.Model):
                 name="obligationrule_unique_cell",
                 nulls_distinct=False,
             ),
-            models.CheckConstraint(condition=Q(programme_year__gte=1, programme_year__lte=3), name="obligationrule_year_1_3"),
-            models.CheckConstraint(condition=Q(interval_months__gte=1), name="obligationrule_interval_positive"),
+            models.CheckConstraint(
+                condition=Q(programme_year__gte=1, programme_year__lte=3), name="obligationrule_year_1_3"
+            ),
+            models.CheckConstraint(
+                condition=Q(interval_months__gte=1), name="obligationrule_interval_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -420,7 +429,9 @@ class Obligation(models.Model):
 
     OPEN_STATUSES = (Status.PENDING, Status.OVERDUE)
 
-    episode = models.ForeignKey(Episode, models.CASCADE, related_name="obligations", verbose_name=_("执行记录"))
+    episode = models.ForeignKey(
+        Episode, models.CASCADE, related_name="obligations", verbose_name=_("执行记录")
+    )
     person = models.ForeignKey(Person, models.CASCADE, related_name="obligations", verbose_name=_("人员"))
     kind = models.CharField(_("事项"), max_length=12, choices=ObligationKind.choices)
     sequence = models.PositiveSmallIntegerField(_("序号"))
@@ -433,7 +444,12 @@ class Obligation(models.Model):
     done_on = models.DateField(_("完成日期"), null=True, blank=True)
     excused_reason = models.CharField(_("免除理由"), max_length=200, blank=True)
     excused_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("批准人")
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("批准人"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -442,13 +458,17 @@ class Obligation(models.Model):
         verbose_name_plural = _("应办事项")
         ordering = ["due_by", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["episode", "kind", "sequence"], name="obligation_unique_sequence"),
+            models.UniqueConstraint(
+                fields=["episode", "kind", "sequence"], name="obligation_unique_sequence"
+            ),
             models.UniqueConstraint(
                 fields=["episode", "kind"],
                 condition=Q(status__in=["pending", "overdue"]),
                 name="obligation_one_open_per_kind",
             ),
-            models.CheckConstraint(condition=Q(due_from__lte=models.F("due_by")), name="obligation_window_ordered"),
+            models.CheckConstraint(
+                condition=Q(due_from__lte=models.F("due_by")), name="obligation_window_ordered"
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "due_by"], name="obligation_status_due_idx"),
@@ -482,10 +502,17 @@ class DrugTest(models.Model):
 
     FOLLOW_UP_RESULTS = (Result.POSITIVE, Result.REFUSED, Result.EVADED)
 
-    episode = models.ForeignKey(Episode, models.PROTECT, related_name="drug_tests", verbose_name=_("执行记录"))
+    episode = models.ForeignKey(
+        Episode, models.PROTECT, related_name="drug_tests", verbose_name=_("执行记录")
+    )
     person = models.ForeignKey(Person, models.PROTECT, related_name="drug_tests", verbose_name=_("人员"))
     obligation = models.OneToOneField(
-        Obligation, models.PROTECT, null=True, blank=True, related_name="drug_test", verbose_name=_("对应事项")
+        Obligation,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="drug_test",
+        verbose_name=_("对应事项"),
     )
     tested_on = models.DateField(_("检测日期"))
     place = models.CharField(_("检测地点"), max_length=100)
@@ -503,7 +530,9 @@ class DrugTest(models.Model):
     notified_on = models.DateField(_("告知日期"), null=True, blank=True)
     other_locality = models.BooleanField(_("异地检测"), default=False)
     ad_hoc = models.BooleanField(_("临时抽检"), default=False)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("录入人"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("录入人")
+    )
     recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
 
     class Meta:
@@ -537,7 +566,9 @@ class Talk(models.Model):
     )
     held_on = models.DateField(_("日期"))
     kind = models.CharField(_("方式"), max_length=12, choices=Kind.choices, default=Kind.TALK)
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("工作人员"))
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("工作人员")
+    )
     place = models.CharField(_("地点"), max_length=100, blank=True)
     summary = models.TextField(_("谈话内容"))
     follow_up = models.TextField(_("后续措施"), blank=True)
@@ -556,7 +587,9 @@ class Talk(models.Model):
 class ReportingIn(models.Model):
     """The person reported in (报到) at the work station (戒毒条例 arts 14, 38)."""
 
-    episode = models.OneToOneField(Episode, models.CASCADE, related_name="reporting_in", verbose_name=_("执行记录"))
+    episode = models.OneToOneField(
+        Episode, models.CASCADE, related_name="reporting_in", verbose_name=_("执行记录")
+    )
     reported_on = models.DateField(_("报到日期"))
     documents = models.CharField(_("收到材料"), max_length=200, blank=True)
     decision_photo = models.FileField(_("决定书照片"), upload_to="decisions/%Y/%m/", blank=True)
@@ -567,23 +600,33 @@ class ReportingIn(models.Model):
         verbose_name = _("报到登记")
         verbose_name_plural = _("报到登记")
 
+    def __str__(self) -> str:
+        return f"{self.reported_on:%Y-%m-%d} 报到"
+
 
 class Agreement(models.Model):
     """The 社区戒毒/社区康复 agreement (戒毒条例 art 16); re-signed after a transfer (art 22)."""
 
-    episode = models.ForeignKey(Episode, models.CASCADE, related_name="agreements", verbose_name=_("执行记录"))
+    episode = models.ForeignKey(
+        Episode, models.CASCADE, related_name="agreements", verbose_name=_("执行记录")
+    )
     signed_on = models.DateField(_("签订日期"))
     measures = models.TextField(_("戒毒措施"))
     rules = models.TextField(_("应遵守的规定"))
     liability = models.TextField(_("违反协议的责任"))
     period_start = models.DateField(_("起始日期"))
     period_end = models.DateField(_("截止日期"))
-    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("经办人"))
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("经办人")
+    )
 
     class Meta:
         verbose_name = _("协议")
         verbose_name_plural = _("协议")
         ordering = ["-signed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.signed_on:%Y-%m-%d} 协议"
 
 
 class Plan(models.Model):
@@ -597,12 +640,17 @@ class Plan(models.Model):
     detox_treatment_needed = models.BooleanField(_("需要脱毒治疗"), default=False)
     counselling = models.TextField(_("心理辅导计划"), blank=True)
     assistance = models.TextField(_("帮扶救助措施"), blank=True)
-    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("制定人"))
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("制定人")
+    )
 
     class Meta:
         verbose_name = _("个人计划")
         verbose_name_plural = _("个人计划")
         ordering = ["-written_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.written_on:%Y-%m-%d} 计划"
 
 
 class HandOver(models.Model):
@@ -621,16 +669,26 @@ class HandOver(models.Model):
     reason = models.CharField(_("移交原因"), max_length=16, choices=Reason.choices)
     prepared_on = models.DateField(_("移交日期"))
     documents = models.CharField(_("移交材料"), max_length=200)
-    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("移交人"))
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("移交人")
+    )
     received_on = models.DateField(_("接收日期"), null=True, blank=True)
     receipt_number = models.CharField(_("移交回执编号"), max_length=60, blank=True)
     decision = models.CharField(_("处理决定"), max_length=12, choices=Decision.choices, blank=True)
     decision_reason = models.CharField(_("决定理由"), max_length=200, blank=True)
     received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("接收人")
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("接收人"),
     )
 
     class Meta:
         verbose_name = _("移交公安")
         verbose_name_plural = _("移交公安")
         ordering = ["-prepared_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prepared_on:%Y-%m-%d} {self.get_reason_display()}"

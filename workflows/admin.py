@@ -16,6 +16,7 @@ from casework.models import (
     CaseEvent,
     Episode,
     FamilyMember,
+    ObligationRule,
     PartyRole,
     Person,
     Region,
@@ -195,3 +196,31 @@ class AccessLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ObligationRule)
+class ObligationRuleAdmin(admin.ModelAdmin):
+    """The schedule table. A change re-dates open obligations; done ones are history and stay."""
+
+    list_display = ["region", "episode_kind", "obligation_kind", "programme_year", "interval_months"]
+    list_filter = ["episode_kind", "obligation_kind", "programme_year"]
+    list_select_related = ["region"]
+
+    def _reschedule(self, request, obj):
+        from .obligations import obligations_reschedule
+
+        def run():
+            moved = obligations_reschedule(region=obj.region, episode_kind=obj.episode_kind)
+            messages.info(
+                request, _("已按新频次调整 %(n)d 个未办事项的截止日期；已完成的事项不变。") % {"n": moved}
+            )
+
+        transaction.on_commit(run)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._reschedule(request, obj)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._reschedule(request, obj)

@@ -38,3 +38,6 @@ class Reminder(models.Model):
         verbose_name = _("提醒")
         verbose_name_plural = _("提醒")
         constraints = [models.UniqueConstraint(fields=["obligation", "kind"], name="reminder_once_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.obligation_id}"

@@ -184,3 +184,51 @@ def obligations_scan(as_of: date) -> tuple[int, int]:
         )
         reminders = cursor.rowcount
     return marked, reminders
+
+
+def obligations_reschedule(*, region=None, episode_kind: str | None = None) -> int:
+    """Recompute the due dates of open obligations after the schedule table changed.
+
+    Only open (pending or overdue) obligations move; done, excused and missed ones are
+    history and stay as they were. Each open obligation is re-dated from the last done
+    one of its kind (or the start of execution), with the intervals now in force.
+    """
+    from casework.models import Region
+
+    from .schedule import intervals_for
+
+    open_qs = Obligation.objects.filter(status__in=Obligation.OPEN_STATUSES).select_related("episode")
+    if episode_kind:
+        open_qs = open_qs.filter(episode__kind=episode_kind)
+    if region is not None:
+        open_qs = open_qs.filter(township__path__startswith=region.path)
+    townships = {r.pk: r for r in Region.objects.filter(level=Region.Level.TOWNSHIP)}
+    cache: dict[tuple[int, str], dict] = {}
+    changed = []
+    for obligation in open_qs.order_by("pk").iterator(chunk_size=2000):
+        episode = obligation.episode
+        key = (episode.township_id, episode.kind)
+        if key not in cache:
+            cache[key] = intervals_for(townships[episode.township_id], episode.kind)
+        intervals = cache[key].get(obligation.kind)
+        last_done = (
+            Obligation.objects.filter(episode=episode, kind=obligation.kind, done_on__isnull=False)
+            .order_by("-sequence")
+            .values_list("done_on", flat=True)
+            .first()
+        )
+        start, end = term_bounds(episode)
+        after = last_done or start
+        due = next_due(start, end, after, intervals or {})
+        if due is None or due == obligation.due_by:
+            continue
+        obligation.due_by = due
+        obligation.due_from = min(after + timedelta(days=1), due)
+        obligation.programme_year = programme_year(start, due)
+        if obligation.status == Obligation.Status.OVERDUE and due >= timezone.localdate():
+            obligation.status = Obligation.Status.PENDING
+        changed.append(obligation)
+    Obligation.objects.bulk_update(
+        changed, ["due_by", "due_from", "programme_year", "status"], batch_size=2000
+    )
+    return len(changed)

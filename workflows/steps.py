@@ -4,8 +4,8 @@ A step is completed under the flow's row lock (select_for_update, nowait with re
 two users finishing the same step at once get one success and one clear message.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from django import forms as django_forms
 from django.contrib import messages

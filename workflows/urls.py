@@ -22,5 +22,7 @@ urlpatterns = [
     path("tasks/<int:pk>/", steps.task_page, name="task_page"),
     path("tasks/<int:pk>/claim/", steps.task_claim, name="task_claim"),
     path("tasks/<int:pk>/release/", steps.task_release, name="task_release"),
+    path("episodes/<int:pk>/agreement/print/", views.agreement_print, name="agreement_print"),
+    path("episodes/<int:pk>/plan/print/", views.plan_print, name="plan_print"),
     path("access-log/", views.access_log, name="access_log"),
 ]

@@ -303,3 +303,51 @@ def access_log(request):
             messages.error(request, _("日期格式应为 YYYY-MM-DD。"))
     page = Paginator(rows.order_by("-at", "-id"), 50).get_page(request.GET.get("page"))
     return render(request, "access_log.html", {"page": page, "filters": filters})
+
+
+def _episode_for(user, episode_id) -> Episode:
+    episode = Episode.objects.select_related("person", "township", "community").filter(pk=episode_id).first()
+    if episode is None:
+        raise Http404
+    selectors.person_get(user, episode.person_id)  # 404 unless the person is visible
+    return episode
+
+
+def agreement_print(request, pk):
+    """The signed agreement as an A4 page (戒毒条例 art 16)."""
+    episode = _episode_for(request.user, pk)
+    agreement = episode.agreements.select_related("signed_by").first()
+    if agreement is None:
+        raise Http404
+    access_log_write(
+        request=request,
+        person_ids=[episode.person_id],
+        action=AccessLog.Action.PRINT,
+        record_types=["agreement"],
+    )
+    return render(
+        request,
+        "print/agreement.html",
+        {"episode": episode, "person": episode.person, "agreement": agreement},
+    )
+
+
+def plan_print(request, pk):
+    """The individual plan as an A4 page (rules.md §6.2)."""
+    episode = _episode_for(request.user, pk)
+    plan = episode.plans.select_related("written_by").first()
+    if plan is None:
+        raise Http404
+    access_log_write(
+        request=request, person_ids=[episode.person_id], action=AccessLog.Action.PRINT, record_types=["plan"]
+    )
+    return render(
+        request,
+        "print/plan.html",
+        {
+            "episode": episode,
+            "person": episode.person,
+            "plan": plan,
+            "family": list(episode.person.family.all()),
+        },
+    )

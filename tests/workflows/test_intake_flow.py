@@ -1,6 +1,6 @@
 """The intake flow end to end through the test client: on time, late with a reason, late and handed over."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -224,3 +224,18 @@ def test_report_date_before_service_is_refused(client, world):
     assert "不能早于决定书送达日期" in response.content.decode()
     episode.refresh_from_db()
     assert episode.status == Episode.Status.DECIDED
+
+
+def test_agreement_and_plan_print_as_a4_pages_for_visible_persons_only(client, world):
+    episode = register(client, world)
+    finish_intake(client, world, episode, timezone.localdate())
+    client.force_login(world["work_station1_user"])
+    agreement = client.get(reverse("agreement_print", args=[episode.pk]))
+    plan = client.get(reverse("plan_print", args=[episode.pk]))
+    assert agreement.status_code == plan.status_code == 200
+    body = agreement.content.decode()
+    assert "size: A4" in body and episode.person.name in body and episode.decision_number in body
+    assert episode.person.id_number not in body
+    assert "社区戒毒计划" in plan.content.decode()
+    client.force_login(world["work_station2_user"])
+    assert client.get(reverse("agreement_print", args=[episode.pk])).status_code == 404

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from casework.deadlines import add_months
 from casework.models import DrugTest, Episode, Obligation, ObligationRule
+from tests import factories as f
 from workflows.models import Reminder
 from workflows.obligations import (
     RecordRefused,
@@ -18,7 +19,6 @@ from workflows.obligations import (
     talk_record,
 )
 from workflows.schedule import intervals_for, plan_dates
-from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -134,15 +134,15 @@ def test_refused_test_keeps_the_obligation_open_and_opens_a_follow_up(world):
 def test_bad_test_records_change_nothing(world, changes, message):
     start = timezone.localdate() - timedelta(days=40)
     person, episode = active_person(world, start)
-    data = dict(
-        tested_on=timezone.localdate(),
-        place="站",
-        result="negative",
-        collector_1="甲",
-        collector_1_sex="F",
-        collector_2="乙",
-        collector_2_sex="F",
-    )
+    data = {
+        "tested_on": timezone.localdate(),
+        "place": "站",
+        "result": "negative",
+        "collector_1": "甲",
+        "collector_1_sex": "F",
+        "collector_2": "乙",
+        "collector_2_sex": "F",
+    }
     data.update(changes)
     with pytest.raises(RecordRefused, match=message):
         drug_test_record(actor=world["work_station1_user"], episode=episode, **data)
@@ -252,3 +252,36 @@ def test_my_tasks_lists_due_items_and_costs_the_same_for_more_rows(client, world
     # session, user, staff, flow steps (none open: no episode/name lookups), counts, mine, agency
     assert small == large == 7, (small, large)
     assert response.context["counts"]["mine"] == 44
+
+
+def test_changing_the_schedule_moves_open_obligations_but_never_past_ones(world):
+    from workflows.obligations import obligations_reschedule
+
+    start = timezone.localdate() - timedelta(days=40)
+    person, episode = active_person(world, start)
+    first = Obligation.objects.get(episode=episode, kind="drug_test")
+    done_on = timezone.localdate() - timedelta(days=3)
+    drug_test_record(
+        actor=world["work_station1_user"],
+        episode=episode,
+        tested_on=done_on,
+        place="站",
+        result="negative",
+        collector_1="甲",
+        collector_1_sex="F",
+        collector_2="乙",
+        collector_2_sex="F",
+    )
+    ObligationRule.objects.create(
+        region=world["t1"],
+        episode_kind="detox",
+        programme_year=1,
+        obligation_kind="drug_test",
+        interval_months=2,
+    )
+    assert obligations_reschedule(region=world["t1"], episode_kind="detox") == 1
+    first.refresh_from_db()
+    assert (first.status, first.done_on, first.due_by) == ("done", done_on, add_months(start, 1))
+    current = Obligation.objects.get(episode=episode, kind="drug_test", status="pending")
+    assert current.due_by == add_months(done_on, 2)
+    assert obligations_reschedule(region=world["t1"], episode_kind="detox") == 0
