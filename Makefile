@@ -36,6 +36,8 @@ $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 run: venv ## Migrate, seed demo data and serve on http://127.0.0.1:PORT (default 8000; SQLite unless DATABASE_URL)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	$(PY) manage.py workflow_timers
+	$(PY) manage.py scan_obligations
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: venv ## Run pytest on PostgreSQL (DATABASE_URL or server on 127.0.0.1:5432), else SQLite

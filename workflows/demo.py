@@ -25,6 +25,9 @@ The rest (names, dates, statuses, ...) comes from ``random.Random(f"{seed}:{i}")
 so the same seed gives the same data. A rerun finds the indices already present
 (from the ID numbers and the decision numbers) and adds only the missing ones;
 regions are looked up by code, agencies by group name, accounts by username.
+Geography and accounts do not depend on the seed; persons do, and an index
+already present is never rebuilt, so rerunning with another ``--seed`` on a
+seeded database adds nothing (start from an empty database to change seed).
 """
 
 import math
@@ -57,6 +60,8 @@ from casework.models import (
     TeamMember,
 )
 from permissions.services import rebuild_all_grants
+
+from .demo_flows import seed_intake_flows, seed_intake_records, seed_obligations
 
 PASSWORD = "demo-pass-2026"
 DEFAULT_PERSONS = 60
@@ -455,6 +460,9 @@ class SeedReport:
     events: int = 0
     grants_added: int = 0
     grants_removed: int = 0
+    intake_records: int = 0
+    obligations: int = 0
+    intake_flows: int = 0
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
@@ -472,6 +480,8 @@ class SeedReport:
             f"persons {self.persons}, family members {self.family}, episodes {self.episodes}, "
             f"team members {self.team_members}, case events {self.events}",
             f"  grants: added {self.grants_added}, removed {self.grants_removed}",
+            f"  workflow: reporting-in records {self.intake_records}, open obligations {self.obligations}, "
+            f"intake flows {self.intake_flows}",
             "  seconds: "
             + ", ".join(f"{k} {v:.1f}" for k, v in self.timings.items())
             + f"; total {self.seconds:.1f}",
@@ -519,10 +529,11 @@ class DemoSeeder:
             if code in existing:
                 continue
             if parent_code is None:
-                Region.add_root(code=code, name=name, level=level)
+                Region.objects.add_root(create_kwargs={"code": code, "name": name, "level": level})
             else:
                 # Fetch the parent afresh: adding a sorted root can shift the paths of others.
-                Region.objects.get(code=parent_code).add_child(code=code, name=name, level=level)
+                parent = Region.objects.get(code=parent_code)
+                Region.objects.add_child(parent, {"code": code, "name": name, "level": level})
             self.report.regions += 1
         self.region_ids = dict(
             Region.objects.filter(code__in=[w[0] for w in wanted]).values_list("code", "pk")
@@ -965,6 +976,11 @@ class DemoSeeder:
                 mark = lap("grants", mark)
             else:
                 self.report.already_seeded = True
+            # Each of these leaves alone what exists, so a rerun adds nothing.
+            self.report.intake_records = seed_intake_records()
+            self.report.obligations = seed_obligations(self.today, self.seed)
+            self.report.intake_flows = seed_intake_flows()
+            mark = lap("workflow", mark)
         self.report.seconds = time.monotonic() - started
         self.report.accounts, self.report.extra_accounts = self.account_table()
         return self.report

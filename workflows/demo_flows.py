@@ -78,3 +78,60 @@ def seed_intake_flows() -> int:
         IntakeFlow.start.run(episode=episode)
         count += 1
     return count
+
+
+def seed_intake_records() -> int:
+    """Give every reported episode its reporting-in record, agreement and plan (as the flow would)."""
+    from casework.models import Agreement, Plan, ReportingIn, Staff
+
+    from .forms import AGREEMENT_LIABILITY, AGREEMENT_MEASURES, AGREEMENT_RULES
+
+    clerks = dict(
+        Staff.objects.filter(agency__kind="work_station")
+        .order_by("agency__region_id", "pk")
+        .values_list("agency__region_id", "user_id")
+        .reverse()
+    )
+    episodes = Episode.objects.filter(reported_on__isnull=False).exclude(
+        Exists(ReportingIn.objects.filter(episode=OuterRef("pk")))
+    )
+    reports, agreements, plans = [], [], []
+    for e in episodes.iterator(chunk_size=2000):
+        clerk = clerks.get(e.township_id)
+        if clerk is None:
+            continue
+        reports.append(
+            ReportingIn(
+                episode_id=e.pk,
+                reported_on=e.reported_on,
+                documents="决定书、身份证复印件、担保书",
+                on_time=e.reported_on <= e.report_deadline,
+                recorded_by_id=clerk,
+            )
+        )
+        agreements.append(
+            Agreement(
+                episode_id=e.pk,
+                signed_on=e.reported_on,
+                measures=AGREEMENT_MEASURES,
+                rules=AGREEMENT_RULES,
+                liability=AGREEMENT_LIABILITY,
+                period_start=e.start_date or e.reported_on,
+                period_end=e.expected_end_date or e.reported_on,
+                signed_by_id=clerk,
+            )
+        )
+        plans.append(
+            Plan(
+                episode_id=e.pk,
+                written_on=e.reported_on,
+                current_situation="按时报到，态度端正，家庭支持。",
+                counselling="每月谈心谈话一次。",
+                assistance="协助申请就业培训。",
+                written_by_id=clerk,
+            )
+        )
+    ReportingIn.objects.bulk_create(reports, batch_size=5000)
+    Agreement.objects.bulk_create(agreements, batch_size=5000)
+    Plan.objects.bulk_create(plans, batch_size=5000)
+    return len(reports)
