@@ -1,0 +1,25 @@
+"""The bench command runs end to end at a small size (the 100,000-person run is in docs/performance.md)."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db, pytest.mark.slow]
+
+QUERY_LIMIT = 12  # issue 7: worker pages at most 12 queries
+
+
+def test_bench_smoke_at_2000_persons(tmp_path, capsys):
+    out_file = tmp_path / "bench.json"
+    call_command("bench", "--persons", "2000", "--requests", "5", "--json", str(out_file))
+    result = json.loads(out_file.read_text())
+    assert result["persons"] == 2000
+    assert len(result["pages"]) == 10
+    for figure in result["pages"]:
+        assert figure["p50_ms"] > 0 and figure["p95_ms"] >= figure["p50_ms"]
+        assert figure["visible_persons"] > 0
+        assert figure["queries"] <= QUERY_LIMIT, figure
+    first, second = result["scan_obligations"]
+    assert second["marked"] == 0 and second["reminders"] == 0
+    assert "person list · county supervisor" in capsys.readouterr().out
