@@ -13,6 +13,7 @@ from datetime import date
 
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -192,6 +193,30 @@ def person_permission_ids() -> dict[str, int]:
     return dict(Permission.objects.filter(content_type=content_type).values_list("codename", "pk"))
 
 
+COPY_THRESHOLD = 5000
+
+
+def _insert_grants(model, holder_column: str, rows: list[tuple[int, int, int]]) -> None:
+    """Insert (holder, person, permission) rows: COPY on PostgreSQL for big batches, else bulk_create."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql" and len(rows) >= COPY_THRESHOLD:
+        table = model._meta.db_table
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(
+                f"COPY {table} ({holder_column}, content_object_id, permission_id) FROM STDIN"
+            ) as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    model.objects.bulk_create(
+        [model(**{holder_column: h, "content_object_id": p, "permission_id": perm}) for h, p, perm in rows],
+        batch_size=5000,
+    )
+
+
 @dataclass
 class SyncResult:
     added: int = 0
@@ -222,26 +247,12 @@ def sync_person_grants(
         if group_extra:
             PersonGroupObjectPermission.objects.filter(pk__in=group_extra).delete()
         perm_ids = person_permission_ids()
-        PersonUserObjectPermission.objects.bulk_create(
-            [
-                PersonUserObjectPermission(
-                    user_id=g.holder_id, content_object_id=g.person_id, permission_id=perm_ids[g.codename]
-                )
-                for g in missing
-                if g.holder == "user"
-            ],
-            batch_size=5000,
-        )
-        PersonGroupObjectPermission.objects.bulk_create(
-            [
-                PersonGroupObjectPermission(
-                    group_id=g.holder_id, content_object_id=g.person_id, permission_id=perm_ids[g.codename]
-                )
-                for g in missing
-                if g.holder == "group"
-            ],
-            batch_size=5000,
-        )
+        for model, holder, column in (
+            (PersonUserObjectPermission, "user", "user_id"),
+            (PersonGroupObjectPermission, "group", "group_id"),
+        ):
+            rows = [(g.holder_id, g.person_id, perm_ids[g.codename]) for g in missing if g.holder == holder]
+            _insert_grants(model, column, rows)
     return SyncResult(added=len(missing), removed=len(extra))
 
 
