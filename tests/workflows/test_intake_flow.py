@@ -239,3 +239,54 @@ def test_agreement_and_plan_print_as_a4_pages_for_visible_persons_only(client, w
     assert "社区戒毒计划" in plan.content.decode()
     client.force_login(world["work_station2_user"])
     assert client.get(reverse("agreement_print", args=[episode.pk])).status_code == 404
+
+
+def test_claim_and_release_move_a_step_between_the_agency_queue_and_one_inbox(client, world):
+    from tests import factories as f
+
+    episode = register(client, world)
+    task = open_task(episode, "report_in")
+    colleague = f.staff_user(world["work_station1"])
+    me = world["work_station1_user"]
+    client.force_login(me)
+    client.post(reverse("task_claim", args=[task.pk]))
+    task.refresh_from_db()
+    assert (task.status, task.owner) == ("ASSIGNED", me)
+    # the colleague no longer sees it in the queue and cannot open or claim it
+    assert task not in selectors.actionable_tasks(colleague)
+    client.force_login(colleague)
+    assert client.get(reverse("task_page", args=[task.pk])).status_code == 404
+    client.post(reverse("task_claim", args=[task.pk]))
+    task.refresh_from_db()
+    assert task.owner == me
+    # released, it is back in the queue
+    client.force_login(me)
+    client.post(reverse("task_release", args=[task.pk]))
+    task.refresh_from_db()
+    assert (task.status, task.owner) == ("NEW", None)
+    assert task in selectors.actionable_tasks(colleague)
+
+
+def test_follow_up_of_a_refused_test_is_done_by_the_work_station(client, world):
+    from casework.models import DrugTest
+    from workflows.obligations import drug_test_record
+
+    episode = register(client, world)
+    finish_intake(client, world, episode, timezone.localdate())
+    episode.refresh_from_db()
+    drug_test_record(
+        actor=world["police1_user"],
+        episode=episode,
+        tested_on=timezone.localdate(),
+        place="派出所",
+        result=DrugTest.Result.REFUSED,
+        collector_1="甲",
+        collector_1_sex="M",
+        collector_2="乙",
+        collector_2_sex="M",
+    )
+    review = open_task(episode, "review")
+    client.force_login(world["police1_user"])
+    assert client.get(reverse("task_page", args=[review.pk])).status_code == 404
+    do(client, world["work_station1_user"], review, {"action": "education", "note": "已谈话教育"})
+    assert episode.events.filter(kind="follow_up").count() == 1
