@@ -6,14 +6,14 @@ A person outside the user's view answers 404, the same as a missing one.
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.contrib.auth.models import AnonymousUser, Permission
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from casework.models import Agency, CaseEvent, Episode, Person, Staff, TeamMember
 
 from .models import AccessLog, Party, PersonGroupObjectPermission, PersonUserObjectPermission
-from .services import AGENCY_PARTY, VIEW_PERSON, codename_for, matrix, record_type_for
+from .services import AGENCY_PARTY, VIEW_PERSON, codename_for, holds_agency_grants, matrix, record_type_for
 
 
 def staff_for(user) -> Staff | None:
@@ -38,29 +38,63 @@ def _supervisor_types(user) -> set[str]:
     return user._supervisor_types
 
 
+def agency_group_id(staff: Staff | None) -> int | None:
+    """Return the agency group whose grants this staff member acts on (none for social workers)."""
+    if staff is None or not holds_agency_grants(staff.role):
+        return None
+    return staff.agency.group_id
+
+
+def _permission_id(codename: str):
+    """A scalar subquery for a Person permission's id: PostgreSQL runs it once (InitPlan)."""
+    return Subquery(
+        Permission.objects.filter(
+            content_type__app_label="casework", content_type__model="person", codename=codename
+        ).values("pk")[:1]
+    )
+
+
+def _granted_person_ids(user, staff: Staff, codename: str):
+    """Return a subquery of person ids granted to the user or their agency group (UNION ALL)."""
+    permission = _permission_id(codename)
+    ids = PersonUserObjectPermission.objects.filter(user=user, permission_id=permission).values(
+        "content_object_id"
+    )
+    group_id = agency_group_id(staff)
+    if group_id is not None:
+        ids = ids.union(
+            PersonGroupObjectPermission.objects.filter(group_id=group_id, permission_id=permission).values(
+                "content_object_id"
+            ),
+            all=True,
+        )
+    return ids
+
+
+def _has_user_grants(user) -> bool:
+    return PersonUserObjectPermission.objects.filter(user=user).exists()
+
+
 def visible_persons(user, record_type: str | None = None) -> QuerySet[Person]:
-    """Return the persons the user may see (and, with `record_type`, whose records of that type)."""
+    """Return the persons the user may see (and, with `record_type`, whose records of that type).
+
+    Grants become `id IN (user grants UNION ALL agency grants)`, which PostgreSQL answers
+    from the grant indexes and the primary key without scanning persons. A supervisor's
+    region is one indexed path filter; only a supervisor who also holds grants (a team
+    member) gets both, OR-ed.
+    """
     staff = staff_for(user)
     if staff is None:
         return Person.objects.none()
     codename = VIEW_PERSON if record_type is None else codename_for(record_type)
-    condition = Q(
-        Exists(
-            PersonUserObjectPermission.objects.filter(
-                user=user, permission__codename=codename, content_object=OuterRef("pk")
-            )
-        )
-    ) | Q(
-        Exists(
-            PersonGroupObjectPermission.objects.filter(
-                group_id=staff.agency.group_id, permission__codename=codename, content_object=OuterRef("pk")
-            )
-        )
-    )
     region_path = supervisor_region_path(user)
-    if region_path is not None and (record_type is None or record_type in _supervisor_types(user)):
-        condition |= Q(region__path__startswith=region_path)
-    return Person.objects.filter(condition)
+    by_region = region_path is not None and (record_type is None or record_type in _supervisor_types(user))
+    if by_region:
+        in_region = Q(region__path__startswith=region_path)
+        if not _has_user_grants(user):
+            return Person.objects.filter(in_region)
+        return Person.objects.filter(in_region | Q(pk__in=_granted_person_ids(user, staff, codename)))
+    return Person.objects.filter(pk__in=_granted_person_ids(user, staff, codename))
 
 
 def person_get(user, person_id, record_type: str | None = None) -> Person:
@@ -98,7 +132,7 @@ def person_access_for(user, person: Person) -> PersonAccess:
         .values_list("permission__codename", flat=True)
         .union(
             PersonGroupObjectPermission.objects.filter(
-                group_id=staff.agency.group_id, content_object=person
+                group_id=agency_group_id(staff), content_object=person
             ).values_list("permission__codename", flat=True)
         )
     )
@@ -219,19 +253,23 @@ def actionable_tasks(user):
     staff = staff_for(user)
     if staff is None:
         return Task.objects.none()
-    may_claim = Q()
-    for codename in ("act_work_station", "act_police"):
-        grant = PersonGroupObjectPermission.objects.filter(
-            group_id=staff.agency.group_id,
-            permission__codename=codename,
-            content_object__episodes__pk=OuterRef("process__artifact_object_id"),
-        )
-        may_claim |= Q(owner_permission=f"casework.{codename}", owner__isnull=True) & Q(Exists(grant))
-    return Task.objects.filter(
+    open_tasks = Task.objects.filter(
         flow_task_type="HUMAN",
         status__in=[STATUS.NEW, STATUS.ASSIGNED],
         process__artifact_content_type_id=_episode_content_type_id(),
-    ).filter(Q(owner=user) | (Q(status=STATUS.NEW) & may_claim))
+    )
+    group_id = agency_group_id(staff)
+    if group_id is None:
+        return open_tasks.filter(owner=user)
+    may_claim = Q()
+    for codename in ("act_work_station", "act_police"):
+        grant = PersonGroupObjectPermission.objects.filter(
+            group_id=group_id,
+            permission_id=_permission_id(codename),
+            content_object__episodes__pk=OuterRef("process__artifact_object_id"),
+        )
+        may_claim |= Q(owner_permission=f"casework.{codename}", owner__isnull=True) & Q(Exists(grant))
+    return open_tasks.filter(Q(owner=user) | (Q(status=STATUS.NEW) & may_claim))
 
 
 def task_get(user, task_id):

@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from casework.models import Agency, Episode, Person, Region, TeamMember
+from casework.models import Agency, Episode, Person, Region, Staff, TeamMember
 
 from .models import (
     AccessLog,
@@ -62,6 +62,15 @@ DEFAULT_MATRIX: dict[str, tuple[str, ...]] = {
         RecordType.LEGALAID,
     ),
 }
+
+
+def holds_agency_grants(role: str) -> bool:
+    """Return whether staff in this role act for their agency (its group's grants).
+
+    Social workers (禁毒社工), often employed by a contracted organisation, see only the
+    persons whose help team they are on: about 30 each, not the whole township.
+    """
+    return role != Staff.Role.SOCIAL_WORKER
 
 
 def codename_for(record_type: str) -> str:

@@ -37,8 +37,9 @@ def world(db):
                 continue
             a = f.agency(kind, township)
             w[f"{kind}{key}"] = a
-            role = Staff.Role.SOCIAL_WORKER if kind == Agency.Kind.WORK_STATION else Staff.Role.MEMBER
-            w[f"{kind}{key}_user"] = f.staff_user(a, username=f"{kind}{key}", role=role)
+            w[f"{kind}{key}_user"] = f.staff_user(a, username=f"{kind}{key}", role=Staff.Role.MEMBER)
+            if kind == Agency.Kind.WORK_STATION:
+                w[f"sw{key}_user"] = f.staff_user(a, username=f"sw{key}", role=Staff.Role.SOCIAL_WORKER)
         sup = f.agency(Agency.Kind.DRUG_CONTROL, township)
         w[f"sup{key}"] = sup
         w[f"sup{key}_user"] = f.staff_user(sup, username=f"sup{key}", role=Staff.Role.HEAD)

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group, User
 from casework.deadlines import expected_end_date, report_deadline
 from casework.idnumber import make_id_number
 from casework.models import Agency, Episode, PartyRole, Person, Region, Staff, TeamMember
-from permissions.services import sync_person_grants
+from permissions.services import holds_agency_grants, sync_person_grants
 
 _seq = itertools.count(1)
 PASSWORD = "test-pass-12345"
@@ -57,7 +57,8 @@ def staff_user(agency_obj: Agency, username: str | None = None, role: str = Staf
     username = username or f"user{next(_seq)}"
     user = User.objects.create_user(username=username, password=PASSWORD, first_name=username)
     Staff.objects.create(user=user, agency=agency_obj, role=role)
-    user.groups.add(agency_obj.group)
+    if holds_agency_grants(role):
+        user.groups.add(agency_obj.group)
     return user
 
 

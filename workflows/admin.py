@@ -25,7 +25,7 @@ from casework.models import (
 )
 from permissions.models import AccessLog, RecordAccessRule
 from permissions.selectors import access_log_visible, visible_persons
-from permissions.services import rebuild_all_grants, sync_person_grants
+from permissions.services import holds_agency_grants, rebuild_all_grants, sync_person_grants
 
 
 @admin.register(Region)
@@ -63,7 +63,10 @@ class StaffAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if previous and previous != obj.agency.group_id:
             obj.user.groups.remove(previous)
-        obj.user.groups.add(obj.agency.group)
+        if holds_agency_grants(obj.role):
+            obj.user.groups.add(obj.agency.group)
+        else:
+            obj.user.groups.remove(obj.agency.group)
 
 
 @admin.register(PartyRole)

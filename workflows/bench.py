@@ -5,15 +5,16 @@ requests each page through Django's test client as a real user of that scope, wi
 caches, and reports p50/p95 latency and the query count. Also times scan_obligations.
 """
 
+import json
+import re
 import statistics
 import time
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -47,6 +48,60 @@ class Figure:
     p50_ms: float
     p95_ms: float
     queries: int
+    sql_ms: float
+    overhead: float
+    max_literal_ids: int
+    slowest_sql: str
+
+
+class StatementLog:
+    """Record every statement a request runs, with its parameters (for EXPLAIN ANALYZE)."""
+
+    def __init__(self):
+        self.statements: list[tuple[str, tuple]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        self.statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+
+LITERAL_LIST = re.compile(r"IN \(((?:%s|\d+)(?:, (?:%s|\d+))*)\)")
+
+
+def literal_ids(sql: str, params) -> int:
+    """Return the longest IN (...) list of literal values in one statement."""
+    return max((m.group(1).count(",") + 1 for m in LITERAL_LIST.finditer(sql)), default=0)
+
+
+def explain_ms(statements: list[tuple[str, tuple]]) -> tuple[float, str]:
+    """Return the summed planning + execution time PostgreSQL reports, and the slowest statement.
+
+    Each statement is re-run under EXPLAIN ANALYZE inside a transaction that is rolled back,
+    so writes (the access-log insert) leave nothing behind.
+    """
+    total = 0.0
+    slowest = (0.0, "")
+    for sql, params in statements:
+        if not sql.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")):
+            continue
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+                    plan = cursor.fetchone()[0]
+                    plan = json.loads(plan) if isinstance(plan, str) else plan
+                raise _Rollback
+        except _Rollback:
+            pass
+        ms = plan[0].get("Planning Time", 0.0) + plan[0].get("Execution Time", 0.0)
+        total += ms
+        if ms > slowest[0]:
+            slowest = (ms, sql)
+    return total, f"{slowest[0]:.1f} ms: {slowest[1][:300]}"
+
+
+class _Rollback(Exception):
+    pass
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -67,21 +122,28 @@ def measure_page(label: str, username: str, url_name: str, needs_person: bool, r
     client.force_login(user)
     for _ in range(3):  # warm caches: content types, session touch, PostgreSQL buffers
         assert client.get(url).status_code == 200, (label, url)
-    with CaptureQueriesContext(connection) as ctx:
+    log = StatementLog()
+    with connection.execute_wrapper(log):
         client.get(url)
+    sql_ms, slowest = explain_ms(log.statements)
     timings = []
     for _ in range(requests):
         started = time.perf_counter()
         response = client.get(url)
         timings.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200
+    p50 = statistics.median(timings)
     return Figure(
         page=label,
         user=username,
         visible_persons=visible.count(),
-        p50_ms=round(statistics.median(timings), 1),
+        p50_ms=round(p50, 1),
         p95_ms=round(percentile(timings, 0.95), 1),
-        queries=len(ctx.captured_queries),
+        queries=len(log.statements),
+        sql_ms=round(sql_ms, 1),
+        overhead=round(p50 / sql_ms, 2) if sql_ms else 0.0,
+        max_literal_ids=max((literal_ids(sql, p) for sql, p in log.statements), default=0),
+        slowest_sql=slowest,
     )
 
 
@@ -116,12 +178,13 @@ def run(persons: int, requests: int = 30, log=print) -> dict:
 
 def table(result: dict) -> str:
     lines = [
-        f"{'page':<42} {'user':<18} {'visible':>8} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}",
-        "-" * 96,
+        f"{'page':<42} {'user':<18} {'visible':>8} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'SQL ms':>8} {'overhead':>9} {'IN ids':>7}",
+        "-" * 124,
     ]
     for f in result["pages"]:
         lines.append(
-            f"{f['page']:<42} {f['user']:<18} {f['visible_persons']:>8} {f['p50_ms']:>8} {f['p95_ms']:>8} {f['queries']:>8}"
+            f"{f['page']:<42} {f['user']:<18} {f['visible_persons']:>8} {f['p50_ms']:>8} {f['p95_ms']:>8} "
+            f"{f['queries']:>8} {f['sql_ms']:>8} {f['overhead']:>9} {f['max_literal_ids']:>7}"
         )
     for i, scan in enumerate(result["scan_obligations"], start=1):
         lines.append(

@@ -59,7 +59,7 @@ from casework.models import (
     Staff,
     TeamMember,
 )
-from permissions.services import rebuild_all_grants
+from permissions.services import holds_agency_grants, rebuild_all_grants
 
 from .demo_flows import seed_intake_flows, seed_intake_records, seed_obligations
 
@@ -628,6 +628,7 @@ class DemoSeeder:
             [
                 Membership(user_id=u.pk, group_id=agencies[s.agency_key].group_id)
                 for s, u in zip(new, users, strict=True)
+                if holds_agency_grants(s.role)
             ],
             batch_size=BATCH,
         )

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from casework.models import Agency, Episode, Person, Region, TeamMember
+from casework.models import Agency, Episode, Person, Region, Staff, TeamMember
 from permissions.models import Party
 from permissions.services import AGENCY_PARTY, DEFAULT_MATRIX
 
@@ -28,6 +28,8 @@ def expected_types(user, person: Person, today: date) -> set[str] | None:
             if m.start_date <= today and (m.end_date is None or m.end_date >= today):
                 routes.add(m.role.code)
     agency = staff.agency
+    if staff.role == Staff.Role.SOCIAL_WORKER:  # team grants only, not the agency's
+        return {t for route in routes for t in DEFAULT_MATRIX[route]} if routes else None
     police_townships = (township_of(person.residence_region), township_of(person.household_region))
     if agency.kind == Agency.Kind.POLICE and agency.region in police_townships:
         routes.add(Party.POLICE)
