@@ -6,14 +6,29 @@ A person outside the user's view answers 404, the same as a missing one.
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AnonymousUser, Permission
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.http import Http404
 
 from casework.models import Agency, CaseEvent, Episode, Person, Staff, TeamMember
 
-from .models import AccessLog, Party, PersonGroupObjectPermission, PersonUserObjectPermission
-from .services import AGENCY_PARTY, VIEW_PERSON, codename_for, holds_agency_grants, matrix, record_type_for
+from .models import (
+    AccessLog,
+    Party,
+    PersonGroupObjectPermission,
+    PersonUserObjectPermission,
+    RecordAccessRule,
+)
+from .services import (
+    AGENCY_PARTY,
+    VIEW_PERSON,
+    codename_for,
+    holds_agency_grants,
+    matrix,
+    person_permission_ids,
+    record_type_for,
+)
 
 
 def staff_for(user) -> Staff | None:
@@ -21,7 +36,15 @@ def staff_for(user) -> Staff | None:
     if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
         return None
     if not hasattr(user, "_staff_post"):
-        user._staff_post = Staff.objects.select_related("agency__region").filter(user=user).first()
+        # One query for the post and whether the user holds any person grant (team member).
+        user._staff_post = (
+            Staff.objects.select_related("agency__region")
+            .annotate(
+                has_person_grants=Exists(PersonUserObjectPermission.objects.filter(user=OuterRef("user")))
+            )
+            .filter(user=user)
+            .first()
+        )
     return user._staff_post
 
 
@@ -45,13 +68,13 @@ def agency_group_id(staff: Staff | None) -> int | None:
     return staff.agency.group_id
 
 
-def _permission_id(codename: str):
-    """A scalar subquery for a Person permission's id: PostgreSQL runs it once (InitPlan)."""
-    return Subquery(
-        Permission.objects.filter(
-            content_type__app_label="casework", content_type__model="person", codename=codename
-        ).values("pk")[:1]
-    )
+def _permission_id(codename: str) -> int:
+    """Return a Person permission's id (cached per process; reset when the schema is migrated).
+
+    A literal id, not a subquery, lets PostgreSQL plan the grant lookups on the
+    (holder, permission, person) indexes.
+    """
+    return person_permission_ids()[codename]
 
 
 def _granted_person_ids(user, staff: Staff, codename: str):
@@ -72,7 +95,7 @@ def _granted_person_ids(user, staff: Staff, codename: str):
 
 
 def _has_user_grants(user) -> bool:
-    return PersonUserObjectPermission.objects.filter(user=user).exists()
+    return staff_for(user).has_person_grants
 
 
 def visible_persons(user, record_type: str | None = None) -> QuerySet[Person]:
@@ -127,19 +150,26 @@ def person_access_for(user, person: Person) -> PersonAccess:
     staff = staff_for(user)
     if staff is None:
         return PersonAccess(frozenset(), frozenset())
+    sources = [
+        PersonGroupObjectPermission.objects.filter(
+            group_id=agency_group_id(staff), content_object=person
+        ).values_list("permission__codename", flat=True)
+    ]
+    region_path = supervisor_region_path(user)
+    if region_path is not None and person.region.path.startswith(region_path):
+        # A supervisor over the person's region reads what the matrix gives supervisors.
+        sources.append(
+            RecordAccessRule.objects.filter(party=Party.SUPERVISOR)
+            .order_by()
+            .annotate(codename=Concat(Value("view_"), "record_type", output_field=CharField()))
+            .values_list("codename", flat=True)
+        )
     codenames = set(
         PersonUserObjectPermission.objects.filter(user=user, content_object=person)
         .values_list("permission__codename", flat=True)
-        .union(
-            PersonGroupObjectPermission.objects.filter(
-                group_id=agency_group_id(staff), content_object=person
-            ).values_list("permission__codename", flat=True)
-        )
+        .union(*sources)
     )
-    types = {record_type_for(c) for c in codenames} - {None}
-    region_path = supervisor_region_path(user)
-    if region_path is not None and person.region.path.startswith(region_path):
-        types |= _supervisor_types(user)
+    types = {"identifiers" if c == "view_identifiers" else record_type_for(c) for c in codenames} - {None}
     return PersonAccess(frozenset(types), frozenset(c for c in codenames if c.startswith("act_")))
 
 
@@ -241,6 +271,16 @@ def visible_tasks(user):
     )
 
 
+def person_tasks(person: Person):
+    """Return the tasks about a person already let through the door (`person_get`)."""
+    from viewflow.workflow.models import Task
+
+    return Task.objects.filter(
+        process__artifact_content_type_id=_episode_content_type_id(),
+        process__artifact_object_id__in=Episode.objects.filter(person=person).values("pk"),
+    )
+
+
 def actionable_tasks(user):
     """Return open human tasks the user holds or may claim: an agency queue plus their own inbox.
 
@@ -263,12 +303,15 @@ def actionable_tasks(user):
         return open_tasks.filter(owner=user)
     may_claim = Q()
     for codename in ("act_work_station", "act_police"):
-        grant = PersonGroupObjectPermission.objects.filter(
-            group_id=group_id,
-            permission_id=_permission_id(codename),
-            content_object__episodes__pk=OuterRef("process__artifact_object_id"),
+        held = PersonGroupObjectPermission.objects.filter(
+            group_id=group_id, permission_id=_permission_id(codename)
         )
-        may_claim |= Q(owner_permission=f"casework.{codename}", owner__isnull=True) & Q(Exists(grant))
+        episodes = Episode.objects.filter(person_id__in=held.values("content_object_id")).values("pk")
+        may_claim |= Q(
+            owner_permission=f"casework.{codename}",
+            owner__isnull=True,
+            process__artifact_object_id__in=episodes,
+        )
     return open_tasks.filter(Q(owner=user) | (Q(status=STATUS.NEW) & may_claim))
 
 

@@ -197,9 +197,23 @@ def existing_grants(person_ids: list[int]) -> dict[Grant, int]:
     return result
 
 
+_PERMISSION_IDS: dict[str, dict[str, int]] = {}
+
+
 def person_permission_ids() -> dict[str, int]:
-    content_type = ContentType.objects.get_for_model(Person)
-    return dict(Permission.objects.filter(content_type=content_type).values_list("codename", "pk"))
+    """Return {codename: id} of Person's permissions, cached per database until the next migrate."""
+    alias = connection.alias
+    if alias not in _PERMISSION_IDS:
+        content_type = ContentType.objects.get_for_model(Person)
+        _PERMISSION_IDS[alias] = dict(
+            Permission.objects.filter(content_type=content_type).values_list("codename", "pk")
+        )
+    return _PERMISSION_IDS[alias]
+
+
+def forget_permission_ids(**kwargs) -> None:
+    """post_migrate (also sent after a test database flush): permission rows may have new ids."""
+    _PERMISSION_IDS.clear()
 
 
 COPY_THRESHOLD = 5000

@@ -104,10 +104,7 @@ def person_list(request):
 
 def person_open_tasks(user, person, actions) -> list[dict]:
     """Return the open flow steps about this person, with whether the user may do them (one query)."""
-    episodes = Episode.objects.filter(person=person).values("pk")
-    tasks = selectors.visible_tasks(user).filter(
-        process__artifact_object_id__in=episodes, flow_task_type="HUMAN", status__in=["NEW", "ASSIGNED"]
-    )
+    tasks = selectors.person_tasks(person).filter(flow_task_type="HUMAN", status__in=["NEW", "ASSIGNED"])
     codenames = {f"casework.{c}" for c in actions}
     return [
         {
