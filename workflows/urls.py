@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import records, steps, views
+from . import oversight_views, records, steps, views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -24,5 +24,7 @@ urlpatterns = [
     path("tasks/<int:pk>/release/", steps.task_release, name="task_release"),
     path("episodes/<int:pk>/agreement/print/", views.agreement_print, name="agreement_print"),
     path("episodes/<int:pk>/plan/print/", views.plan_print, name="plan_print"),
+    path("oversight/overdue/", oversight_views.overdue_audit, name="overdue_audit"),
+    path("oversight/overdue/export.xlsx", oversight_views.overdue_export, name="overdue_export"),
     path("access-log/", views.access_log, name="access_log"),
 ]

@@ -1,0 +1,228 @@
+"""Supervisors' oversight (禁毒办): the overdue audit, with drill-down and per-staff figures.
+
+Every row is about a person let through `permissions.selectors.visible_persons`; a
+township supervisor never sees another township's rows, in the list, the counts or
+the export.
+"""
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import CharField, Count, F, OuterRef, QuerySet, Subquery, Value
+from django.utils.translation import gettext_lazy as _
+
+from casework.models import Episode, HandOver, Obligation, Region, TeamMember
+from permissions import selectors
+
+KINDS = {
+    "unreported": _("逾期未报到"),
+    "drug_test": _("检测逾期"),
+    "talk": _("谈话逾期"),
+    "home_visit": _("走访逾期"),
+    "handover": _("移交公安未接收"),
+}
+PARTIES = {"community": _("社区/社工"), "police": _("派出所")}
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    region_path: str = ""
+    community: int | None = None
+    party: str = ""
+    kind: str = ""
+    staff: str = ""
+    min_days: int = 0
+
+
+def _responsible_username(episode_ref: str):
+    """The active community member (social worker) of the episode's help team."""
+    return Subquery(
+        TeamMember.objects.filter(
+            episode=OuterRef(episode_ref), role__code="community", end_date__isnull=True
+        )
+        .order_by("-start_date", "-pk")
+        .values("user__username")[:1],
+        output_field=CharField(),
+    )
+
+
+COLUMNS = [
+    "item_kind",
+    "person_id",
+    "person_name",
+    "township_name",
+    "community_id",
+    "community_name",
+    "party",
+    "staff",
+    "due",
+]
+
+
+def overdue_rows(user, as_of: date, filters: AuditFilters = AuditFilters()) -> QuerySet:
+    """Return every overdue step in the user's view as one UNION, worst (oldest due) first."""
+    persons = selectors.visible_persons(user)
+    if filters.region_path:
+        persons = persons.filter(region__path__startswith=filters.region_path)
+    persons = persons.values("pk")
+    unreported = (
+        Episode.objects.filter(person__in=persons, status=Episode.Status.DECIDED, report_deadline__lt=as_of)
+        .annotate(
+            item_kind=Value("unreported", output_field=CharField()),
+            person_name=F("person__name"),
+            township_name=F("township__name"),
+            community_name=F("community__name"),
+            party=Value("community", output_field=CharField()),
+            staff=Value("", output_field=CharField()),
+            due=F("report_deadline"),
+        )
+        .values_list(*COLUMNS)
+    )
+    obligations = (
+        Obligation.objects.filter(person__in=persons, status=Obligation.Status.OVERDUE)
+        .annotate(
+            item_kind=F("kind"),
+            person_name=F("person__name"),
+            township_name=F("township__name"),
+            community_id=F("episode__community_id"),
+            community_name=F("episode__community__name"),
+            party=F("owner_party"),
+            staff=_responsible_username("episode"),
+            due=F("due_by"),
+        )
+        .values_list(*COLUMNS)
+    )
+    handovers = (
+        HandOver.objects.filter(episode__person__in=persons, received_on__isnull=True, prepared_on__lt=as_of)
+        .annotate(
+            item_kind=Value("handover", output_field=CharField()),
+            person_id=F("episode__person_id"),
+            person_name=F("episode__person__name"),
+            township_name=F("episode__township__name"),
+            community_id=F("episode__community_id"),
+            community_name=F("episode__community__name"),
+            party=Value("police", output_field=CharField()),
+            staff=Value("", output_field=CharField()),
+            due=F("prepared_on"),
+        )
+        .values_list(*COLUMNS)
+    )
+    parts = []
+    for kind, qs in (("unreported", unreported), ("obligation", obligations), ("handover", handovers)):
+        if filters.kind and kind == "obligation":
+            if filters.kind not in ("drug_test", "talk", "home_visit"):
+                continue
+            qs = qs.filter(kind=filters.kind)
+        elif filters.kind and filters.kind != kind:
+            continue
+        if filters.community:
+            qs = qs.filter(community_id=filters.community)
+        if filters.party:
+            qs = qs.filter(party=filters.party)
+        if filters.staff:
+            qs = qs.filter(staff=filters.staff)
+        if filters.min_days:
+            qs = qs.filter(due__lte=as_of - timedelta(days=filters.min_days))
+        parts.append(qs.order_by())
+    if not parts:
+        return Obligation.objects.none().values_list("pk")
+    first, *rest = parts
+    union = first.union(*rest, all=True) if rest else first
+    return union.order_by("due", "person_id", "item_kind")
+
+
+def with_days(rows, as_of: date) -> list[dict]:
+    result = []
+    for kind, person_id, person_name, township, _community_id, community, party, staff, due in rows:
+        result.append(
+            {
+                "kind": kind,
+                "kind_label": KINDS.get(kind, kind),
+                "person_id": person_id,
+                "person_name": person_name,
+                "township": township,
+                "community": community,
+                "party": party,
+                "party_label": PARTIES.get(party, party),
+                "staff": staff or "",
+                "due": due,
+                "days": (as_of - due).days,
+            }
+        )
+    return result
+
+
+def drill_down(user, region: Region, as_of: date) -> list[dict]:
+    """Overdue counts for each child region of `region` (one query per kind, not per region)."""
+    children = list(
+        Region.objects.filter(path__startswith=region.path, depth=region.depth + 1).order_by("path")
+    )
+    persons = selectors.visible_persons(user)
+    counts = {c.pk: {"region": c, "unreported": 0, "obligations": 0, "handovers": 0} for c in children}
+
+    def bucket(path: str) -> int | None:
+        for child in children:
+            if path.startswith(child.path):
+                return child.pk
+        return None
+
+    for path in Episode.objects.filter(
+        person__in=persons.values("pk"), status=Episode.Status.DECIDED, report_deadline__lt=as_of
+    ).values_list("community__path", flat=True):
+        if (key := bucket(path)) is not None:
+            counts[key]["unreported"] += 1
+    obligation_paths = (
+        Obligation.objects.filter(person__in=persons.values("pk"), status=Obligation.Status.OVERDUE)
+        .values("episode__community__path")
+        .annotate(n=Count("pk"))
+        .values_list("episode__community__path", "n")
+    )
+    for path, n in obligation_paths:
+        if (key := bucket(path)) is not None:
+            counts[key]["obligations"] += n
+    for path in HandOver.objects.filter(
+        episode__person__in=persons.values("pk"), received_on__isnull=True, prepared_on__lt=as_of
+    ).values_list("episode__community__path", flat=True):
+        if (key := bucket(path)) is not None:
+            counts[key]["handovers"] += 1
+    rows = list(counts.values())
+    for row in rows:
+        row["total"] = row["unreported"] + row["obligations"] + row["handovers"]
+    return rows
+
+
+def staff_figures(user, as_of: date) -> list[dict]:
+    """Per responsible staff member: open items, overdue items, median days late (one query)."""
+    persons = selectors.visible_persons(user).values("pk")
+    rows = (
+        Obligation.objects.filter(person__in=persons, status__in=Obligation.OPEN_STATUSES)
+        .annotate(
+            staff=_responsible_username("episode"),
+            agency=Subquery(
+                TeamMember.objects.filter(
+                    episode=OuterRef("episode"), role__code="community", end_date__isnull=True
+                )
+                .order_by("-start_date", "-pk")
+                .values("user__staff__agency__name")[:1],
+                output_field=CharField(),
+            ),
+        )
+        .values_list("staff", "agency", "status", "due_by")
+    )
+    figures: dict[str, dict] = {}
+    for staff, agency, status, due_by in rows.iterator(chunk_size=5000):
+        key = staff or ""
+        entry = figures.setdefault(
+            key, {"staff": key, "agency": agency or "", "open": 0, "overdue": 0, "late": []}
+        )
+        entry["open"] += 1
+        if status == Obligation.Status.OVERDUE:
+            entry["overdue"] += 1
+            entry["late"].append((as_of - due_by).days)
+    result = []
+    for entry in figures.values():
+        late = entry.pop("late")
+        entry["median_days_late"] = statistics.median(late) if late else 0
+        result.append(entry)
+    return sorted(result, key=lambda e: (-e["overdue"], -e["median_days_late"], e["staff"]))
