@@ -143,3 +143,94 @@ def overdue_export(request):
     )
     response["Content-Disposition"] = f'attachment; filename="overdue-{today:%Y%m%d}.xlsx"'
     return response
+
+
+class PeriodForm(forms.Form):
+    region = forms.ModelChoiceField(
+        queryset=Region.objects.none(), required=False, label=gettext_lazy("区域")
+    )
+    start = forms.DateField(label=gettext_lazy("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=gettext_lazy("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, root: Region, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = (
+            Region.objects.filter(path__startswith=root.path)
+            .exclude(level=Region.Level.COMMUNITY)
+            .order_by("path")
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
+            self.add_error("end", _("截止日期不能早于起始日期。"))
+        return cleaned
+
+
+def _period(request, root):
+    today = timezone.localdate()
+    initial = {"start": today.replace(month=1, day=1), "end": today}
+    form = PeriodForm(request.GET or None, root=root, initial=initial)
+    if form.is_bound and form.is_valid():
+        return (
+            form,
+            form.cleaned_data.get("region") or root,
+            form.cleaned_data["start"],
+            form.cleaned_data["end"],
+        )
+    return form, root, initial["start"], initial["end"]
+
+
+def rates_page(request):
+    from .rates import rates_for
+
+    staff = _supervisor_or_404(request)
+    form, region, start, end = _period(request, staff.agency.region)
+    sheet = rates_for(request.user, region, start, end)
+    return render(
+        request, "oversight/rates.html", {"form": form, "sheet": sheet, "query": request.GET.urlencode()}
+    )
+
+
+def rates_export(request):
+    from openpyxl import Workbook
+
+    from .rates import rates_for
+
+    staff = _supervisor_or_404(request)
+    _form, region, start, end = _period(request, staff.agency.region)
+    sheet = rates_for(request.user, region, start, end)
+    book = Workbook()
+    ws = book.active
+    ws.title = "指标"
+    ws.append([str(_("区域")), region.name, str(_("期间")), f"{start:%Y-%m-%d} ~ {end:%Y-%m-%d}"])
+    ws.append([str(_("指标")), str(_("分子")), str(_("分母")), str(_("比率(%)")), str(_("口径"))])
+    for rate in sheet.rates:
+        ws.append([str(rate.label), rate.numerator, rate.denominator, rate.value, str(rate.definition)])
+    ws.append([str(_("戒断三年未复吸人数")), sheet.three_years_clean])
+    buffer = BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="rates-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"'
+    return response
+
+
+def scoreboard_page(request):
+    from .rates import TARGETS, scoreboard
+
+    staff = _supervisor_or_404(request)
+    form, region, start, end = _period(request, staff.agency.region)
+    rows = scoreboard(request.user, region, start, end)
+    return render(
+        request,
+        "oversight/scoreboard.html",
+        {
+            "form": form,
+            "rows": rows,
+            "region": region,
+            "targets": TARGETS,
+            "passed": sum(r["passed"] for r in rows),
+        },
+    )

@@ -26,5 +26,8 @@ urlpatterns = [
     path("episodes/<int:pk>/plan/print/", views.plan_print, name="plan_print"),
     path("oversight/overdue/", oversight_views.overdue_audit, name="overdue_audit"),
     path("oversight/overdue/export.xlsx", oversight_views.overdue_export, name="overdue_export"),
+    path("oversight/rates/", oversight_views.rates_page, name="rates"),
+    path("oversight/rates/export.xlsx", oversight_views.rates_export, name="rates_export"),
+    path("oversight/scoreboard/", oversight_views.scoreboard_page, name="scoreboard"),
     path("access-log/", views.access_log, name="access_log"),
 ]

@@ -1,0 +1,181 @@
+"""The rates and the scoreboard: exact values on known data, equal to a plain-Python recount."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from casework.models import Agreement, DrugTest, Episode, HandOver, Obligation, Talk
+from tests import factories as f
+from workflows.rates import rates_for, scoreboard
+
+pytestmark = pytest.mark.django_db
+
+START, END = date(2025, 1, 1), date(2025, 12, 31)
+
+
+def add_test(person, day, result, user):
+    episode = person.episodes.get()
+    return DrugTest.objects.create(
+        episode=episode,
+        person=person,
+        tested_on=day,
+        place="站",
+        result=result,
+        substances="冰毒" if result == "positive" else "",
+        collector_1="甲",
+        collector_1_sex="M",
+        collector_2="乙",
+        collector_2_sex="M",
+        recorded_by=user,
+    )
+
+
+@pytest.fixture
+def region(world):
+    w = world
+    a = f.person_with_episode(w["c1"], served_on=date(2025, 2, 1))  # on time (reported day 5)
+    b = f.person_with_episode(w["c1"], served_on=date(2025, 3, 1))
+    Episode.objects.filter(person=b).update(reported_on=date(2025, 3, 30))  # late
+    c = f.person_with_episode(w["c1b"], served_on=date(2025, 4, 1), status=Episode.Status.MISSING)
+    d = f.person_with_episode(w["c1b"], served_on=date(2025, 5, 1), status=Episode.Status.DECIDED)
+    other = f.person_with_episode(w["c2"], served_on=date(2025, 2, 1))
+    ws = w["work_station1_user"]
+    Agreement.objects.create(
+        episode=a.episodes.get(),
+        signed_on=date(2025, 2, 6),
+        measures="m",
+        rules="r",
+        liability="l",
+        period_start=date(2025, 2, 6),
+        period_end=date(2028, 2, 5),
+        signed_by=ws,
+    )
+    for person, due, status in (
+        (a, date(2025, 3, 6), "done"),
+        (a, date(2025, 4, 6), "overdue"),
+        (b, date(2025, 5, 1), "done"),
+    ):
+        Obligation.objects.create(
+            episode=person.episodes.get(),
+            person=person,
+            kind="drug_test",
+            sequence=Obligation.objects.filter(person=person).count() + 1,
+            programme_year=1,
+            due_from=due,
+            due_by=due,
+            township=w["t1"],
+            status=status,
+        )
+    add_test(a, date(2025, 3, 5), "negative", ws)
+    add_test(b, date(2025, 5, 1), "positive", ws)
+    Talk.objects.create(
+        episode=a.episodes.get(), person=a, held_on=date(2025, 6, 1), staff=ws, summary="谈话"
+    )
+    HandOver.objects.create(
+        episode=b.episodes.get(),
+        reason="serious_breach",
+        prepared_on=date(2025, 6, 2),
+        documents="严重违反协议证明",
+        prepared_by=ws,
+    )
+    return {"a": a, "b": b, "c": c, "d": d, "other": other}
+
+
+def recount(persons):
+    """Plain Python over the same records, following the definitions shown on the page."""
+    episodes = [p.episodes.get() for p in persons]
+    due = [e for e in episodes if START <= e.report_deadline <= END]
+    managed = [e for e in episodes if e.status not in Episode.CLOSED_STATUSES and e.status != "decided"]
+    reported = [e for e in episodes if e.reported_on and e.reported_on <= END]
+    tests_due = [
+        o for p in persons for o in p.obligations.all() if o.kind == "drug_test" and START <= o.due_by <= END
+    ]
+    done_tests = [t for p in persons for t in p.drug_tests.all() if t.result in ("negative", "positive")]
+    return {
+        "report": (sum(1 for e in due if e.reported_on and e.reported_on <= e.report_deadline), len(due)),
+        "execution": (sum(1 for e in episodes if e.reported_on), len(episodes)),
+        "agreement": (sum(1 for e in reported if e.agreements.exists()), len(reported)),
+        "testing": (sum(1 for o in tests_due if o.status == "done"), len(tests_due)),
+        "positive": (sum(1 for t in done_tests if t.result == "positive"), len(done_tests)),
+        "control": (sum(1 for e in managed if e.status != "missing"), len(managed)),
+        "lost": (sum(1 for e in managed if e.status == "missing"), len(managed)),
+        "breach": (
+            sum(1 for e in managed if e.handovers.filter(reason="serious_breach").exists()),
+            len(managed),
+        ),
+        "relapse": (sum(1 for e in managed if e.drug_tests.filter(result="positive").exists()), len(managed)),
+        "help": (sum(1 for e in managed if e.talks.exists()), len(managed)),
+    }
+
+
+def test_rates_are_exact_and_agree_with_a_recount(world, region):
+    sheet = rates_for(world["sup1_user"], world["t1"], START, END)
+    got = {r.key: (r.numerator, r.denominator) for r in sheet.rates}
+    assert got == {
+        "report": (2, 4),  # deadlines of a, b, c, d fall in 2025; a and c reported on time, b late, d not
+        "execution": (3, 4),
+        "agreement": (1, 3),
+        "testing": (2, 3),
+        "positive": (1, 2),
+        "control": (2, 3),
+        "lost": (1, 3),
+        "breach": (1, 3),
+        "relapse": (1, 3),
+        "help": (1, 3),
+    }
+    assert got == recount([region["a"], region["b"], region["c"], region["d"]])
+    assert sheet.by_key()["testing"].value == 66.7
+
+
+def test_township_supervisor_never_counts_another_township(world, region):
+    mine = rates_for(world["sup1_user"], world["t1"], START, END).by_key()["execution"].denominator
+    county = (
+        rates_for(world["county_sup_user"], world["county"], START, END).by_key()["execution"].denominator
+    )
+    assert (mine, county) == (4, 5)
+    # asking for the other township's region gives nothing, not its numbers
+    assert rates_for(world["sup1_user"], world["t2"], START, END).by_key()["execution"].denominator == 0
+
+
+def test_scoreboard_passes_and_fails_with_reasons(world, region):
+    rows = {r["community"].pk: r for r in scoreboard(world["sup1_user"], world["t1"], START, END)}
+    c1, c1b = rows[world["c1"].pk], rows[world["c1b"].pk]
+    assert (c1["managed"], c1["new"], c1["control"], c1["help"], c1["testing"]) == (2, 2, 100.0, 50.0, 66.7)
+    assert not c1["passed"]
+    assert any("帮教率 50.0%" in reason for reason in c1["reasons"])
+    assert (c1b["managed"], c1b["lost"]) == (1, 100.0)
+
+
+def test_pages_and_export_for_supervisors_only(client, world, region):
+    client.force_login(world["police1_user"])
+    for name in ("rates", "rates_export", "scoreboard"):
+        assert client.get(reverse(name)).status_code == 404
+    client.force_login(world["sup1_user"])
+    query = "?start=2025-01-01&end=2025-12-31"
+    page = client.get(reverse("rates") + query)
+    assert page.status_code == 200 and "66.7%" in page.content.decode()
+    assert client.get(reverse("scoreboard") + query).status_code == 200
+    assert client.get(reverse("rates_export") + query).status_code == 200
+    bad = client.get(reverse("rates") + "?start=2025-12-31&end=2025-01-01")
+    assert "截止日期不能早于起始日期" in bad.content.decode()
+
+
+@pytest.mark.parametrize("name", ["rates", "scoreboard"])
+def test_rates_and_scoreboard_query_counts_are_flat(client, world, region, name):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world["county_sup_user"])
+    url = reverse(name) + "?start=2025-01-01&end=2025-12-31"
+
+    def measure():
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    small = measure()
+    for _ in range(12):
+        f.person_with_episode(world["c2b"], served_on=date(2025, 7, 1))
+    assert measure() == small
