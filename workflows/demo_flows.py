@@ -31,8 +31,10 @@ def seed_obligations(today: date, seed: int = 1) -> int:
         .order_by("pk")
     )
     townships = {r.pk: r for r in Region.objects.filter(level=Region.Level.TOWNSHIP)}
+    clerks = _clerks()
     cache: dict[tuple[int, str], dict] = {}
     rows: list[Obligation] = []
+    history: list[tuple[Obligation, str]] = []  # done obligations, with the record kind to attach
     for episode in episodes.iterator(chunk_size=2000):
         key = (episode.township_id, episode.kind)
         if key not in cache:
@@ -46,6 +48,21 @@ def seed_obligations(today: date, seed: int = 1) -> int:
                 continue
             due = dates[index]
             previous = dates[index - 1] if index else start
+            # The two duties before the current one were done on their due dates.
+            for back in range(max(0, index - 2), index):
+                done = Obligation(
+                    episode_id=episode.pk,
+                    person_id=episode.person_id,
+                    kind=kind,
+                    sequence=back + 1,
+                    programme_year=programme_year(start, dates[back]),
+                    due_from=(dates[back - 1] if back else start) + timedelta(days=1),
+                    due_by=dates[back],
+                    township_id=episode.township_id,
+                    status=Obligation.Status.DONE,
+                    done_on=dates[back],
+                )
+                history.append((done, clerks.get(episode.township_id)))
             rows.append(
                 Obligation(
                     episode_id=episode.pk,
@@ -59,8 +76,62 @@ def seed_obligations(today: date, seed: int = 1) -> int:
                 )
             )
     Obligation.objects.bulk_create(rows, batch_size=5000)
+    _seed_history(history, rng)
     obligations_scan(today)
     return len(rows)
+
+
+def _clerks() -> dict[int, int]:
+    """{township id: a work-station user}, to sign the demo records."""
+    from casework.models import Staff
+
+    return dict(
+        Staff.objects.filter(agency__kind="work_station", role="member")
+        .order_by("-agency__region_id", "-pk")
+        .values_list("agency__region_id", "user_id")
+    )
+
+
+def _seed_history(history, rng: random.Random) -> None:
+    """Save done obligations with the drug test or talk that fulfilled each (about 2% positive)."""
+    from casework.models import DrugTest, Talk
+
+    done = Obligation.objects.bulk_create([o for o, _clerk in history if _clerk], batch_size=5000)
+    clerks = [c for _o, c in history if c]
+    tests, talks = [], []
+    for obligation, clerk in zip(done, clerks, strict=True):
+        if obligation.kind == "drug_test":
+            positive = rng.random() < 0.02
+            tests.append(
+                DrugTest(
+                    episode_id=obligation.episode_id,
+                    person_id=obligation.person_id,
+                    obligation_id=obligation.pk,
+                    tested_on=obligation.due_by,
+                    place="社区戒毒社区康复工作站",
+                    result="positive" if positive else "negative",
+                    substances="甲基苯丙胺" if positive else "",
+                    collector_1="工作人员甲",
+                    collector_1_sex="F",
+                    collector_2="工作人员乙",
+                    collector_2_sex="F",
+                    recorded_by_id=clerk,
+                )
+            )
+        else:
+            talks.append(
+                Talk(
+                    episode_id=obligation.episode_id,
+                    person_id=obligation.person_id,
+                    obligation_id=obligation.pk,
+                    held_on=obligation.due_by,
+                    staff_id=clerk,
+                    place="工作站",
+                    summary="了解近况，情绪稳定，按时参加检测。",
+                )
+            )
+    DrugTest.objects.bulk_create(tests, batch_size=5000)
+    Talk.objects.bulk_create(talks, batch_size=5000)
 
 
 def seed_intake_flows() -> int:

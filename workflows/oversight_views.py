@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from casework.forms import DATE_WIDGET
 from casework.models import Agency, Region
 from permissions import selectors
 from permissions.models import AccessLog
@@ -37,6 +38,7 @@ class AuditForm(forms.Form):
             path__startswith=root.path, depth__gt=root.depth
         ).order_by("path")
         self.fields["region"].label_from_instance = lambda r: ("　" * (r.depth - root.depth - 1)) + r.name
+        self.fields["region"].empty_label = _("全部（%(name)s）") % {"name": root.name}
         self.fields["kind"].choices = [("", _("全部事项"))] + list(KINDS.items())
         self.fields["party"].choices = [("", _("全部"))] + list(PARTIES.items())
 
@@ -149,8 +151,8 @@ class PeriodForm(forms.Form):
     region = forms.ModelChoiceField(
         queryset=Region.objects.none(), required=False, label=gettext_lazy("区域")
     )
-    start = forms.DateField(label=gettext_lazy("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=gettext_lazy("起始日期"), widget=DATE_WIDGET)
+    end = forms.DateField(label=gettext_lazy("截止日期"), widget=DATE_WIDGET)
 
     def __init__(self, *args, root: Region, **kwargs):
         super().__init__(*args, **kwargs)
@@ -159,6 +161,7 @@ class PeriodForm(forms.Form):
             .exclude(level=Region.Level.COMMUNITY)
             .order_by("path")
         )
+        self.fields["region"].empty_label = root.name
 
     def clean(self):
         cleaned = super().clean()
