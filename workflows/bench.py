@@ -37,6 +37,9 @@ PAGES = [
     ("person detail · county supervisor", "sup_county", "person_detail", True),
     ("my tasks · social worker", "sw_chengguan", "my_tasks", False),
     ("my tasks · agency queue (work station)", "ws_chengguan", "my_tasks", False),
+    ("overdue audit · county supervisor", "sup_county", "overdue_audit", False),
+    ("rates · county supervisor", "sup_county", "rates", False),
+    ("scoreboard · county supervisor", "sup_county", "scoreboard", False),
 ]
 
 

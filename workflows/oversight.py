@@ -9,7 +9,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import CharField, Count, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models import CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import Episode, HandOver, Obligation, Region, TeamMember
@@ -193,36 +193,38 @@ def drill_down(user, region: Region, as_of: date) -> list[dict]:
 
 
 def staff_figures(user, as_of: date) -> list[dict]:
-    """Per responsible staff member: open items, overdue items, median days late (one query)."""
+    """Per responsible social worker: open items, overdue items, median days late.
+
+    Two grouped queries (counts per staff; the due dates of overdue items for the medians),
+    not a lookup per obligation.
+    """
     persons = selectors.visible_persons(user).values("pk")
-    rows = (
-        Obligation.objects.filter(person__in=persons, status__in=Obligation.OPEN_STATUSES)
+    members = TeamMember.objects.filter(
+        role__code="community", end_date__isnull=True, user__isnull=False, episode__person__in=persons
+    )
+    counts = (
+        members.filter(episode__obligations__status__in=Obligation.OPEN_STATUSES)
+        .values("user__username", "user__staff__agency__name")
         .annotate(
-            staff=_responsible_username("episode"),
-            agency=Subquery(
-                TeamMember.objects.filter(
-                    episode=OuterRef("episode"), role__code="community", end_date__isnull=True
-                )
-                .order_by("-start_date", "-pk")
-                .values("user__staff__agency__name")[:1],
-                output_field=CharField(),
+            open=Count("episode__obligations"),
+            overdue=Count(
+                "episode__obligations", filter=Q(episode__obligations__status=Obligation.Status.OVERDUE)
             ),
         )
-        .values_list("staff", "agency", "status", "due_by")
     )
-    figures: dict[str, dict] = {}
-    for staff, agency, status, due_by in rows.iterator(chunk_size=5000):
-        key = staff or ""
-        entry = figures.setdefault(
-            key, {"staff": key, "agency": agency or "", "open": 0, "overdue": 0, "late": []}
-        )
-        entry["open"] += 1
-        if status == Obligation.Status.OVERDUE:
-            entry["overdue"] += 1
-            entry["late"].append((as_of - due_by).days)
-    result = []
-    for entry in figures.values():
-        late = entry.pop("late")
-        entry["median_days_late"] = statistics.median(late) if late else 0
-        result.append(entry)
+    late: dict[str, list[int]] = {}
+    for username, due_by in members.filter(
+        episode__obligations__status=Obligation.Status.OVERDUE
+    ).values_list("user__username", "episode__obligations__due_by"):
+        late.setdefault(username, []).append((as_of - due_by).days)
+    result = [
+        {
+            "staff": row["user__username"],
+            "agency": row["user__staff__agency__name"] or "",
+            "open": row["open"],
+            "overdue": row["overdue"],
+            "median_days_late": statistics.median(late[row["user__username"]]) if row["overdue"] else 0,
+        }
+        for row in counts
+    ]
     return sorted(result, key=lambda e: (-e["overdue"], -e["median_days_late"], e["staff"]))

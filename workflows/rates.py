@@ -12,7 +12,7 @@ from datetime import date
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import Agreement, DrugTest, Episode, HandOver, Obligation, Region, Talk
+from casework.models import Agreement, DrugTest, Episode, HandOver, Obligation, Person, Region, Talk
 from permissions import selectors
 
 CLOSED = list(Episode.CLOSED_STATUSES)
@@ -186,14 +186,11 @@ def three_years_clean(persons, end: date) -> int:
     from casework.deadlines import add_months
 
     cutoff = add_months(end, -36)
-    bad = Q(Exists(DrugTest.objects.filter(person=OuterRef("person"), result=DrugTest.Result.POSITIVE))) | Q(
-        Exists(HandOver.objects.filter(episode__person=OuterRef("person")))
-    )
     return (
-        Episode.objects.filter(person__in=persons, start_date__lte=cutoff)
-        .exclude(bad)
-        .values("person")
-        .distinct()
+        Person.objects.filter(pk__in=persons)
+        .filter(Exists(Episode.objects.filter(person=OuterRef("pk"), start_date__lte=cutoff)))
+        .exclude(Exists(DrugTest.objects.filter(person=OuterRef("pk"), result=DrugTest.Result.POSITIVE)))
+        .exclude(Exists(HandOver.objects.filter(episode__person=OuterRef("pk"))))
         .count()
     )
 
