@@ -179,15 +179,26 @@ def run(persons: int, requests: int = 30, log=print) -> dict:
     }
 
 
+def add_flatness(result: dict, baseline: dict) -> None:
+    """Flatness = p50 at N ÷ p50 at the baseline size (N/100, built in another database)."""
+    small = {p["page"]: p for p in baseline["pages"]}
+    result["baseline_persons"] = baseline["persons"]
+    for page in result["pages"]:
+        base = small.get(page["page"])
+        page["flatness"] = round(page["p50_ms"] / base["p50_ms"], 2) if base and base["p50_ms"] else None
+
+
 def table(result: dict) -> str:
     lines = [
-        f"{'page':<42} {'user':<18} {'visible':>8} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'SQL ms':>8} {'overhead':>9} {'IN ids':>7}",
+        f"{'page':<42} {'user':<18} {'visible':>8} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'SQL ms':>8} "
+        f"{'overhead':>9} {'IN ids':>7} {'flatness':>9}",
         "-" * 124,
     ]
     for f in result["pages"]:
         lines.append(
             f"{f['page']:<42} {f['user']:<18} {f['visible_persons']:>8} {f['p50_ms']:>8} {f['p95_ms']:>8} "
-            f"{f['queries']:>8} {f['sql_ms']:>8} {f['overhead']:>9} {f['max_literal_ids']:>7}"
+            f"{f['queries']:>8} {f['sql_ms']:>8} {f['overhead']:>9} {f['max_literal_ids']:>7} "
+            f"{f.get('flatness') if f.get('flatness') is not None else '-':>9}"
         )
     for i, scan in enumerate(result["scan_obligations"], start=1):
         lines.append(

@@ -14,12 +14,18 @@ class Command(BaseCommand):
         parser.add_argument("--persons", type=int, default=100_000)
         parser.add_argument("--requests", type=int, default=30)
         parser.add_argument("--json", dest="json_path")
+        parser.add_argument(
+            "--baseline", help="JSON of a run at N/100 persons (another database): adds the flatness ratio"
+        )
 
-    def handle(self, *args, persons, requests, json_path=None, **options):
+    def handle(self, *args, persons, requests, json_path=None, baseline=None, **options):
         try:
             result = bench.run(persons, requests, log=self.stdout.write)
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
+        if baseline:
+            with open(baseline, encoding="utf-8") as fh:
+                bench.add_flatness(result, json.load(fh))
         self.stdout.write(bench.table(result))
         if json_path:
             with open(json_path, "w", encoding="utf-8") as fh:
