@@ -1,0 +1,165 @@
+"""Real-browser tests: Debian's Chromium drives the app served by pytest-django's live server.
+
+Every journey logs in through the login form as one of the demo users of ``seed_demo`` and
+asserts what the page shows. The key pages of each journey go through ``look()``: axe-core
+(fails on serious or critical findings) and screenshots at 1366 and 390 px in
+test-artifacts/screenshots/.
+
+The folder is skipped, with the reason, when /usr/bin/chromium is missing or the tests do not
+run on PostgreSQL. Nothing is downloaded at test time: the browser is the system's and axe-core
+ships inside the axe-playwright-python wheel. The browser tests run after every other test
+(they flush the database between tests and restore the migrations' data from a snapshot).
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "demo-pass-2026"
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+WIDTHS = (DESKTOP, PHONE)
+HERE = Path(__file__).resolve().parent
+SCREENSHOTS = HERE.parents[1] / "test-artifacts" / "screenshots"
+BLOCKING_IMPACTS = ("serious", "critical")  # "minor" and "moderate" findings are printed, not failed
+TIMEOUT_MS = 15_000
+
+# Playwright's sync API keeps an event loop in the test thread; Django's ORM refuses to run in a
+# thread with an event loop unless told it is safe. The test thread only makes plain ORM calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def skip_reason() -> str | None:
+    if not CHROMIUM.exists():
+        return "browser tests need Debian's Chromium at /usr/bin/chromium (apt-get install chromium)"
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return "browser tests need PostgreSQL (set DATABASE_URL or run a server on 127.0.0.1:5432)"
+    return None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Mark this folder `browser`, skip it with the reason where it cannot run, and run it last.
+
+    pytest-django already runs transactional tests after the others; the browser tests go after
+    those too, so that their flushes (which leave only what they restore themselves) come last.
+    """
+    mine = [item for item in items if HERE in item.path.parents]
+    if not mine:
+        return
+    reason = skip_reason()
+    for item in mine:
+        item.add_marker(pytest.mark.browser)
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))
+    ids = {id(item) for item in mine}
+    items[:] = [item for item in items if id(item) not in ids] + mine
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def demo(live_server):
+    """The demo county with 60 persons, as `make run` leaves it; returns the live server's URL.
+
+    Tests using it are marked ``django_db(transaction=True, serialized_rollback=True)``: the live
+    server's thread must see committed rows, and each test starts again from the migrations' data.
+    """
+    call_command("seed_demo", "--persons", "60", verbosity=0)
+    return live_server.url
+
+
+class Browser:
+    """The pages of one test: log in as a demo user; check and photograph pages."""
+
+    def __init__(self, browser, base_url: str, test_name: str):
+        self.browser = browser
+        self.base_url = base_url
+        self.test_name = test_name
+        self.contexts = []
+        self.server_errors: list[str] = []
+
+    def login(self, username: str, *, viewport: dict = DESKTOP, locale: str = "zh-CN"):
+        """Open a fresh browser window and sign in through the login form; return the page.
+
+        The page asked for first is /persons/, so the login form sends the user back there.
+        """
+        from playwright.sync_api import expect
+
+        context = self.browser.new_context(
+            viewport=viewport, base_url=self.base_url, locale=locale, timezone_id=settings.TIME_ZONE
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on(
+            "response",
+            lambda r: self.server_errors.append(f"{r.status} {r.url}") if r.status >= 500 else None,
+        )
+        page.goto("/persons/")
+        expect(page).to_have_url(re.compile(r"/login/\?next="))
+        # Chinese first, whatever the browser's language (docs/decisions.md, ChineseFirstMiddleware).
+        expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        expect(page).to_have_url(self.base_url + "/persons/")
+        expect(page.get_by_role("button", name="退出")).to_be_visible()
+        return page
+
+    def look(self, page, name: str) -> None:
+        """Run axe-core on the page at both widths and save screenshots of each.
+
+        Fails on any finding of impact serious or critical; smaller ones are printed.
+        """
+        from axe_playwright_python.sync_playwright import Axe
+
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        original = page.viewport_size
+        problems = []
+        for viewport in WIDTHS:
+            page.set_viewport_size(viewport)
+            results = Axe().run(page)
+            for violation in results.response["violations"]:
+                targets = [", ".join(map(str, node["target"])) for node in violation["nodes"]]
+                line = f"{name} @{viewport['width']}px: {violation['id']} ({violation['impact']}): {violation['help']} -> {targets[:5]}"
+                if violation["impact"] in BLOCKING_IMPACTS:
+                    problems.append(line)
+                else:
+                    print("axe (not blocking):", line)
+            page.screenshot(path=SCREENSHOTS / f"{name}-{viewport['width']}.png", full_page=True)
+        page.set_viewport_size(original)
+        assert not problems, "accessibility problems:\n" + "\n".join(problems)
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def pages(browser, demo, request):
+    session = Browser(browser, demo, request.node.name)
+    yield session
+    session.close()
+    assert not session.server_errors, f"server errors: {session.server_errors}"
