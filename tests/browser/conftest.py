@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import DEFAULT_DB_ALIAS
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -39,7 +40,9 @@ TIMEOUT_MS = 15_000
 
 # Playwright's sync API keeps an event loop in the test thread; Django's ORM refuses to run in a
 # thread with an event loop unless told it is safe. The test thread only makes plain ORM calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Set while the browser runs only: `check --deploy` (tests/test_deploy.py) rightly refuses it.
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
+SNAPSHOT = "_test_serialized_contents"  # set by django.test.utils.setup_databases
 
 
 def skip_reason() -> str | None:
@@ -70,13 +73,50 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(_empty_database_before_the_first_browser_test):
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    outside = connections[DEFAULT_DB_ALIAS]
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            # With Playwright's loop running, Django hands this thread a connection of its own
+            # (asgiref's Local follows the loop). Give it the snapshot of the migrations' rows that
+            # pytest-django took on the first one, so serialized_rollback restores it.
+            inside = connections[DEFAULT_DB_ALIAS]
+            if inside is not outside and hasattr(outside, SNAPSHOT):
+                setattr(inside, SNAPSHOT, getattr(outside, SNAPSHOT))
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = previous
+
+
+@pytest.fixture(scope="session")
+def _empty_database_before_the_first_browser_test(django_db_setup, django_db_blocker):
+    """Start the browser tests from an empty database, once.
+
+    Each browser test restores the migrations' rows (content types, permissions, party roles,
+    the schedule and the matrix) from the snapshot pytest-django takes when it creates the test
+    database (``serialized_rollback``), and its teardown empties the database again. A
+    transactional test that ran before them may have left content types and permissions
+    recreated under new ids, which the snapshot would collide with: empty the tables first, and
+    forget the ids cached from those rows.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    from permissions.services import forget_permission_ids
+
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+    ContentType.objects.clear_cache()
+    forget_permission_ids()
 
 
 @pytest.fixture
