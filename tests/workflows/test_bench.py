@@ -15,11 +15,13 @@ def test_bench_smoke_at_2000_persons(tmp_path, capsys):
     call_command("bench", "--persons", "2000", "--requests", "5", "--json", str(out_file))
     result = json.loads(out_file.read_text())
     assert result["persons"] == 2000
-    assert len(result["pages"]) == 10
+    assert len(result["pages"]) == 13
     for figure in result["pages"]:
         assert figure["p50_ms"] > 0 and figure["p95_ms"] >= figure["p50_ms"]
         assert figure["visible_persons"] > 0
         assert figure["queries"] <= QUERY_LIMIT, figure
+        assert figure["max_literal_ids"] <= 1000, figure
     first, second = result["scan_obligations"]
+    assert first["marked"] > 0
     assert second["marked"] == 0 and second["reminders"] == 0
     assert "person list · county supervisor" in capsys.readouterr().out
