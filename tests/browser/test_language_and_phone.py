@@ -36,6 +36,9 @@ def test_switching_to_english_and_back(pages):
     page.get_by_role("table").get_by_role("link").first.click()
     expect(page.get_by_role("heading", name="To-dos and obligations")).to_be_visible()
     expect(page.get_by_role("link", name="Tests and talks")).to_be_visible()
+    # dates follow the language too: "Dec. 21, 2026", not "2026年12月21日"
+    expect(page.locator("#due tbody")).to_contain_text(re.compile(r"[A-Z][a-z]{2,3}\.? \d{1,2}, \d{4}"))
+    expect(page.locator("#due tbody")).not_to_contain_text("年")
     pages.look(page, "person-file-english")
 
     page.get_by_role("button", name="中文").click()
