@@ -133,17 +133,17 @@ def demo(live_server):
 class Browser:
     """The pages of one test: log in as a demo user; check and photograph pages."""
 
-    def __init__(self, browser, base_url: str, test_name: str):
+    def __init__(self, browser, base_url: str):
         self.browser = browser
         self.base_url = base_url
-        self.test_name = test_name
         self.contexts = []
         self.server_errors: list[str] = []
 
-    def login(self, username: str, *, viewport: dict = DESKTOP, locale: str = "zh-CN"):
+    def login(self, username: str, *, viewport: dict = DESKTOP, locale: str = "zh-CN", look: str = ""):
         """Open a fresh browser window and sign in through the login form; return the page.
 
         The page asked for first is /persons/, so the login form sends the user back there.
+        With `look`, the login page is checked and photographed under that name.
         """
         from playwright.sync_api import expect
 
@@ -161,6 +161,8 @@ class Browser:
         expect(page).to_have_url(re.compile(r"/login/\?next="))
         # Chinese first, whatever the browser's language (docs/decisions.md, ChineseFirstMiddleware).
         expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+        if look:
+            self.look(page, look)
         page.get_by_label("用户名").fill(username)
         page.get_by_label("密码").fill(PASSWORD)
         page.get_by_role("button", name="登录").click()
@@ -176,6 +178,9 @@ class Browser:
         from axe_playwright_python.sync_playwright import Axe
 
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.evaluate(
+            "document.activeElement && document.activeElement.blur()"
+        )  # no focus ring in the pictures
         original = page.viewport_size
         problems = []
         for viewport in WIDTHS:
@@ -198,8 +203,8 @@ class Browser:
 
 
 @pytest.fixture
-def pages(browser, demo, request):
-    session = Browser(browser, demo, request.node.name)
+def pages(browser, demo):
+    session = Browser(browser, demo)
     yield session
     session.close()
     assert not session.server_errors, f"server errors: {session.server_errors}"

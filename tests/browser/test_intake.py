@@ -27,7 +27,11 @@ def test_work_station_registers_a_decision_and_completes_the_intake(pages):
     assert not Person.objects.filter(id_number=id_number).exists()
 
     page = pages.login("ws_chengguan")
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="登记决定书").click()
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="工作台").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("工作台")
+    expect(page.get_by_role("region", name="待报到")).to_be_visible()
+    pages.look(page, "home")
+    page.get_by_role("link", name="登记新的决定书").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("登记决定书")
     fill_registration(
         page,

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_switching_to_english_and_back(pages):
-    page = pages.login("sw_chengguan", locale="en-US")
+    page = pages.login("sw_chengguan", locale="en-US", look="login")
     nav = page.get_by_role("navigation", name="主导航")
     expect(nav.get_by_role("link", name="我的待办")).to_be_visible()
 
