@@ -9,7 +9,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import Episode, HandOver, Obligation, Region, TeamMember
@@ -35,17 +35,7 @@ class AuditFilters:
     min_days: int = 0
 
 
-def _responsible_username(episode_ref: str):
-    """The active community member (social worker) of the episode's help team."""
-    return Subquery(
-        TeamMember.objects.filter(
-            episode=OuterRef(episode_ref), role__code="community", end_date__isnull=True
-        )
-        .order_by("-start_date", "-pk")
-        .values("user__username")[:1],
-        output_field=CharField(),
-    )
-
+OBLIGATION_KINDS = ("drug_test", "talk", "home_visit")
 
 COLUMNS = [
     "item_kind",
@@ -55,7 +45,7 @@ COLUMNS = [
     "community_id",
     "community_name",
     "party",
-    "staff",
+    "episode_id",
     "due",
 ]
 
@@ -74,7 +64,7 @@ def overdue_rows(user, as_of: date, filters: AuditFilters = AuditFilters()) -> Q
             township_name=F("township__name"),
             community_name=F("community__name"),
             party=Value("community", output_field=CharField()),
-            staff=Value("", output_field=CharField()),
+            episode_id=F("pk"),
             due=F("report_deadline"),
         )
         .values_list(*COLUMNS)
@@ -88,7 +78,6 @@ def overdue_rows(user, as_of: date, filters: AuditFilters = AuditFilters()) -> Q
             community_id=F("episode__community_id"),
             community_name=F("episode__community__name"),
             party=F("owner_party"),
-            staff=_responsible_username("episode"),
             due=F("due_by"),
         )
         .values_list(*COLUMNS)
@@ -103,7 +92,6 @@ def overdue_rows(user, as_of: date, filters: AuditFilters = AuditFilters()) -> Q
             community_id=F("episode__community_id"),
             community_name=F("episode__community__name"),
             party=Value("police", output_field=CharField()),
-            staff=Value("", output_field=CharField()),
             due=F("prepared_on"),
         )
         .values_list(*COLUMNS)
@@ -121,7 +109,18 @@ def overdue_rows(user, as_of: date, filters: AuditFilters = AuditFilters()) -> Q
         if filters.party:
             qs = qs.filter(party=filters.party)
         if filters.staff:
-            qs = qs.filter(staff=filters.staff)
+            if kind != "obligation":
+                continue  # only recurring duties have a responsible social worker
+            qs = qs.filter(
+                Exists(
+                    TeamMember.objects.filter(
+                        episode=OuterRef("episode"),
+                        role__code="community",
+                        end_date__isnull=True,
+                        user__username=filters.staff,
+                    )
+                )
+            )
         if filters.min_days:
             qs = qs.filter(due__lte=as_of - timedelta(days=filters.min_days))
         parts.append(qs.order_by())
@@ -133,8 +132,24 @@ def overdue_rows(user, as_of: date, filters: AuditFilters = AuditFilters()) -> Q
 
 
 def with_days(rows, as_of: date) -> list[dict]:
+    """Return the rows as dicts with days overdue and the responsible social worker (one query)."""
+    rows = list(rows)
+    staff_of = (
+        dict(
+            TeamMember.objects.filter(
+                episode_id__in={r[7] for r in rows if r[0] in OBLIGATION_KINDS},
+                role__code="community",
+                end_date__isnull=True,
+            )
+            .order_by("episode_id", "start_date", "pk")
+            .values_list("episode_id", "user__username")
+        )
+        if rows
+        else {}
+    )
     result = []
-    for kind, person_id, person_name, township, _community_id, community, party, staff, due in rows:
+    for kind, person_id, person_name, township, _community_id, community, party, episode_id, due in rows:
+        staff = staff_of.get(episode_id) if kind in OBLIGATION_KINDS else ""
         result.append(
             {
                 "kind": kind,
