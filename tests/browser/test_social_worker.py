@@ -7,6 +7,7 @@ matrix does not let read talks or tests, sees neither on the records tab.
 """
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -22,9 +23,16 @@ SUMMARY = "近期情绪稳定，在家具厂上班，家人支持。提醒按时
 
 
 def woman_on_my_caseload(username: str) -> Person:
-    """A woman with a running order and an open talk and test, whose name no one else has."""
-    visible = selectors.visible_persons(user(username))
-    for person in visible.filter(sex=Person.Sex.FEMALE, episodes__status="active").order_by("pk"):
+    """A woman with an open talk and test, whose name no one else has.
+
+    Her order runs for more than half a year yet, so recording today opens the next duties.
+    """
+    visible = selectors.visible_persons(user(username)).filter(
+        sex=Person.Sex.FEMALE,
+        episodes__status="active",
+        episodes__expected_end_date__gt=timezone.localdate() + timedelta(days=200),
+    )
+    for person in visible.order_by("pk"):
         kinds = set(
             person.obligations.filter(status__in=Obligation.OPEN_STATUSES).values_list("kind", flat=True)
         )
