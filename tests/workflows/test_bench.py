@@ -8,6 +8,7 @@ from django.core.management import call_command
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db, pytest.mark.slow]
 
 QUERY_LIMIT = 12  # issue 7: worker pages at most 12 queries
+SUPERVISOR_AGGREGATE_LIMIT = 15  # the overdue audit, rates and scoreboard (pinned flat in their own tests)
 
 
 def test_bench_smoke_at_2000_persons(tmp_path, capsys):
@@ -19,7 +20,8 @@ def test_bench_smoke_at_2000_persons(tmp_path, capsys):
     for figure in result["pages"]:
         assert figure["p50_ms"] > 0 and figure["p95_ms"] >= figure["p50_ms"]
         assert figure["visible_persons"] > 0
-        assert figure["queries"] <= QUERY_LIMIT, figure
+        aggregate = figure["page"].split(" · ")[0] in ("overdue audit", "rates", "scoreboard")
+        assert figure["queries"] <= (SUPERVISOR_AGGREGATE_LIMIT if aggregate else QUERY_LIMIT), figure
         assert figure["max_literal_ids"] <= 1000, figure
     first, second = result["scan_obligations"]
     assert first["marked"] > 0

@@ -19,7 +19,7 @@ def redis_available() -> bool:
 
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(not redis_available(), reason="needs Redis on 127.0.0.1:6379"),
 ]
 

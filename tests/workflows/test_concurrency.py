@@ -11,7 +11,7 @@ from django.utils import timezone
 from casework.models import Episode, ReportingIn
 from tests.workflows.test_intake_flow import open_task, register
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_ten_parallel_completions_of_one_task_give_one_success(world):
