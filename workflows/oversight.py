@@ -207,13 +207,16 @@ def drill_down(user, region: Region, as_of: date) -> list[dict]:
     return rows
 
 
-def staff_figures(user, as_of: date) -> list[dict]:
+def staff_figures(user, as_of: date, region_path: str = "") -> list[dict]:
     """Per responsible social worker: open items, overdue items, median days late.
 
     Two grouped queries (counts per staff; the due dates of overdue items for the medians),
     not a lookup per obligation.
     """
-    persons = selectors.visible_persons(user).values("pk")
+    persons = selectors.visible_persons(user)
+    if region_path:
+        persons = persons.filter(region__path__startswith=region_path)
+    persons = persons.values("pk")
     members = TeamMember.objects.filter(
         role__code="community", end_date__isnull=True, user__isnull=False, episode__person__in=persons
     )

@@ -86,7 +86,7 @@ def overdue_audit(request):
             if (focus or root).level != Region.Level.COMMUNITY
             else [],
             "drill_region": focus or root,
-            "staff_rows": staff_figures(request.user, today)[:30],
+            "staff_rows": staff_figures(request.user, today, filters.region_path)[:30],
             "today": today,
         },
     )

@@ -121,3 +121,11 @@ def test_overdue_page_query_count_is_flat(client, world, audit):
     for _ in range(15):
         f.person_with_episode(world["c2b"], status=Episode.Status.DECIDED, served_on=date(2025, 5, 1))
     assert measure() == small
+
+
+def test_staff_figures_follow_the_region_filter(world, audit):
+    f.add_member(audit["other"], world["sw2_user"], "community")
+    everyone = {s["staff"] for s in staff_figures(world["county_sup_user"], AS_OF)}
+    township_2 = {s["staff"] for s in staff_figures(world["county_sup_user"], AS_OF, world["t2"].path)}
+    assert "sw1" in everyone
+    assert "sw1" not in township_2
