@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -197,7 +198,16 @@ def obligations_reschedule(*, region=None, episode_kind: str | None = None) -> i
 
     from .schedule import intervals_for
 
-    open_qs = Obligation.objects.filter(status__in=Obligation.OPEN_STATUSES).select_related("episode")
+    last_done = (
+        Obligation.objects.filter(episode=OuterRef("episode"), kind=OuterRef("kind"), done_on__isnull=False)
+        .order_by("-sequence")
+        .values("done_on")[:1]
+    )
+    open_qs = (
+        Obligation.objects.filter(status__in=Obligation.OPEN_STATUSES)
+        .select_related("episode")
+        .annotate(last_done=Subquery(last_done))
+    )
     if episode_kind:
         open_qs = open_qs.filter(episode__kind=episode_kind)
     if region is not None:
@@ -211,14 +221,8 @@ def obligations_reschedule(*, region=None, episode_kind: str | None = None) -> i
         if key not in cache:
             cache[key] = intervals_for(townships[episode.township_id], episode.kind)
         intervals = cache[key].get(obligation.kind)
-        last_done = (
-            Obligation.objects.filter(episode=episode, kind=obligation.kind, done_on__isnull=False)
-            .order_by("-sequence")
-            .values_list("done_on", flat=True)
-            .first()
-        )
         start, end = term_bounds(episode)
-        after = last_done or start
+        after = obligation.last_done or start
         due = next_due(start, end, after, intervals or {})
         if due is None or due == obligation.due_by:
             continue

@@ -1,5 +1,7 @@
 """Pages for persons and their files. Every read goes through `permissions.selectors`."""
 
+from datetime import date
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Subquery
@@ -205,15 +207,10 @@ def person_access_tab(request, pk):
     )
 
 
-def _registration_context(staff):
-    communities = communities_under(staff.agency.region)
-    return communities
-
-
 @require_http_methods(["GET", "POST"])
 def person_register(request):
     staff = _staff_or_404(request, Agency.Kind.WORK_STATION)
-    communities = _registration_context(staff)
+    communities = communities_under(staff.agency.region)
     person_form = PersonForm(request.POST or None, prefix="person", regions=None)
     episode_form = EpisodeForm(request.POST or None, prefix="episode", communities=communities)
     if request.method == "POST":
@@ -294,7 +291,7 @@ def access_log(request):
         filters["user"] = username
     if day:
         try:
-            rows = rows.filter(at__date=timezone.datetime.fromisoformat(day).date())
+            rows = rows.filter(at__date=date.fromisoformat(day))
             filters["date"] = day
         except ValueError:
             messages.error(request, _("日期格式应为 YYYY-MM-DD。"))

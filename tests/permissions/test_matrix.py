@@ -233,3 +233,20 @@ def test_database_refuses_to_change_the_access_log(world, scene):
     with pytest.raises(ProgrammingError, match="append-only"), transaction.atomic():
         AccessLog.objects.filter(pk=row.pk).delete()
     assert AccessLog.objects.get(pk=row.pk).reason == ""
+
+
+def test_access_log_page_shows_supervisors_only_their_regions_reads(client, world, scene):
+    mine, other = scene["persons"][0], scene["persons"][2]  # township 1, township 2
+    for person in (mine, other):
+        AccessLog.objects.create(user=world["police1_user"], person=person, action="detail")
+    client.force_login(world["police1_user"])
+    assert client.get(reverse("access_log")).status_code == 404
+    client.force_login(world["sup1_user"])
+    rows = client.get(reverse("access_log")).context["page"].object_list
+    assert [r.person_id for r in rows] == [mine.pk]
+    filtered = client.get(reverse("access_log") + f"?person={other.pk}").context["page"].object_list
+    assert list(filtered) == []
+    bad_date = client.get(reverse("access_log") + "?date=2025-02-30")
+    assert bad_date.status_code == 200 and "YYYY-MM-DD" in bad_date.content.decode()
+    client.force_login(world["county_sup_user"])
+    assert client.get(reverse("access_log")).context["page"].paginator.count == 2
