@@ -31,6 +31,30 @@ class Region(MP_Node):
     suspension_pauses_clock = models.BooleanField(
         _("中止期间暂停计算期限"), null=True, blank=True, help_text=_("留空则沿用上级设置，默认暂停")
     )
+    absence_approval_required = models.BooleanField(
+        _("外出须审批(请假)"),
+        null=True,
+        blank=True,
+        help_text=_("留空则沿用上级设置；默认只需书面报告（《戒毒条例》第十九条）"),
+    )
+    handover_days = models.PositiveSmallIntegerField(
+        _("移交公安期限(天)"), null=True, blank=True, help_text=_("留空则沿用上级设置，默认当日(0天)")
+    )
+    certification_min_months = models.PositiveSmallIntegerField(
+        _("脱毒认定最短执行月数"), null=True, blank=True, help_text=_("留空则沿用上级设置，默认12个月")
+    )
+    certification_negative_tests = models.PositiveSmallIntegerField(
+        _("脱毒认定须连续阴性次数"), null=True, blank=True, help_text=_("留空则沿用上级设置，默认6次")
+    )
+    completion_prep_days = models.PositiveSmallIntegerField(
+        _("期满前准备材料提前天数"), null=True, blank=True, help_text=_("留空则沿用上级设置，默认30天")
+    )
+    escalate_head_days = models.PositiveSmallIntegerField(
+        _("逾期几天提醒单位负责人"), null=True, blank=True, help_text=_("留空则沿用上级设置，默认3天")
+    )
+    escalate_supervisor_days = models.PositiveSmallIntegerField(
+        _("逾期几天提醒禁毒办"), null=True, blank=True, help_text=_("留空则沿用上级设置，默认7天")
+    )
 
     node_order_by = ["code"]
 
@@ -191,6 +215,8 @@ class Person(models.Model):
             ("reveal_identifiers", _("查看完整证件号码和电话")),
             ("act_work_station", _("办理工作站事务")),
             ("act_police", _("办理公安事务")),
+            ("act_human_resources", _("办理人社事务")),
+            ("act_civil_affairs", _("办理民政事务")),
         ]
         indexes = [
             models.Index(fields=["region", "name"], name="person_region_name_idx"),
@@ -247,6 +273,16 @@ class Episode(models.Model):
 
     CLOSED_STATUSES = (Status.COMPLETED, Status.COMPULSORY, Status.TERMINATED, Status.DECEASED)
 
+    class ClosedReason(models.TextChoices):
+        """Why an episode ended (戒毒条例 arts 23-24, 40; 禁毒法 art 38; rules.md §1.11)."""
+
+        COMPLETED = "completed", _("期满解除")
+        COMPULSORY = "compulsory", _("决定强制隔离戒毒")
+        IMPRISONMENT = "imprisonment", _("收监执行刑罚")
+        EDUCATION = "education", _("强制性教育措施")
+        DECEASED = "deceased", _("死亡")
+        LEFT_COUNTRY = "left_country", _("出国(境)")
+
     person = models.ForeignKey(Person, models.PROTECT, related_name="episodes", verbose_name=_("人员"))
     kind = models.CharField(_("类别"), max_length=5, choices=Kind.choices)
     decision_number = models.CharField(_("决定书文号"), max_length=60)
@@ -265,6 +301,10 @@ class Episode(models.Model):
         _("状态"), max_length=20, choices=Status.choices, default=Status.DECIDED, db_index=True
     )
     closed_on = models.DateField(_("结束日期"), null=True, blank=True)
+    closed_reason = models.CharField(_("结束原因"), max_length=20, choices=ClosedReason.choices, blank=True)
+    closed_documents = models.CharField(_("结束依据文书"), max_length=200, blank=True)
+    # 戒断三年未复吸 (rules.md §1.12): a relapse recorded during the follow-up after completion.
+    relapsed_on = models.DateField(_("复吸日期(解除后)"), null=True, blank=True)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
     class Meta:
@@ -370,9 +410,23 @@ class CaseEvent(models.Model):
 
 
 class ObligationKind(models.TextChoices):
+    """Recurring duties (from the schedule table) and one-off legal deadlines (opened by a flow).
+
+    A one-off deadline is an obligation too, so the daily scan, reminders and the overdue
+    audit treat every deadline the same way.
+    """
+
     DRUG_TEST = "drug_test", _("吸毒检测")
     TALK = "talk", _("谈心谈话")
     HOME_VISIT = "home_visit", _("走访")
+    HANDOVER = "handover", _("移交公安")
+    ABSENCE_BACK = "absence_back", _("外出返回销假")
+    TRANSFER_IN = "transfer_in", _("变更执行地后报到")
+    CLOSING_FILE = "closing_file", _("期满前移送材料")
+    RELEASE = "release", _("解除通知")
+
+
+RECURRING_KINDS = (ObligationKind.DRUG_TEST, ObligationKind.TALK, ObligationKind.HOME_VISIT)
 
 
 class ObligationRule(models.Model):
@@ -692,3 +746,397 @@ class HandOver(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prepared_on:%Y-%m-%d} {self.get_reason_display()}"
+
+
+class Absence(models.Model):
+    """Leaving the county for 3 days or more: a written report before leaving (戒毒条例 art 19(3)).
+
+    A region may require approval (请假, local practice). An absence found without a report
+    is recorded as UNREPORTED and, once confirmed, counts toward serious breach (art 20).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        AWAY = "away", _("外出中")
+        REFUSED = "refused", _("不同意外出")
+        RETURNED = "returned", _("已返回销假")
+        UNREPORTED = "unreported", _("未报告擅自外出")
+
+    episode = models.ForeignKey(Episode, models.PROTECT, related_name="absences", verbose_name=_("执行记录"))
+    person = models.ForeignKey(Person, models.PROTECT, related_name="absences", verbose_name=_("人员"))
+    destination = models.CharField(_("目的地"), max_length=100)
+    reason = models.CharField(_("事由"), max_length=200)
+    contact_phone = models.CharField(_("外出期间联系电话"), max_length=20, blank=True)
+    reported_on = models.DateField(_("书面报告日期"), null=True, blank=True)
+    leaves_on = models.DateField(_("离开日期"))
+    returns_by = models.DateField(_("预计返回日期"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
+    decided_on = models.DateField(_("审批日期"), null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=200, blank=True)
+    extended_to = models.DateField(_("续假至"), null=True, blank=True)
+    returned_on = models.DateField(_("返回销假日期"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("录入人")
+    )
+    recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("外出报告")
+        verbose_name_plural = _("外出报告")
+        ordering = ["-leaves_on", "-id"]
+        indexes = [models.Index(fields=["person", "-leaves_on"], name="absence_person_date_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(returns_by__gte=models.F("leaves_on")),
+                name="absence_returns_after_leaving",
+                violation_error_message=_("返回日期不能早于离开日期。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(returned_on__isnull=True) | Q(returned_on__gte=models.F("leaves_on")),
+                name="absence_returned_after_leaving",
+                violation_error_message=_("销假日期不能早于离开日期。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.leaves_on:%Y-%m-%d} {self.destination}"
+
+
+class Breach(models.Model):
+    """A breach of the agreement that staff confirmed (禁毒法 art 35; 戒毒条例 arts 20-21).
+
+    Nothing is counted from a missed due date alone: each row is a confirmation by staff.
+    Serious breach (art 20): tests evaded or refused 3 or more times, or leaving the county
+    without permission 3 or more times or for more than 30 days in total.
+    """
+
+    class Kind(models.TextChoices):
+        TEST_REFUSED = "test_refused", _("拒绝接受检测")
+        TEST_EVADED = "test_evaded", _("逃避检测")
+        UNAUTHORISED_EXIT = "unauthorised_exit", _("擅自离开县(市、区)")
+        AGREEMENT = "agreement", _("其他违反协议行为")
+        RELAPSE = "relapse", _("复吸")
+
+    class Response(models.TextChoices):
+        EDUCATION = "education", _("批评教育")
+        WARNING = "warning", _("批评教育并发告诫书")
+        HANDOVER = "handover", _("移交公安")
+
+    TEST_KINDS = (Kind.TEST_REFUSED, Kind.TEST_EVADED)
+
+    episode = models.ForeignKey(Episode, models.PROTECT, related_name="breaches", verbose_name=_("执行记录"))
+    person = models.ForeignKey(Person, models.PROTECT, related_name="breaches", verbose_name=_("人员"))
+    kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices)
+    occurred_on = models.DateField(_("发生日期"))
+    days = models.PositiveSmallIntegerField(_("擅自离开天数"), default=0)
+    drug_test = models.OneToOneField(
+        DrugTest, models.PROTECT, null=True, blank=True, related_name="breach", verbose_name=_("对应检测")
+    )
+    absence = models.OneToOneField(
+        Absence, models.PROTECT, null=True, blank=True, related_name="breach", verbose_name=_("对应外出")
+    )
+    description = models.CharField(_("情况说明"), max_length=300)
+    response = models.CharField(_("处理"), max_length=10, choices=Response.choices)
+    warning_number = models.CharField(_("告诫书编号"), max_length=60, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("确认人")
+    )
+    confirmed_at = models.DateTimeField(_("确认时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("违反协议记录")
+        verbose_name_plural = _("违反协议记录")
+        ordering = ["-occurred_on", "-id"]
+        indexes = [models.Index(fields=["episode", "kind"], name="breach_episode_kind_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="unauthorised_exit") | Q(days=0), name="breach_days_only_for_exits"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_on:%Y-%m-%d} {self.get_kind_display()}"
+
+
+class Transfer(models.Model):
+    """Change of execution place (变更执行地, 戒毒条例 art 22): a hand-shake between townships.
+
+    The person reports at the new place within 15 days, signs a new agreement, and the
+    clock runs on.
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("待接收")
+        ACCEPTED = "accepted", _("已接收待报到")
+        DECLINED = "declined", _("已拒绝")
+        REPORTED = "reported", _("已在新执行地报到")
+
+    episode = models.ForeignKey(Episode, models.PROTECT, related_name="transfers", verbose_name=_("执行记录"))
+    person = models.ForeignKey(Person, models.PROTECT, related_name="transfers", verbose_name=_("人员"))
+    from_township = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("原执行地"))
+    from_community = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("原责任社区"))
+    to_township = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("新执行地"))
+    to_community = models.ForeignKey(
+        Region, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("新责任社区")
+    )
+    reason = models.CharField(_("变更原因"), max_length=200)
+    new_address = models.CharField(_("新居住地址"), max_length=200, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("申请人")
+    )
+    requested_on = models.DateField(_("申请日期"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("接收方经办人"),
+    )
+    decided_on = models.DateField(_("接收/拒绝日期"), null=True, blank=True)
+    decline_reason = models.CharField(_("拒绝理由"), max_length=200, blank=True)
+    report_deadline = models.DateField(_("新执行地报到期限"), null=True, blank=True)
+    reported_on = models.DateField(_("新执行地报到日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("变更执行地")
+        verbose_name_plural = _("变更执行地")
+        ordering = ["-requested_on", "-id"]
+        indexes = [
+            models.Index(fields=["from_township", "status"], name="transfer_from_status_idx"),
+            models.Index(fields=["to_township", "status"], name="transfer_to_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_township=models.F("to_township")),
+                name="transfer_to_another_township",
+                violation_error_message=_("新执行地不能与原执行地相同。"),
+            ),
+            models.UniqueConstraint(
+                fields=["episode"],
+                condition=Q(status__in=["requested", "accepted"]),
+                name="transfer_one_open_per_episode",
+                violation_error_message=_("该人员已有未办结的变更执行地。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requested_on:%Y-%m-%d} → {self.to_township}"
+
+
+class Suspension(models.Model):
+    """Detention or arrest suspends the measure (中止, 戒毒条例 art 24) until release."""
+
+    class Reason(models.TextChoices):
+        DETENTION = "detention", _("被依法拘留")
+        ARREST = "arrest", _("被依法逮捕")
+
+    episode = models.ForeignKey(
+        Episode, models.PROTECT, related_name="suspensions", verbose_name=_("执行记录")
+    )
+    reason = models.CharField(_("中止原因"), max_length=10, choices=Reason.choices)
+    starts_on = models.DateField(_("中止日期"))
+    place = models.CharField(_("羁押场所"), max_length=100)
+    documents = models.CharField(_("依据文书"), max_length=200, blank=True)
+    pauses_clock = models.BooleanField(_("暂停计算期限"))
+    ends_on = models.DateField(_("释放(恢复执行)日期"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("录入人")
+    )
+
+    class Meta:
+        verbose_name = _("中止")
+        verbose_name_plural = _("中止")
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="suspension_ends_after_start",
+                violation_error_message=_("恢复执行日期不能早于中止日期。"),
+            ),
+            models.UniqueConstraint(
+                fields=["episode"], condition=Q(ends_on__isnull=True), name="suspension_one_open_per_episode"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_on:%Y-%m-%d} {self.get_reason_display()}"
+
+    @property
+    def days(self) -> int:
+        return (self.ends_on - self.starts_on).days if self.ends_on else 0
+
+
+class Certification(models.Model):
+    """Detox certification (脱毒认定, rules.md §3.1): proposed by the work station, approved by the
+    supervisor; the approval starts the count toward 戒断三年未复吸."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("待审批")
+        APPROVED = "approved", _("已认定")
+        RETURNED = "returned", _("已退回")
+
+    episode = models.ForeignKey(
+        Episode, models.PROTECT, related_name="certifications", verbose_name=_("执行记录")
+    )
+    summary = models.TextField(_("执行情况小结"))
+    criteria = models.JSONField(_("认定条件核对"), default=dict)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("提请人")
+    )
+    proposed_on = models.DateField(_("提请日期"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
+    decided_on = models.DateField(_("审批日期"), null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=200, blank=True)
+    certificate_number = models.CharField(_("证明编号"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("脱毒认定")
+        verbose_name_plural = _("脱毒认定")
+        ordering = ["-proposed_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode"],
+                condition=Q(status__in=["proposed", "approved"]),
+                name="certification_one_live_per_episode",
+                violation_error_message=_("该人员已有待审批或已认定的脱毒认定。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposed_on:%Y-%m-%d} {self.get_status_display()}"
+
+
+class Referral(models.Model):
+    """A referral to 人社 (training, job guidance, employment aid: 禁毒法 art 34) or to 民政
+    (social assistance), with its outcomes."""
+
+    class Kind(models.TextChoices):
+        EMPLOYMENT = "employment", _("就业培训(人社)")
+        ASSISTANCE = "assistance", _("社会救助(民政)")
+
+    class Status(models.TextChoices):
+        REFERRED = "referred", _("待受理")
+        ACCEPTED = "accepted", _("已受理")
+        DECLINED = "declined", _("不予受理")
+        CLOSED = "closed", _("已办结")
+
+    episode = models.ForeignKey(Episode, models.PROTECT, related_name="referrals", verbose_name=_("执行记录"))
+    person = models.ForeignKey(Person, models.PROTECT, related_name="referrals", verbose_name=_("人员"))
+    kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="referrals", verbose_name=_("转介单位"))
+    needs = models.TextField(_("需求"))
+    skills = models.CharField(_("技能与经历"), max_length=300, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.REFERRED)
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("转介人")
+    )
+    referred_on = models.DateField(_("转介日期"))
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("经办人"),
+    )
+    accepted_on = models.DateField(_("受理日期"), null=True, blank=True)
+    decline_reason = models.CharField(_("不予受理理由"), max_length=200, blank=True)
+    closed_on = models.DateField(_("办结日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("转介")
+        verbose_name_plural = _("转介")
+        ordering = ["-referred_on", "-id"]
+        indexes = [models.Index(fields=["agency", "status"], name="referral_agency_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.referred_on:%Y-%m-%d} {self.get_kind_display()}"
+
+
+class ReferralOutcome(models.Model):
+    """What 人社 or 民政 did on a referral (rules.md §3.2-3.3). The employer is confidential:
+    only the work station and 人社 see it (training record type)."""
+
+    class Kind(models.TextChoices):
+        TRAINING = "training", _("职业技能培训")
+        JOB_GUIDANCE = "job_guidance", _("就业指导")
+        PLACEMENT = "placement", _("就业安置")
+        PUBLIC_JOB = "public_job", _("公益性岗位")
+        DIFFICULTY = "difficulty", _("就业困难人员认定")
+        SUBSIDY = "subsidy", _("就业补贴")
+        DIBAO = "dibao", _("最低生活保障")
+        TEMPORARY = "temporary", _("临时救助")
+        MEDICAL = "medical", _("医疗救助")
+
+    EMPLOYMENT_KINDS = (
+        Kind.TRAINING,
+        Kind.JOB_GUIDANCE,
+        Kind.PLACEMENT,
+        Kind.PUBLIC_JOB,
+        Kind.DIFFICULTY,
+        Kind.SUBSIDY,
+    )
+    ASSISTANCE_KINDS = (Kind.DIBAO, Kind.TEMPORARY, Kind.MEDICAL)
+
+    referral = models.ForeignKey(Referral, models.PROTECT, related_name="outcomes", verbose_name=_("转介"))
+    kind = models.CharField(_("类别"), max_length=12, choices=Kind.choices)
+    on_date = models.DateField(_("日期"))
+    course = models.CharField(_("培训项目"), max_length=100, blank=True)
+    hours = models.PositiveSmallIntegerField(_("学时"), null=True, blank=True)
+    certificate = models.CharField(_("证书"), max_length=100, blank=True)
+    employer = models.CharField(_("用人单位(保密)"), max_length=100, blank=True)
+    amount = models.DecimalField(_("金额(元)"), max_digits=10, decimal_places=2, null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("录入人")
+    )
+
+    class Meta:
+        verbose_name = _("转介结果")
+        verbose_name_plural = _("转介结果")
+        ordering = ["-on_date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.on_date:%Y-%m-%d} {self.get_kind_display()}"
+
+
+class ReleaseNotice(models.Model):
+    """The police's notice of release at expiry (解除社区戒毒/康复通知书, 戒毒条例 arts 23, 40),
+    served on the person and the family; the township is notified within 7 days."""
+
+    episode = models.OneToOneField(
+        Episode, models.PROTECT, related_name="release_notice", verbose_name=_("执行记录")
+    )
+    number = models.CharField(_("通知书文号"), max_length=60)
+    issued_on = models.DateField(_("出具日期"))
+    served_person_on = models.DateField(_("送达本人日期"))
+    served_family_on = models.DateField(_("送达家属日期"), null=True, blank=True)
+    township_notified_on = models.DateField(_("通知乡镇(街道)日期"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("录入人")
+    )
+
+    class Meta:
+        verbose_name = _("解除通知")
+        verbose_name_plural = _("解除通知")
+
+    def __str__(self) -> str:
+        return self.number
