@@ -38,6 +38,7 @@ run: venv ## Migrate, seed demo data and serve on http://127.0.0.1:PORT (default
 	$(PY) manage.py seed_demo
 	$(PY) manage.py workflow_timers
 	$(PY) manage.py scan_obligations
+	$(PY) manage.py refresh_figures
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: venv ## Run pytest on PostgreSQL (DATABASE_URL or server on 127.0.0.1:5432), else SQLite

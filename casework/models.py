@@ -1140,3 +1140,29 @@ class ReleaseNotice(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class CommunityFigures(models.Model):
+    """Derived: one community's counts behind the rates for one period, rebuilt by the daily scan.
+
+    Supervisors' rates and scoreboard for the standard periods sum these rows (a few hundred for
+    a county) instead of aggregating every record of the county on each request.
+    """
+
+    community = models.ForeignKey(Region, models.CASCADE, related_name="+", verbose_name=_("社区"))
+    start = models.DateField(_("起始日期"))
+    end = models.DateField(_("截止日期"))
+    computed_at = models.DateTimeField(_("计算时间"))
+    data = models.JSONField(_("数据"))
+
+    class Meta:
+        verbose_name = _("社区指标汇总")
+        verbose_name_plural = _("社区指标汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["start", "end", "community"], name="communityfigures_unique_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} {self.start:%Y-%m-%d}~{self.end:%Y-%m-%d}"

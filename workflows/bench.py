@@ -23,6 +23,7 @@ from permissions import selectors
 
 from .demo import seed_demo
 from .obligations import obligations_scan
+from .rates import figures_refresh
 
 User = get_user_model()
 
@@ -41,6 +42,7 @@ PAGES = [
     ("overdue audit · county supervisor", "sup_county", "overdue_audit", False),
     ("rates · county supervisor", "sup_county", "rates", False),
     ("scoreboard · county supervisor", "sup_county", "scoreboard", False),
+    ("rates, live · county supervisor", "sup_county", "rates?live=1", False),
 ]
 
 
@@ -121,7 +123,8 @@ def measure_page(label: str, username: str, url_name: str, needs_person: bool, r
         person_id = visible.order_by("pk").values_list("pk", flat=True).first()
         url = reverse(url_name, args=[person_id])
     else:
-        url = reverse(url_name)
+        name, _sep, query = url_name.partition("?")
+        url = reverse(name) + (f"?{query}" if query else "")
     client = Client()
     client.force_login(user)
     for _ in range(3):  # warm caches: content types, session touch, PostgreSQL buffers
@@ -161,6 +164,10 @@ def run(persons: int, requests: int = 30, log=print) -> dict:
     log(
         f"data set: {persons} persons ({'reused' if report.already_seeded else 'built'}) in {time.monotonic() - started:.0f} s"
     )
+    t0 = time.perf_counter()
+    figure_rows = figures_refresh(timezone.localdate())
+    refresh = {"seconds": round(time.perf_counter() - t0, 3), "rows": figure_rows}
+    log(f"figures_refresh: {refresh['seconds']} s, {figure_rows} community-period rows")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     figures = [measure_page(*page, requests=requests) for page in PAGES]
@@ -183,6 +190,7 @@ def run(persons: int, requests: int = 30, log=print) -> dict:
         "requests": requests,
         "pages": [asdict(f) for f in figures],
         "scan_obligations": scans,
+        "figures_refresh": refresh,
     }
 
 
@@ -211,4 +219,7 @@ def table(result: dict) -> str:
         lines.append(
             f"scan_obligations run {i}: {scan['seconds']} s, {scan['marked']} marked overdue, {scan['reminders']} reminders"
         )
+    if "figures_refresh" in result:
+        refresh = result["figures_refresh"]
+        lines.append(f"figures_refresh: {refresh['seconds']} s, {refresh['rows']} community-period rows")
     return "\n".join(lines)

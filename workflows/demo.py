@@ -12,8 +12,10 @@ Everything that must stay stable is a function of the person's index ``i``
 rows a fresh run would have made:
 
 * the place: the first 4,000 persons alternate between 城关镇 and 和平镇, later
-  ones fill further townships in blocks of 2,000 (20 townships to a county,
-  then further counties 320998, 320997, ...);
+  ones fill further townships in blocks of 500 (10 townships to a county,
+  then further counties 320998, 320997, ...): a county holds thousands and a
+  province tens of thousands, as issue 7 describes (城关县 itself holds 8,000 at
+  100,000 persons, the demo pair included);
 * the position inside the township, which names the staff on the team (one
   social worker to 30 persons, one officer to 150, ...); the number of staff
   accounts of a township follows from the number of persons it holds;
@@ -69,8 +71,8 @@ DEFAULT_PERSONS = 60
 CHUNK = 5000  # persons built and written at a time
 BATCH = 5000  # bulk_create batch size
 DEMO_PAIR = 4000  # the first persons alternate between 城关镇 and 和平镇
-PER_TOWNSHIP = 2000  # persons in a township created for the bulk path
-TOWNSHIPS_PER_COUNTY = 20
+PER_TOWNSHIP = 500  # persons in a township created for the bulk path
+TOWNSHIPS_PER_COUNTY = 10
 FIRST_COUNTY_CODE = 320999
 
 T = TypeVar("T")

@@ -189,10 +189,15 @@ def rates_page(request):
 
     staff = _supervisor_or_404(request)
     form, region, start, end = _period(request, staff.agency.region)
-    sheet = rates_for(request.user, region, start, end)
+    sheet = rates_for(request.user, region, start, end, live=_live(request))
     return render(
         request, "oversight/rates.html", {"form": form, "sheet": sheet, "query": request.GET.urlencode()}
     )
+
+
+def _live(request) -> bool:
+    """?live=1 computes from the records now instead of last night's figures."""
+    return request.GET.get("live") == "1"
 
 
 def rates_export(request):
@@ -202,7 +207,7 @@ def rates_export(request):
 
     staff = _supervisor_or_404(request)
     _form, region, start, end = _period(request, staff.agency.region)
-    sheet = rates_for(request.user, region, start, end)
+    sheet = rates_for(request.user, region, start, end, live=_live(request))
     book = Workbook()
     ws = book.active
     ws.title = "指标"
@@ -225,7 +230,7 @@ def scoreboard_page(request):
 
     staff = _supervisor_or_404(request)
     form, region, start, end = _period(request, staff.agency.region)
-    rows = scoreboard(request.user, region, start, end)
+    rows = scoreboard(request.user, region, start, end, live=_live(request))
     return render(
         request,
         "oversight/scoreboard.html",

@@ -7,12 +7,24 @@ formula exists) and shown beside the numbers; the customer's 禁毒办 may redef
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
+from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import Agreement, DrugTest, Episode, HandOver, Obligation, Person, Region, Talk
+from casework.models import (
+    Agreement,
+    CommunityFigures,
+    DrugTest,
+    Episode,
+    HandOver,
+    Obligation,
+    Person,
+    Region,
+    Talk,
+)
 from permissions import selectors
 
 CLOSED = list(Episode.CLOSED_STATUSES)
@@ -38,6 +50,7 @@ class RateSheet:
     end: date
     rates: list[Rate] = field(default_factory=list)
     three_years_clean: int = 0
+    computed_at: datetime | None = None  # set when read from the nightly figures
 
     def by_key(self) -> dict[str, Rate]:
         return {r.key: r for r in self.rates}
@@ -56,131 +69,225 @@ def under_management(persons, end: date):
     )
 
 
-def rates_for(user, region: Region, start: date, end: date) -> RateSheet:
-    persons = _persons(user, region)
-    sheet = RateSheet(region=region, start=start, end=end)
-    managed = under_management(persons, end)
+# Each rate: key, label, numerator key, denominator key, definition. The figures behind them
+# are counts over persons, so they add up over communities: a county's figure is the sum of
+# its communities' (every person belongs to one community, `Person.region`).
+RATES = (
+    (
+        "report",
+        _("报到率"),
+        "report_on_time",
+        "report_due",
+        _("报到期限在本期内、且按期报到的人数 ÷ 报到期限在本期内的人数（《戒毒条例》第十四条、第三十八条）"),
+    ),
+    (
+        "execution",
+        _("执行率"),
+        "executed",
+        "ordered",
+        _("已报到执行（含期满）的人数 ÷ 本期内责令社区戒毒、社区康复的人数"),
+    ),
+    (
+        "agreement",
+        _("协议签订率"),
+        "signed",
+        "reported",
+        _("已签订协议的人数 ÷ 已报到的人数（《戒毒条例》第十六条）"),
+    ),
+    (
+        "testing",
+        _("尿检率"),
+        "tests_done",
+        "tests_due",
+        _("应检测次数中已完成的次数 ÷ 本期内按频次规则应检测的次数（免除的不计）"),
+    ),
+    ("positive", _("阳性率"), "positive", "tested", _("阳性检测次数 ÷ 本期内完成的检测次数")),
+    (
+        "control",
+        _("管控率"),
+        "controlled",
+        "managed",
+        _("期末在管人员中去向明确（非失控）的人数 ÷ 期末在管人数"),
+    ),
+    ("lost", _("失控率"), "missing", "managed", _("期末失控（脱失）的人数 ÷ 期末在管人数")),
+    (
+        "breach",
+        _("严重违反率"),
+        "breach",
+        "managed",
+        _("本期内因严重违反协议移交公安的人数 ÷ 期末在管人数（《戒毒条例》第二十条）"),
+    ),
+    ("relapse", _("复吸率"), "relapse", "managed", _("本期内检测阳性的人数 ÷ 期末在管人数")),
+    ("help", _("帮教率"), "helped", "managed", _("本期内至少有一次谈话或走访的人数 ÷ 期末在管人数")),
+)
+FIGURES = (
+    "report_due",
+    "report_on_time",
+    "ordered",
+    "executed",
+    "reported",
+    "signed",
+    "tests_due",
+    "tests_done",
+    "tested",
+    "positive",
+    "managed",
+    "controlled",
+    "missing",
+    "breach",
+    "relapse",
+    "helped",
+    "three_years_clean",
+    "new",
+)
+REGION = "person__region"
 
-    due = Episode.objects.filter(person__in=persons, report_deadline__range=(start, end)).aggregate(
-        n=Count("pk"),
-        on_time=Count("pk", filter=Q(reported_on__isnull=False, reported_on__lte=F("report_deadline"))),
-    )
-    sheet.rates.append(
-        Rate(
-            "report",
-            _("报到率"),
-            due["on_time"],
-            due["n"],
-            _(
-                "报到期限在本期内、且按期报到的人数 ÷ 报到期限在本期内的人数（《戒毒条例》第十四条、第三十八条）"
-            ),
-        )
-    )
 
-    ordered = Episode.objects.filter(person__in=persons, decision_date__lte=end).exclude(closed_on__lt=start)
-    executed = ordered.aggregate(n=Count("pk"), done=Count("pk", filter=Q(reported_on__isnull=False)))
-    sheet.rates.append(
-        Rate(
-            "execution",
-            _("执行率"),
-            executed["done"],
-            executed["n"],
-            _("已报到执行（含期满）的人数 ÷ 本期内责令社区戒毒、社区康复的人数"),
-        )
-    )
+def community_figures(persons, start: date, end: date) -> dict[int, dict[str, int]]:
+    """Return {community id: {figure: count}} for the persons of `persons` (a values("pk") query).
 
-    reported = Episode.objects.filter(person__in=persons, reported_on__lte=end).exclude(closed_on__lt=start)
-    signed = reported.aggregate(
-        n=Count("pk"), signed=Count("pk", filter=Q(Exists(Agreement.objects.filter(episode=OuterRef("pk")))))
-    )
-    sheet.rates.append(
-        Rate(
-            "agreement",
-            _("协议签订率"),
-            signed["signed"],
-            signed["n"],
-            _("已签订协议的人数 ÷ 已报到的人数（《戒毒条例》第十六条）"),
-        )
-    )
+    One grouped query per table, whatever the number of persons or communities.
+    """
+    out: dict[int, dict[str, int]] = {}
 
-    tests_due = (
+    def put(rows, key=REGION, **names):
+        for row in rows:
+            figures = out.setdefault(row[key], dict.fromkeys(FIGURES, 0))
+            for figure, column in names.items():
+                figures[figure] += row[column]
+
+    episodes = Episode.objects.filter(person__in=persons).values(REGION)
+    put(
+        episodes.filter(report_deadline__range=(start, end)).annotate(
+            n=Count("pk"),
+            on_time=Count("pk", filter=Q(reported_on__isnull=False, reported_on__lte=F("report_deadline"))),
+        ),
+        report_due="n",
+        report_on_time="on_time",
+    )
+    put(
+        episodes.filter(decision_date__lte=end)
+        .exclude(closed_on__lt=start)
+        .annotate(n=Count("pk"), done=Count("pk", filter=Q(reported_on__isnull=False))),
+        ordered="n",
+        executed="done",
+    )
+    put(
+        episodes.filter(reported_on__lte=end)
+        .exclude(closed_on__lt=start)
+        .annotate(
+            n=Count("pk"),
+            signed=Count("pk", filter=Q(Exists(Agreement.objects.filter(episode=OuterRef("pk"))))),
+        ),
+        reported="n",
+        signed="signed",
+    )
+    put(
         Obligation.objects.filter(person__in=persons, kind="drug_test", due_by__range=(start, end))
         .exclude(status=Obligation.Status.EXCUSED)
-        .aggregate(n=Count("pk"), done=Count("pk", filter=Q(status=Obligation.Status.DONE)))
+        .values(REGION)
+        .annotate(n=Count("pk"), done=Count("pk", filter=Q(status=Obligation.Status.DONE))),
+        tests_due="n",
+        tests_done="done",
     )
-    sheet.rates.append(
-        Rate(
-            "testing",
-            _("尿检率"),
-            tests_due["done"],
-            tests_due["n"],
-            _("应检测次数中已完成的次数 ÷ 本期内按频次规则应检测的次数（免除的不计）"),
+    put(
+        DrugTest.objects.filter(
+            person__in=persons,
+            tested_on__range=(start, end),
+            result__in=[DrugTest.Result.NEGATIVE, DrugTest.Result.POSITIVE],
         )
+        .values(REGION)
+        .annotate(n=Count("pk"), positive=Count("pk", filter=Q(result=DrugTest.Result.POSITIVE))),
+        tested="n",
+        positive="positive",
     )
-
-    tests = DrugTest.objects.filter(
-        person__in=persons,
-        tested_on__range=(start, end),
-        result__in=[DrugTest.Result.NEGATIVE, DrugTest.Result.POSITIVE],
-    ).aggregate(n=Count("pk"), positive=Count("pk", filter=Q(result=DrugTest.Result.POSITIVE)))
-    sheet.rates.append(
-        Rate("positive", _("阳性率"), tests["positive"], tests["n"], _("阳性检测次数 ÷ 本期内完成的检测次数"))
-    )
-
-    status = managed.aggregate(
-        n=Count("pk"),
-        missing=Count("pk", filter=Q(status=Episode.Status.MISSING)),
-        breach=Count(
-            "pk",
-            filter=Q(
-                Exists(
-                    HandOver.objects.filter(
-                        episode=OuterRef("pk"),
-                        reason=HandOver.Reason.SERIOUS_BREACH,
-                        prepared_on__range=(start, end),
+    put(
+        under_management(persons, end)
+        .values(REGION)
+        .annotate(
+            n=Count("pk"),
+            controlled=Count("pk", filter=~Q(status=Episode.Status.MISSING)),
+            missing=Count("pk", filter=Q(status=Episode.Status.MISSING)),
+            breach=Count(
+                "pk",
+                filter=Q(
+                    Exists(
+                        HandOver.objects.filter(
+                            episode=OuterRef("pk"),
+                            reason=HandOver.Reason.SERIOUS_BREACH,
+                            prepared_on__range=(start, end),
+                        )
                     )
-                )
+                ),
+            ),
+            relapse=Count(
+                "pk",
+                filter=Q(
+                    Exists(
+                        DrugTest.objects.filter(
+                            episode=OuterRef("pk"),
+                            result=DrugTest.Result.POSITIVE,
+                            tested_on__range=(start, end),
+                        )
+                    )
+                ),
+            ),
+            helped=Count(
+                "pk",
+                filter=Q(Exists(Talk.objects.filter(episode=OuterRef("pk"), held_on__range=(start, end)))),
             ),
         ),
-        relapse=Count(
-            "pk",
-            filter=Q(
-                Exists(
-                    DrugTest.objects.filter(
-                        episode=OuterRef("pk"), result=DrugTest.Result.POSITIVE, tested_on__range=(start, end)
-                    )
-                )
-            ),
-        ),
-        helped=Count(
-            "pk", filter=Q(Exists(Talk.objects.filter(episode=OuterRef("pk"), held_on__range=(start, end))))
-        ),
+        managed="n",
+        controlled="controlled",
+        missing="missing",
+        breach="breach",
+        relapse="relapse",
+        helped="helped",
     )
-    n = status["n"]
-    sheet.rates += [
-        Rate(
-            "control",
-            _("管控率"),
-            n - status["missing"],
-            n,
-            _("期末在管人员中去向明确（非失控）的人数 ÷ 期末在管人数"),
-        ),
-        Rate("lost", _("失控率"), status["missing"], n, _("期末失控（脱失）的人数 ÷ 期末在管人数")),
-        Rate(
-            "breach",
-            _("严重违反率"),
-            status["breach"],
-            n,
-            _("本期内因严重违反协议移交公安的人数 ÷ 期末在管人数（《戒毒条例》第二十条）"),
-        ),
-        Rate("relapse", _("复吸率"), status["relapse"], n, _("本期内检测阳性的人数 ÷ 期末在管人数")),
-        Rate("help", _("帮教率"), status["helped"], n, _("本期内至少有一次谈话或走访的人数 ÷ 期末在管人数")),
+    put(
+        episodes.filter(decision_date__range=(date(end.year, 1, 1), end)).annotate(n=Count("pk")),
+        new="n",
+    )
+    put(
+        three_years_clean_persons(persons, end).values("region").annotate(n=Count("pk")),
+        key="region",
+        three_years_clean="n",
+    )
+    return out
+
+
+def sheet_from(region: Region, start: date, end: date, per_community) -> RateSheet:
+    """Sum the communities' figures into the region's sheet."""
+    totals = dict.fromkeys(FIGURES, 0)
+    for figures in per_community:
+        for key in FIGURES:
+            totals[key] += figures.get(key, 0)
+    sheet = RateSheet(region=region, start=start, end=end, three_years_clean=totals["three_years_clean"])
+    sheet.rates = [
+        Rate(key, label, totals[numerator], totals[denominator], definition)
+        for key, label, numerator, denominator, definition in RATES
     ]
-    sheet.three_years_clean = three_years_clean(persons, end)
     return sheet
 
 
-def three_years_clean(persons, end: date) -> int:
+def rates_for(user, region: Region, start: date, end: date, *, live: bool = False) -> RateSheet:
+    """The rates of `region` for the period, as the user may see them.
+
+    A supervisor sees every person under their region, so for a supervisor asking about a
+    region inside their own the sheet is the sum of the nightly per-community figures when
+    they exist for exactly this period (flat: a few hundred rows for a county); otherwise,
+    or with `live`, the same figures are computed from the records now.
+    """
+    if not live:
+        stored = stored_figures(user, region, start, end)
+        if stored is not None:
+            sheet = sheet_from(region, start, end, stored.values())
+            sheet.computed_at = stored_computed_at(region, start, end)
+            return sheet
+    return sheet_from(region, start, end, community_figures(_persons(user, region), start, end).values())
+
+
+def three_years_clean_persons(persons, end: date):
     """Persons 3 years from the start of execution with no positive test, excluding refusals and
     serious breaches (上海市禁毒条例 art 29, 山东省禁毒条例 art 36; rules.md §1.12)."""
     from casework.deadlines import add_months
@@ -191,57 +298,117 @@ def three_years_clean(persons, end: date) -> int:
         .filter(Exists(Episode.objects.filter(person=OuterRef("pk"), start_date__lte=cutoff)))
         .exclude(Exists(DrugTest.objects.filter(person=OuterRef("pk"), result=DrugTest.Result.POSITIVE)))
         .exclude(Exists(HandOver.objects.filter(episode__person=OuterRef("pk"))))
-        .count()
     )
+
+
+def three_years_clean(persons, end: date) -> int:
+    return three_years_clean_persons(persons, end).count()
+
+
+# --- the nightly per-community figures ---------------------------------------------------
+
+
+def standard_periods(today: date) -> list[tuple[date, date]]:
+    """The periods stored each night: the year to date (the pages' default), and the last 12
+    calendar months (the charts; the current month to date is the last of them)."""
+    periods = [(date(today.year, 1, 1), today)]
+    first = today.replace(day=1)
+    for _i in range(12):
+        last = today if first.month == today.month and first.year == today.year else _month_end(first)
+        periods.append((first, last))
+        first = _month_before(first)
+    return periods
+
+
+def _month_before(first: date) -> date:
+    return date(first.year - 1, 12, 1) if first.month == 1 else date(first.year, first.month - 1, 1)
+
+
+def _month_end(first: date) -> date:
+    nxt = date(first.year + 1, 1, 1) if first.month == 12 else date(first.year, first.month + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def figures_refresh(today: date) -> int:
+    """Recompute and store every community's figures for the standard periods; return rows written.
+
+    Run by the daily scan (management command and Celery task). Each period is one grouped
+    pass over all persons; the rows of a period are replaced in one transaction.
+    """
+    everyone = Person.objects.values("pk")
+    written = 0
+    now = timezone.now()
+    for start, end in standard_periods(today):
+        figures = community_figures(everyone, start, end)
+        with transaction.atomic():
+            CommunityFigures.objects.filter(start=start, end=end).delete()
+            CommunityFigures.objects.bulk_create(
+                CommunityFigures(community_id=c, start=start, end=end, computed_at=now, data=data)
+                for c, data in figures.items()
+            )
+        written += len(figures)
+    # Periods no longer standard (an earlier year to date, months older than a year) go.
+    keep = Q()
+    for start, end in standard_periods(today):
+        keep |= Q(start=start, end=end)
+    CommunityFigures.objects.exclude(keep).delete()
+    return written
+
+
+def _covers(user, region: Region) -> bool:
+    path = selectors.supervisor_region_path(user)
+    return path is not None and region.path.startswith(path)
+
+
+def stored_figures(user, region: Region, start: date, end: date) -> dict[int, dict] | None:
+    """The stored per-community figures under `region` for exactly this period, or None."""
+    if not _covers(user, region):
+        return None
+    rows = list(
+        CommunityFigures.objects.filter(
+            start=start, end=end, community__path__startswith=region.path
+        ).values_list("community_id", "data", "computed_at")
+    )
+    if not rows and not CommunityFigures.objects.filter(start=start, end=end).exists():
+        return None
+    return {c: data for c, data, _at in rows}
+
+
+def stored_computed_at(region: Region, start: date, end: date):
+    return CommunityFigures.objects.filter(start=start, end=end).values_list("computed_at", flat=True).first()
+
+
+def monthly_series(user, region: Region, months: int = 12, today: date | None = None) -> list[RateSheet]:
+    """The region's rate sheets for the last `months` calendar months, oldest first (the charts)."""
+    today = today or timezone.localdate()
+    periods = standard_periods(today)[1 : months + 1]
+    return [rates_for(user, region, start, end) for start, end in reversed(periods)]
 
 
 TARGETS = {"control": 100.0, "help": 100.0, "testing": 100.0, "lost": 0.0}
 
 
-def scoreboard(user, region: Region, start: date, end: date) -> list[dict]:
+def scoreboard(user, region: Region, start: date, end: date, *, live: bool = False) -> list[dict]:
     """For each community under `region`: persons under management, new cases, rates, pass/fail with reasons."""
     communities = list(
         Region.objects.filter(path__startswith=region.path, level=Region.Level.COMMUNITY).order_by("path")
     )
-    persons = selectors.visible_persons(user).filter(region__path__startswith=region.path).values("pk")
-    managed = under_management(persons, end)
-    per = {
-        row["community"]: row
-        for row in managed.values("community").annotate(
-            n=Count("pk"),
-            missing=Count("pk", filter=Q(status=Episode.Status.MISSING)),
-            helped=Count(
-                "pk",
-                filter=Q(Exists(Talk.objects.filter(episode=OuterRef("pk"), held_on__range=(start, end)))),
-            ),
-        )
-    }
-    new_cases = dict(
-        Episode.objects.filter(person__in=persons, decision_date__range=(date(end.year, 1, 1), end))
-        .values("community")
-        .annotate(n=Count("pk"))
-        .values_list("community", "n")
-    )
-    tests = {
-        row["episode__community"]: row
-        for row in Obligation.objects.filter(person__in=persons, kind="drug_test", due_by__range=(start, end))
-        .exclude(status=Obligation.Status.EXCUSED)
-        .values("episode__community")
-        .annotate(n=Count("pk"), done=Count("pk", filter=Q(status=Obligation.Status.DONE)))
-    }
+    per = None if live else stored_figures(user, region, start, end)
+    if per is None:
+        per = community_figures(_persons(user, region), start, end)
+    empty = dict.fromkeys(FIGURES, 0)
+    labels = {"control": _("管控率"), "help": _("帮教率"), "testing": _("尿检率"), "lost": _("失控率")}
     rows = []
     for community in communities:
-        m = per.get(community.pk, {"n": 0, "missing": 0, "helped": 0})
-        t = tests.get(community.pk, {"n": 0, "done": 0})
+        m = per.get(community.pk, empty)
         values = {
-            "control": _pct(m["n"] - m["missing"], m["n"]),
-            "lost": _pct(m["missing"], m["n"]),
-            "help": _pct(m["helped"], m["n"]),
-            "testing": _pct(t["done"], t["n"]),
+            "control": _pct(m["controlled"], m["managed"]),
+            "lost": _pct(m["missing"], m["managed"]),
+            "help": _pct(m["helped"], m["managed"]),
+            "testing": _pct(m["tests_done"], m["tests_due"]),
         }
-        new = new_cases.get(community.pk, 0)
+        new = m["new"]
         reasons = []
-        labels = {"control": _("管控率"), "help": _("帮教率"), "testing": _("尿检率"), "lost": _("失控率")}
         for key, target in TARGETS.items():
             value = values[key]
             if value is None:
@@ -254,7 +421,7 @@ def scoreboard(user, region: Region, start: date, end: date) -> list[dict]:
         rows.append(
             {
                 "community": community,
-                "managed": m["n"],
+                "managed": m["managed"],
                 "new": new,
                 **values,
                 "passed": not reasons,

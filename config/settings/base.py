@@ -173,6 +173,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflows.tasks.scan_obligations",
         "schedule": 24 * 60 * 60,
     },
+    "refresh-figures-daily": {
+        "task": "workflows.tasks.refresh_figures",
+        "schedule": 24 * 60 * 60,
+    },
     "workflow-timers-every-minute": {
         "task": "workflows.tasks.fire_workflow_timers",
         "schedule": 60,

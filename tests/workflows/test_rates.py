@@ -179,3 +179,52 @@ def test_rates_and_scoreboard_query_counts_are_flat(client, world, region, name)
     for _ in range(12):
         f.person_with_episode(world["c2b"], served_on=date(2025, 7, 1))
     assert measure() == small
+
+
+def test_nightly_figures_sum_to_the_live_sheet_and_keep_townships_apart(client, world, region):
+    """The stored per-community figures give the same rates as the records, for each scope."""
+    from casework.models import CommunityFigures
+    from workflows.rates import figures_refresh, standard_periods
+
+    today = date(2025, 12, 31)
+    assert standard_periods(today)[0] == (START, END)
+    assert figures_refresh(today) > 0
+    assert CommunityFigures.objects.filter(start=START, end=END).exists()
+    for user, where in (
+        (world["sup1_user"], world["t1"]),
+        (world["county_sup_user"], world["county"]),
+        (world["county_sup_user"], world["t2"]),
+    ):
+        stored = rates_for(user, where, START, END)
+        live = rates_for(user, where, START, END, live=True)
+        assert stored.computed_at is not None and live.computed_at is None
+        assert [(r.key, r.numerator, r.denominator) for r in stored.rates] == [
+            (r.key, r.numerator, r.denominator) for r in live.rates
+        ]
+        assert stored.three_years_clean == live.three_years_clean
+        assert scoreboard(user, where, START, END) == scoreboard(user, where, START, END, live=True)
+    # A township supervisor asking about the other township gets neither stored nor live rows.
+    assert rates_for(world["sup1_user"], world["t2"], START, END).by_key()["execution"].denominator == 0
+    # The figures are as of the night: a record added today shows only live, until the next refresh.
+    f.person_with_episode(world["c1"], served_on=date(2025, 8, 1))
+    stored = rates_for(world["sup1_user"], world["t1"], START, END).by_key()["execution"].denominator
+    live = rates_for(world["sup1_user"], world["t1"], START, END, live=True).by_key()["execution"].denominator
+    assert live == stored + 1
+    figures_refresh(today)
+    assert rates_for(world["sup1_user"], world["t1"], START, END).by_key()["execution"].denominator == live
+    client.force_login(world["sup1_user"])
+    page = client.get(reverse("rates") + "?start=2025-01-01&end=2025-12-31").content.decode()
+    assert "数据截至" in page and "live=1" in page
+    assert "数据截至" not in client.get(reverse("rates") + "?start=2025-01-01&end=2025-12-31&live=1").content.decode()
+
+
+def test_refresh_replaces_rows_and_drops_old_periods(world, region):
+    from casework.models import CommunityFigures
+    from workflows.rates import figures_refresh
+
+    figures_refresh(date(2025, 12, 31))
+    first = CommunityFigures.objects.count()
+    figures_refresh(date(2025, 12, 31))
+    assert CommunityFigures.objects.count() == first  # idempotent
+    figures_refresh(date(2026, 1, 5))
+    assert not CommunityFigures.objects.filter(start=START, end=END).exists()  # last year's YTD is gone
