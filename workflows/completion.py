@@ -1,0 +1,299 @@
+"""Normal completion (期满解除) and the follow-up after it (rules.md §1.12, §8 rule 10).
+
+戒毒条例 arts 23, 40: the measure ends when the term expires; the police at the execution place
+issue the notice of release, serve it on the person and the family, and notify the township
+within 7 days. `completions_open` (run by the daily scan) starts a `flows.CompletionFlow` when an
+ACTIVE episode enters the preparation window (region setting completion_prep_days, default 30):
+the work station sends the file to the police (Obligation 'closing_file', due on the end date),
+then the police station records the notice (Obligation 'release', due 7 days after the end date,
+so a late notice shows as overdue). Never two flows for one episode.
+
+After completion (上海 S7 art 29, 山东 S8 art 36; 戒毒条例 art 7 para 2): the person stays on the
+follow-up list until 3 years without relapse counted from the start of execution
+(Episode.start_date), except those who refused or seriously breached (a HandOver for refusal or
+serious breach on the episode); then they show as 戒断三年未复吸.
+"""
+
+from datetime import date, timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from casework import deadlines
+from casework.models import Episode, HandOver, ObligationKind, Region, ReleaseNotice
+from casework.services import event_record
+from permissions import selectors
+
+from .flows import CompletionFlow
+from .lifecycle_common import check_not_future, deadline_meet, deadline_open, obligations_end, step_run
+from .models import EpisodeProcess
+from .obligations import RecordRefused
+from .suspensions import may_act
+from .transitions import episode_transition
+
+S = Episode.Status
+DEFAULT_PREP_DAYS = 30
+FOLLOW_UP_MONTHS = 36  # 戒断三年未复吸: 3 years from the start of execution (S7 art 29, S8 art 36)
+EXCLUDING_HANDOVERS = (HandOver.Reason.REFUSAL, HandOver.Reason.SERIOUS_BREACH)
+
+
+# --- the scan: open the completion flow when an episode enters the window -----------------
+
+
+def _prep_days_by_township() -> dict[int, int]:
+    """Return {township id: completion_prep_days}, the nearest region's value over the default (two queries)."""
+    set_paths = dict(
+        Region.objects.filter(completion_prep_days__isnull=False).values_list("path", "completion_prep_days")
+    )
+    result = {}
+    for pk, path in Region.objects.filter(level=Region.Level.TOWNSHIP).values_list("pk", "path"):
+        days = DEFAULT_PREP_DAYS
+        for depth in range(len(path) // Region.steplen, 0, -1):
+            value = set_paths.get(path[: Region.steplen * depth])
+            if value is not None:
+                days = value
+                break
+        result[pk] = days
+    return result
+
+
+def completions_open(as_of: date) -> int:
+    """Start the completion flow for ACTIVE episodes whose end is within the window; return how many.
+
+    Idempotent: an episode that already has a completion flow (open or done) is skipped, and the
+    check is repeated under the episode's row lock. Episodes entering the window while suspended
+    or away are caught on the first scan after they are ACTIVE again.
+    """
+    prep = _prep_days_by_township()
+    if not prep:
+        return 0
+    has_flow = EpisodeProcess.objects.filter(
+        flow_class=CompletionFlow,
+        artifact_content_type=ContentType.objects.get_for_model(Episode),
+        artifact_object_id=OuterRef("pk"),
+    )
+    candidates = (
+        Episode.objects.filter(
+            status=S.ACTIVE, expected_end_date__lte=as_of + timedelta(days=max(prep.values()))
+        )
+        .exclude(Exists(has_flow))
+        .values_list("pk", "township_id", "expected_end_date")
+    )
+    started = 0
+    for pk, township_id, end in candidates:
+        days = prep.get(township_id, DEFAULT_PREP_DAYS)
+        if end - timedelta(days=days) <= as_of and completion_start(pk, as_of, days):
+            started += 1
+    return started
+
+
+@transaction.atomic
+def completion_start(episode_id: int, as_of: date, days: int = DEFAULT_PREP_DAYS) -> bool:
+    """Open the completion flow and its two deadlines for one episode (once); return whether it did."""
+    episode = Episode.objects.select_for_update().select_related("person").get(pk=episode_id)
+    if episode.status != S.ACTIVE:
+        return False
+    if EpisodeProcess.objects.filter(
+        flow_class=CompletionFlow,
+        artifact_content_type=ContentType.objects.get_for_model(Episode),
+        artifact_object_id=episode.pk,
+    ).exists():
+        return False
+    end = episode.expected_end_date
+    CompletionFlow.start.run(episode=episode)
+    deadline_open(
+        episode, ObligationKind.CLOSING_FILE, due_from=min(as_of, end - timedelta(days=days)), due_by=end
+    )
+    deadline_open(
+        episode,
+        ObligationKind.RELEASE,
+        due_from=end,
+        due_by=end + timedelta(days=deadlines.RELEASE_NOTICE_DAYS),
+        owner_party="police",
+    )
+    event_record(
+        person=episode.person,
+        episode=episode,
+        actor=None,
+        kind="completion_prep",
+        message=f"距期满 {days} 日内：准备期满材料移送公安机关（期满日 {end:%Y-%m-%d}）",
+    )
+    return True
+
+
+# --- the steps --------------------------------------------------------------------------------
+
+
+def handle_prepare_file(user, episode: Episode, data: dict, activation) -> None:
+    """Step 1 (work station): the file is sent to the police before expiry (戒毒条例 arts 23, 40)."""
+    sent_on = data["sent_on"]
+    check_not_future(sent_on, _("移送日期"))
+    if episode.start_date and sent_on < episode.start_date:
+        raise RecordRefused(_("移送日期不能早于执行起始日期。"))
+    deadline_meet(episode, ObligationKind.CLOSING_FILE, sent_on)
+    event_record(
+        person=episode.person,
+        episode=episode,
+        actor=user,
+        kind="closing_file",
+        message=f"期满材料移送公安机关（{sent_on:%Y-%m-%d}：{data['documents']}）",
+    )
+
+
+def handle_release_notice(user, episode: Episode, data: dict, activation) -> None:
+    """Step 2 (police station): the notice of release; the episode completes on its end date
+    (戒毒条例 arts 23, 40: released from the day the term expires; the township is notified
+    within 7 days)."""
+    if ReleaseNotice.objects.filter(episode=episode).exists():
+        raise RecordRefused(_("已登记解除通知书，不能重复登记。"))
+    end = episode.expected_end_date
+    issued = data["issued_on"]
+    if issued < end:
+        raise RecordRefused(_("期满日（%(end)s）前不能出具解除通知书。") % {"end": end.strftime("%Y-%m-%d")})
+    served_family = data.get("served_family_on")
+    for day in (data["served_person_on"], served_family, data["township_notified_on"]):
+        if day is not None and day < issued:
+            raise RecordRefused(_("送达和通知日期不能早于出具日期。"))
+        if day is not None:
+            check_not_future(day, _("日期"))
+    check_not_future(issued, _("出具日期"))
+    ReleaseNotice.objects.create(
+        episode=episode,
+        number=data["number"],
+        issued_on=issued,
+        served_person_on=data["served_person_on"],
+        served_family_on=served_family,
+        township_notified_on=data["township_notified_on"],
+        recorded_by=user,
+    )
+    deadline_meet(episode, ObligationKind.RELEASE, data["township_notified_on"])
+    late = data["township_notified_on"] > end + timedelta(days=deadlines.RELEASE_NOTICE_DAYS)
+    episode = episode_transition(
+        episode_id=episode.pk,
+        to=S.COMPLETED,
+        actor=user,
+        message=(
+            f"期满解除（期满日 {end:%Y-%m-%d}，解除通知书 {data['number']}"
+            + ("，通知乡镇逾期" if late else "")
+            + "）"
+        ),
+        closed_on=end,
+        closed_reason=Episode.ClosedReason.COMPLETED,
+        closed_documents=f"解除通知书 {data['number']}",
+    )
+    obligations_end(episode, actor=user, reason="期满解除")
+
+
+def completion_prepare(user, episode: Episode, sent_on: date, documents: str = "协议、执行档案") -> None:
+    """Do the work station's step from code (no HTTP)."""
+    step_run(user, CompletionFlow, "prepare_file", episode, {"sent_on": sent_on, "documents": documents})
+
+
+def completion_notice(
+    user,
+    episode: Episode,
+    *,
+    number: str,
+    issued_on: date,
+    served_person_on: date,
+    township_notified_on: date,
+    served_family_on: date | None = None,
+) -> Episode:
+    """Do the police station's step from code (no HTTP); return the completed episode."""
+    step_run(
+        user,
+        CompletionFlow,
+        "release_notice",
+        episode,
+        {
+            "number": number,
+            "issued_on": issued_on,
+            "served_person_on": served_person_on,
+            "served_family_on": served_family_on,
+            "township_notified_on": township_notified_on,
+        },
+    )
+    return Episode.objects.get(pk=episode.pk)
+
+
+# --- follow-up after completion ---------------------------------------------------------------
+
+FOLLOW_UP_LABELS = {
+    "following": gettext_lazy("社会面戒断不满三年"),
+    "three_years_clean": gettext_lazy("戒断三年未复吸"),
+    "excluded": gettext_lazy("不适用(拒绝或严重违反协议)"),
+    "relapsed": gettext_lazy("解除后复吸"),
+}
+
+
+def three_years_on(episode: Episode) -> date:
+    """Return the day the person has been 3 years without relapse since the start of execution."""
+    return deadlines.add_months(episode.start_date, FOLLOW_UP_MONTHS)
+
+
+def follow_up_status(episode: Episode, today: date) -> str:
+    """Return 'following', 'three_years_clean', 'excluded' or 'relapsed' for a completed episode.
+
+    上海 S7 art 29, 山东 S8 art 36: 3 years from the start of execution without drug use, except
+    those who refused or seriously breached (a hand-over for refusal or serious breach). An
+    episode that did not complete is not on the follow-up list: 'excluded'.
+    """
+    excluded = getattr(episode, "has_excluding_handover", None)
+    if excluded is None:
+        excluded = episode.handovers.filter(reason__in=EXCLUDING_HANDOVERS).exists()
+    if episode.status != S.COMPLETED or excluded:
+        return "excluded"
+    if episode.relapsed_on is not None:
+        return "relapsed"
+    if today >= three_years_on(episode):
+        return "three_years_clean"
+    return "following"
+
+
+def follow_up_episodes(user) -> QuerySet[Episode]:
+    """Return the completed last episodes of the persons the user may see, refusers and serious
+    breachers left out (one query; the persons come through permissions.selectors)."""
+    later = Episode.objects.filter(person=OuterRef("person")).filter(
+        Q(decision_date__gt=OuterRef("decision_date"))
+        | Q(decision_date=OuterRef("decision_date"), pk__gt=OuterRef("pk"))
+    )
+    excluding = HandOver.objects.filter(episode=OuterRef("pk"), reason__in=EXCLUDING_HANDOVERS)
+    return (
+        Episode.objects.filter(person__in=selectors.visible_persons(user).values("pk"), status=S.COMPLETED)
+        .exclude(Exists(later))
+        .annotate(has_excluding_handover=Exists(excluding))
+        .filter(has_excluding_handover=False)
+        .select_related("person", "community")
+    )
+
+
+@transaction.atomic
+def follow_up_relapse(user, episode: Episode, relapsed_on: date, note: str) -> Episode:
+    """Record a relapse during the follow-up after completion: the person leaves the 3-year count."""
+    episode = Episode.objects.select_for_update().select_related("person").get(pk=episode.pk)
+    if not may_act(user, episode.person):
+        raise PermissionDenied
+    if episode.relapsed_on is not None:
+        raise RecordRefused(_("已登记解除后复吸，不能重复登记。"))
+    check_not_future(relapsed_on, _("复吸日期"))
+    if episode.closed_on is None or relapsed_on <= episode.closed_on:
+        raise RecordRefused(_("复吸日期须在期满解除之后。"))
+    status = follow_up_status(episode, relapsed_on)
+    if status == "excluded":
+        raise RecordRefused(_("该人员不在戒断三年随访名单中。"))
+    if status == "three_years_clean":
+        raise RecordRefused(_("该人员已戒断三年未复吸，不在随访期内。"))
+    Episode.objects.filter(pk=episode.pk).update(relapsed_on=relapsed_on)
+    episode.relapsed_on = relapsed_on
+    event_record(
+        person=episode.person,
+        episode=episode,
+        actor=user,
+        kind="relapse_after_completion",
+        message=f"解除后复吸（{relapsed_on:%Y-%m-%d}）：{note}",
+    )
+    return episode
