@@ -40,12 +40,30 @@ def staff_for(user) -> Staff | None:
         user._staff_post = (
             Staff.objects.select_related("agency__region")
             .annotate(
-                has_person_grants=Exists(PersonUserObjectPermission.objects.filter(user=OuterRef("user")))
+                has_person_grants=Exists(PersonUserObjectPermission.objects.filter(user=OuterRef("user"))),
+                # Issue 6 (helper h4): the unread count in the top bar rides on this query.
+                unread_notifications=_unread_notifications(),
             )
             .filter(user=user)
             .first()
         )
     return user._staff_post
+
+
+def _unread_notifications():
+    """Subquery: the number of the staff user's unread notifications (workflows.Notification)."""
+    from django.apps import apps
+    from django.db.models import Count, IntegerField, Subquery
+
+    notification = apps.get_model("workflows", "Notification")
+    return Subquery(
+        notification.objects.filter(user=OuterRef("user"), read_at__isnull=True)
+        .order_by()
+        .values("user")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
 
 
 def supervisor_region_path(user) -> str | None:

@@ -9,10 +9,11 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import Case, CharField, Count, DateField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import Episode, HandOver, Obligation, Region, TeamMember
+from casework.models import Certification, Episode, HandOver, Obligation, Region, TeamMember
 from permissions import selectors
 
 KINDS = {
@@ -21,8 +22,30 @@ KINDS = {
     "talk": _("谈话逾期"),
     "home_visit": _("走访逾期"),
     "handover": _("移交公安未接收"),
+    # Issue 6 (helper h4): the one-off legal deadlines (casework.ObligationKind) and certifications.
+    # An obligation of kind "handover" shows as "handover_due": "handover" is the police's receipt.
+    "handover_due": _("移交公安逾期"),
+    "absence_back": _("外出逾期未返回销假"),
+    "transfer_in": _("变更执行地后逾期未报到"),
+    "closing_file": _("期满前移送材料逾期"),
+    "release": _("解除通知逾期"),
+    "certification": _("脱毒认定待审批超过7天"),
 }
-PARTIES = {"community": _("社区/社工"), "police": _("派出所")}
+PARTIES = {"community": _("社区/社工"), "police": _("派出所"), "supervisor": _("禁毒办")}
+# A proposed certification not decided within this many days counts as overdue (a default of ours:
+# no statute sets the time; rules.md §3.1). Shown on the overdue page.
+CERTIFICATION_DAYS = 7
+# Obligation kinds as they appear in the audit (item kind -> casework.ObligationKind value).
+OBLIGATION_ITEM_KINDS = {
+    "drug_test": "drug_test",
+    "talk": "talk",
+    "home_visit": "home_visit",
+    "handover_due": "handover",
+    "absence_back": "absence_back",
+    "transfer_in": "transfer_in",
+    "closing_file": "closing_file",
+    "release": "release",
+}
 
 
 @dataclass(frozen=True)
@@ -35,7 +58,7 @@ class AuditFilters:
     min_days: int = 0
 
 
-OBLIGATION_KINDS = ("drug_test", "talk", "home_visit")
+OBLIGATION_KINDS = tuple(OBLIGATION_ITEM_KINDS)
 
 COLUMNS = [
     "item_kind",
@@ -72,7 +95,9 @@ def overdue_rows(user, as_of: date, filters: AuditFilters = AuditFilters()) -> Q
     obligations = (
         Obligation.objects.filter(person__in=persons, status=Obligation.Status.OVERDUE)
         .annotate(
-            item_kind=F("kind"),
+            item_kind=Case(
+                When(kind="handover", then=Value("handover_due")), default=F("kind"), output_field=CharField()
+            ),
             person_name=F("person__name"),
             township_name=F("township__name"),
             community_id=F("episode__community_id"),
@@ -96,12 +121,35 @@ def overdue_rows(user, as_of: date, filters: AuditFilters = AuditFilters()) -> Q
         )
         .values_list(*COLUMNS)
     )
+    certifications = (
+        Certification.objects.filter(
+            episode__person__in=persons,
+            status=Certification.Status.PROPOSED,
+            proposed_on__lt=as_of - timedelta(days=CERTIFICATION_DAYS),
+        )
+        .annotate(
+            item_kind=Value("certification", output_field=CharField()),
+            person_id=F("episode__person_id"),
+            person_name=F("episode__person__name"),
+            township_name=F("episode__township__name"),
+            community_id=F("episode__community_id"),
+            community_name=F("episode__community__name"),
+            party=Value("supervisor", output_field=CharField()),
+            due=Cast(F("proposed_on") + timedelta(days=CERTIFICATION_DAYS), DateField()),
+        )
+        .values_list(*COLUMNS)
+    )
     parts = []
-    for kind, qs in (("unreported", unreported), ("obligation", obligations), ("handover", handovers)):
+    for kind, qs in (
+        ("unreported", unreported),
+        ("obligation", obligations),
+        ("handover", handovers),
+        ("certification", certifications),
+    ):
         if filters.kind and kind == "obligation":
-            if filters.kind not in ("drug_test", "talk", "home_visit"):
+            if filters.kind not in OBLIGATION_ITEM_KINDS:
                 continue
-            qs = qs.filter(kind=filters.kind)
+            qs = qs.filter(kind=OBLIGATION_ITEM_KINDS[filters.kind])
         elif filters.kind and filters.kind != kind:
             continue
         if filters.community:
@@ -174,7 +222,10 @@ def drill_down(user, region: Region, as_of: date) -> list[dict]:
         Region.objects.filter(path__startswith=region.path, depth=region.depth + 1).order_by("path")
     )
     persons = selectors.visible_persons(user)
-    counts = {c.pk: {"region": c, "unreported": 0, "obligations": 0, "handovers": 0} for c in children}
+    counts = {
+        c.pk: {"region": c, "unreported": 0, "obligations": 0, "handovers": 0, "certifications": 0}
+        for c in children
+    }
 
     def bucket(path: str) -> int | None:
         for child in children:
@@ -196,14 +247,21 @@ def drill_down(user, region: Region, as_of: date) -> list[dict]:
     for path, n in obligation_paths:
         if (key := bucket(path)) is not None:
             counts[key]["obligations"] += n
-    for path in HandOver.objects.filter(
+    # Hand-overs and (issue 6) certifications awaiting approval: one UNION ALL, one query.
+    late_handovers = HandOver.objects.filter(
         episode__person__in=persons.values("pk"), received_on__isnull=True, prepared_on__lt=as_of
-    ).values_list("episode__community__path", flat=True):
+    ).values_list("episode__community__path", Value("handovers", output_field=CharField()))
+    late_certifications = Certification.objects.filter(
+        episode__person__in=persons.values("pk"),
+        status=Certification.Status.PROPOSED,
+        proposed_on__lt=as_of - timedelta(days=CERTIFICATION_DAYS),
+    ).values_list("episode__community__path", Value("certifications", output_field=CharField()))
+    for path, column in late_handovers.union(late_certifications, all=True):
         if (key := bucket(path)) is not None:
-            counts[key]["handovers"] += 1
+            counts[key][column] += 1
     rows = list(counts.values())
     for row in rows:
-        row["total"] = row["unreported"] + row["obligations"] + row["handovers"]
+        row["total"] = row["unreported"] + row["obligations"] + row["handovers"] + row["certifications"]
     return rows
 
 

@@ -16,7 +16,16 @@ from permissions import selectors
 from permissions.models import AccessLog
 from permissions.services import access_log_write
 
-from .oversight import KINDS, PARTIES, AuditFilters, drill_down, overdue_rows, staff_figures, with_days
+from .oversight import (
+    CERTIFICATION_DAYS,
+    KINDS,
+    PARTIES,
+    AuditFilters,
+    drill_down,
+    overdue_rows,
+    staff_figures,
+    with_days,
+)
 
 EXPORT_LIMIT = 50_000
 
@@ -88,6 +97,7 @@ def overdue_audit(request):
             "drill_region": focus or root,
             "staff_rows": staff_figures(request.user, today, filters.region_path)[:30],
             "today": today,
+            "certification_days": CERTIFICATION_DAYS,  # issue 6 (h4): the default shown on the page
         },
     )
 

@@ -5,10 +5,18 @@ from django.utils import timezone
 
 
 @shared_task
-def scan_obligations() -> tuple[int, int]:
+def scan_obligations() -> tuple[int, int, int, int]:
+    """The daily run: mark overdue obligations, then send digests and escalations (issue 6).
+
+    Returns (marked overdue, reminders opened, digests, escalations).
+    """
+    from .notifications import notifications_send
     from .obligations import obligations_scan
 
-    return obligations_scan(timezone.localdate())
+    today = timezone.localdate()
+    marked, reminders = obligations_scan(today)
+    digests, escalations = notifications_send(today)
+    return marked, reminders, digests, escalations
 
 
 @shared_task
@@ -16,3 +24,11 @@ def fire_workflow_timers() -> int:
     from viewflow.workflow.timers import fire_due_timers
 
     return fire_due_timers()
+
+
+@shared_task
+def refresh_figures() -> int:
+    """The nightly per-community figures (workflows.rates.figures_refresh)."""
+    from .rates import figures_refresh
+
+    return figures_refresh(timezone.localdate())

@@ -31,3 +31,18 @@ urlpatterns = [
     path("oversight/scoreboard/", oversight_views.scoreboard_page, name="scoreboard"),
     path("access-log/", views.access_log, name="access_log"),
 ]
+
+# --- Issue 6 (helper h4): messages, monthly reports ---------------------------------------------
+from . import monthly_views, notification_views  # noqa: E402
+
+urlpatterns += [
+    path("messages/", notification_views.notification_list, name="notifications"),
+    path("messages/<int:pk>/read/", notification_views.notification_read, name="notification_read"),
+    path("messages/read-all/", notification_views.notifications_read_all, name="notifications_read_all"),
+    path("oversight/monthly-report/", monthly_views.monthly_report_page, name="monthly_report"),
+    path(
+        "oversight/monthly-report/<int:township>/<int:year>-<int:month>.pdf",
+        monthly_views.monthly_report_pdf,
+        name="monthly_report_pdf",
+    ),
+]

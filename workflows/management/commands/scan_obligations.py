@@ -6,6 +6,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from workflows.notifications import notifications_send
 from workflows.obligations import obligations_scan
 
 
@@ -24,5 +25,12 @@ class Command(BaseCommand):
         marked, reminders = obligations_scan(day)
         self.stdout.write(
             f"as of {day}: {marked} obligation(s) marked overdue, {reminders} reminder(s) opened "
+            f"in {time.monotonic() - started:.2f} s"
+        )
+        # Issue 6: the daily digest and escalations (workflows/notifications.py).
+        started = time.monotonic()
+        digests, escalations = notifications_send(day)
+        self.stdout.write(
+            f"as of {day}: {digests} digest(s) and {escalations} escalation(s) sent "
             f"in {time.monotonic() - started:.2f} s"
         )

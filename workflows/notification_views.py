@@ -1,0 +1,46 @@
+"""The 消息 page: the user's own notifications (digests, escalations), newest first; mark read."""
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from permissions import selectors
+
+from .models import Notification
+
+
+def notification_list(request):
+    """Only the user's own rows; an escalation names its person only if the user may see them."""
+    if selectors.staff_for(request.user) is None:
+        raise Http404
+    rows = Notification.objects.filter(user=request.user).select_related("obligation")
+    page = Paginator(rows, 30).get_page(request.GET.get("page"))
+    items = list(page.object_list)
+    person_ids = {n.obligation.person_id for n in items if n.obligation_id}
+    names = (
+        dict(selectors.visible_persons(request.user).filter(pk__in=person_ids).values_list("pk", "name"))
+        if person_ids
+        else {}
+    )
+    for n in items:
+        n.person_id = n.obligation.person_id if n.obligation_id else None
+        n.person_name = names.get(n.person_id) if n.person_id else None
+    return render(request, "notifications/list.html", {"page": page, "items": items})
+
+
+@require_POST
+def notification_read(request, pk: int):
+    updated = Notification.objects.filter(pk=pk, user=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    if not updated and not Notification.objects.filter(pk=pk, user=request.user).exists():
+        raise Http404
+    return redirect(request.POST.get("next") or "notifications")
+
+
+@require_POST
+def notifications_read_all(request):
+    Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    return redirect("notifications")

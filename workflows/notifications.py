@@ -1,0 +1,179 @@
+"""In-app notifications written by the daily run: one digest a user a day, and escalations.
+
+rules.md §2.3 (escalation ladder, step 1: "the due date passes: reminder to the worker") and
+§4.4 (the 禁毒办 supervises): the responsible staff get a daily digest of what falls due within
+3 days and what is overdue; an obligation overdue longer than the region's
+``escalate_head_days`` (default 3) is brought to the head of the township's work station, and
+longer than ``escalate_supervisor_days`` (default 7) to the township's 禁毒办.
+
+Everything is a set-based INSERT ... SELECT (plain SQL that PostgreSQL and SQLite both run):
+the cost does not grow with a query per person. The unique constraints of `Notification`
+with ON CONFLICT DO NOTHING make a second run on the same day write nothing.
+"""
+
+from datetime import date, timedelta
+
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from casework.models import Agency, Obligation, ObligationKind, Region, Staff, TeamMember
+
+from .models import Notification
+
+DUE_WITHIN_DAYS = 3
+DEFAULT_HEAD_DAYS = 3
+DEFAULT_SUPERVISOR_DAYS = 7
+
+
+def escalation_days() -> dict[int, tuple[int, int]]:
+    """Return {township id: (head days, supervisor days)} for every township, in one query.
+
+    The same inheritance as `casework.selectors.region_setting` (nearest value at or above the
+    township along its path, else the default), resolved in memory for all townships at once.
+    """
+    rows = list(
+        Region.objects.exclude(level=Region.Level.COMMUNITY).values_list(
+            "pk", "path", "level", "escalate_head_days", "escalate_supervisor_days"
+        )
+    )
+    by_path = {path: (head, sup) for _pk, path, _level, head, sup in rows}
+    step = Region.steplen
+    result = {}
+    for pk, path, level, _head, _sup in rows:
+        if level != Region.Level.TOWNSHIP:
+            continue
+        head = sup = None
+        for end in range(len(path), 0, -step):  # the township first, then its ancestors
+            values = by_path.get(path[:end], (None, None))
+            head = values[0] if head is None else head
+            sup = values[1] if sup is None else sup
+        result[pk] = (
+            DEFAULT_HEAD_DAYS if head is None else head,
+            DEFAULT_SUPERVISOR_DAYS if sup is None else sup,
+        )
+    return result
+
+
+def _kind_case(column: str) -> tuple[str, list]:
+    """SQL CASE giving an obligation kind's label in the current language."""
+    whens, params = [], []
+    for value, label in ObligationKind.choices:
+        whens.append("WHEN %s THEN %s")
+        params += [value, str(label)]
+    return f"CASE {column} {' '.join(whens)} ELSE {column} END", params
+
+
+def _digests(cursor, today: date) -> int:
+    """One digest a user: counts of their episodes' items due within 3 days and overdue.
+
+    "Their" = an active help-team member with an account (casework.TeamMember), the same
+    rule as "my tasks" (mine).
+    """
+    template = _("每日待办：3天内到期 {due} 项，已逾期 {overdue} 项。请到“我的待办”办理。")
+    table = Notification._meta.db_table
+    obligation = Obligation._meta.db_table
+    member = TeamMember._meta.db_table
+    cursor.execute(
+        f"INSERT INTO {table} (user_id, kind, obligation_id, text, created_on, read_at) "
+        "SELECT t.user_id, %s, NULL, "
+        "replace(replace(%s, '{due}', CAST(t.due AS TEXT)), '{overdue}', CAST(t.overdue AS TEXT)), "
+        "%s, NULL FROM ("
+        "  SELECT d.user_id,"
+        "   SUM(CASE WHEN d.status = %s THEN 1 ELSE 0 END) AS due,"
+        "   SUM(CASE WHEN d.status = %s THEN 1 ELSE 0 END) AS overdue"
+        "  FROM (SELECT DISTINCT tm.user_id, o.id, o.status"
+        f"        FROM {obligation} o JOIN {member} tm ON tm.episode_id = o.episode_id"
+        "        WHERE tm.user_id IS NOT NULL AND (tm.end_date IS NULL OR tm.end_date >= %s)"
+        "          AND ((o.status = %s AND o.due_by >= %s AND o.due_by <= %s) OR o.status = %s)"
+        "  ) d GROUP BY d.user_id"
+        ") t WHERE t.due + t.overdue > 0 "
+        "ON CONFLICT DO NOTHING",
+        [
+            Notification.Kind.DIGEST,
+            template,
+            today,
+            Obligation.Status.PENDING,
+            Obligation.Status.OVERDUE,
+            today,
+            Obligation.Status.PENDING,
+            today,
+            today + timedelta(days=DUE_WITHIN_DAYS),
+            Obligation.Status.OVERDUE,
+        ],
+    )
+    return cursor.rowcount
+
+
+def _escalations(cursor, today: date, days: dict[int, tuple[int, int]]) -> int:
+    """One escalation a recipient an obligation overdue past the township's limit."""
+    if not days:
+        return 0
+    table = Notification._meta.db_table
+    obligation = Obligation._meta.db_table
+    agency = Agency._meta.db_table
+    staff = Staff._meta.db_table
+    # (township, head limit, cutoff for the head, supervisor limit, cutoff for the supervisor):
+    # overdue for more than N days <=> due_by < today - N.
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(days))
+    value_params: list = []
+    for township_id, (head, sup) in days.items():
+        value_params += [township_id, head, today - timedelta(days=head), sup, today - timedelta(days=sup)]
+    kind_label, kind_params = _kind_case("o.kind")
+    inserted = 0
+    levels = (
+        # (agency kind, staff filter, limit column, cutoff column, message)
+        (
+            Agency.Kind.WORK_STATION,
+            f"AND st.role = '{Staff.Role.HEAD}'",
+            "s.column2",
+            "s.column3",
+            _("{kind}（截止 {due}）逾期已超过 {limit} 天，请单位负责人督促办理。"),
+        ),
+        (
+            Agency.Kind.DRUG_CONTROL,
+            "",
+            "s.column4",
+            "s.column5",
+            _("{kind}（截止 {due}）逾期已超过 {limit} 天，请禁毒办督办。"),
+        ),
+    )
+    for agency_kind, staff_filter, limit, cutoff, template in levels:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, kind, obligation_id, text, created_on, read_at) "
+            "SELECT st.user_id, %s, o.id, "
+            f"replace(replace(replace(%s, '{{kind}}', {kind_label}), '{{due}}', CAST(o.due_by AS TEXT)),"
+            f" '{{limit}}', CAST({limit} AS TEXT)), %s, NULL "
+            f"FROM {obligation} o "
+            f"JOIN (VALUES {values}) s ON s.column1 = o.township_id "
+            f"JOIN {agency} a ON a.region_id = o.township_id AND a.kind = %s "
+            f"JOIN {staff} st ON st.agency_id = a.id {staff_filter} "
+            f"WHERE o.status = %s AND o.due_by < {cutoff} "
+            "ON CONFLICT DO NOTHING",
+            [
+                Notification.Kind.ESCALATION,
+                template,
+                *kind_params,
+                today,
+                *value_params,
+                agency_kind,
+                Obligation.Status.OVERDUE,
+            ],
+        )
+        inserted += cursor.rowcount
+    return inserted
+
+
+def notifications_send(today: date) -> tuple[int, int]:
+    """Write today's digests and escalations; return (digests, escalations). Idempotent per day.
+
+    Run after `obligations_scan(today)` (which marks the overdue ones).
+    """
+    days = escalation_days()
+    with transaction.atomic(), connection.cursor() as cursor:
+        digests = _digests(cursor, today)
+        escalations = _escalations(cursor, today, days)
+    return digests, escalations
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
