@@ -1,0 +1,150 @@
+"""Forms for detox certification and for referrals to 人社 and 民政."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casework.forms import DATE_WIDGET
+from casework.models import Certification, Episode, Referral, ReferralOutcome
+
+
+def _not_future(value):
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(_("日期不能晚于今天。"))
+    return value
+
+
+class CertificationProposeForm(forms.Form):
+    proposed_on = forms.DateField(label=_("提请日期"), widget=DATE_WIDGET)
+    summary = forms.CharField(
+        label=_("执行情况小结"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=2000,
+        help_text=_("执行期间的表现、检测、帮扶情况；随认定条件核对结果一并报禁毒办审批。"),
+    )
+
+    def clean_proposed_on(self):
+        return _not_future(self.cleaned_data["proposed_on"])
+
+
+class CertificationDecideForm(forms.Form):
+    """The supervisor's step: the proposal is shown read-only above the decision."""
+
+    DECISIONS = [("approve", _("同意认定")), ("return", _("退回"))]
+
+    proposal = forms.CharField(
+        label=_("提请内容"), required=False, disabled=True, widget=forms.Textarea(attrs={"rows": 7})
+    )
+    decision = forms.ChoiceField(label=_("审批意见"), choices=DECISIONS, widget=forms.RadioSelect)
+    decided_on = forms.DateField(label=_("审批日期"), widget=DATE_WIDGET)
+    certificate_number = forms.CharField(
+        label=_("证明编号"), max_length=60, required=False, help_text=_("同意认定时必填")
+    )
+    note = forms.CharField(label=_("审批意见说明"), max_length=200, required=False, help_text=_("退回时必填"))
+
+    def __init__(self, *args, episode: Episode, **kwargs):
+        super().__init__(*args, **kwargs)
+        certification = (
+            Certification.objects.filter(episode=episode, status=Certification.Status.PROPOSED)
+            .select_related("proposed_by")
+            .first()
+        )
+        if certification is not None:
+            lines = [
+                f"{_('提请日期')}：{certification.proposed_on:%Y-%m-%d}",
+                f"{_('提请人')}：{certification.proposed_by.last_name}{certification.proposed_by.first_name}",
+                "",
+                certification.summary,
+                "",
+            ]
+            for c in certification.criteria.get("criteria", []):
+                lines.append(f"{'✓' if c.get('met') else '✗'} {c.get('label')}：{c.get('detail')}")
+            self.fields["proposal"].initial = "\n".join(lines)
+
+    def clean_decided_on(self):
+        return _not_future(self.cleaned_data["decided_on"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "approve" and not cleaned.get("certificate_number", "").strip():
+            self.add_error("certificate_number", _("同意认定时须填写证明编号。"))
+        if cleaned.get("decision") == "return" and not cleaned.get("note", "").strip():
+            self.add_error("note", _("退回时须填写理由。"))
+        return cleaned
+
+
+class ReferralForm(forms.Form):
+    kind = forms.ChoiceField(label=_("转介类别"), choices=Referral.Kind.choices, widget=forms.RadioSelect)
+    referred_on = forms.DateField(label=_("转介日期"), widget=DATE_WIDGET)
+    needs = forms.CharField(label=_("需求"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
+    skills = forms.CharField(label=_("技能与经历"), max_length=300, required=False)
+
+    def clean_referred_on(self):
+        return _not_future(self.cleaned_data["referred_on"])
+
+
+class ReferralDecideForm(forms.Form):
+    DECISIONS = [("accept", _("受理")), ("decline", _("不予受理"))]
+
+    decision = forms.ChoiceField(label=_("办理意见"), choices=DECISIONS, widget=forms.RadioSelect)
+    on = forms.DateField(label=_("日期"), widget=DATE_WIDGET)
+    reason = forms.CharField(label=_("不予受理理由"), max_length=200, required=False)
+
+    def clean_on(self):
+        return _not_future(self.cleaned_data["on"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "decline" and not cleaned.get("reason", "").strip():
+            self.add_error("reason", _("不予受理须填写理由。"))
+        return cleaned
+
+
+class OutcomeForm(forms.ModelForm):
+    class Meta:
+        model = ReferralOutcome
+        fields = ["kind", "on_date", "course", "hours", "certificate", "employer", "amount", "note"]
+        widgets = {"on_date": DATE_WIDGET}
+
+    def __init__(self, *args, referral: Referral, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = (
+            ReferralOutcome.EMPLOYMENT_KINDS
+            if referral.kind == Referral.Kind.EMPLOYMENT
+            else ReferralOutcome.ASSISTANCE_KINDS
+        )
+        self.fields["kind"].choices = [(k, label) for k, label in ReferralOutcome.Kind.choices if k in allowed]
+        if referral.kind == Referral.Kind.ASSISTANCE:
+            for name in ("course", "hours", "certificate", "employer"):
+                del self.fields[name]
+        else:
+            self.fields["employer"].help_text = _("仅工作站和人社可见，不向其他单位显示。")
+
+    def clean_on_date(self):
+        return _not_future(self.cleaned_data["on_date"])
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        if kind == ReferralOutcome.Kind.TRAINING:
+            if not cleaned.get("course"):
+                self.add_error("course", _("职业技能培训须填写培训项目。"))
+            if not cleaned.get("hours"):
+                self.add_error("hours", _("职业技能培训须填写学时。"))
+        if kind == ReferralOutcome.Kind.PLACEMENT and not cleaned.get("employer"):
+            self.add_error("employer", _("就业安置须填写用人单位。"))
+        if kind in (
+            ReferralOutcome.Kind.SUBSIDY,
+            ReferralOutcome.Kind.DIBAO,
+            ReferralOutcome.Kind.TEMPORARY,
+            ReferralOutcome.Kind.MEDICAL,
+        ) and not cleaned.get("amount"):
+            self.add_error("amount", _("请填写金额（元）。"))
+        return cleaned
+
+
+class ReferralCloseForm(forms.Form):
+    closed_on = forms.DateField(label=_("办结日期"), widget=DATE_WIDGET)
+
+    def clean_closed_on(self):
+        return _not_future(self.cleaned_data["closed_on"])

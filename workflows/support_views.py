@@ -1,0 +1,251 @@
+"""Pages for detox certification and for referrals to 人社 and 民政.
+
+Reads go through `permissions.selectors` (and `workflows.referrals.referral_get`, which adds
+the target agency's own referrals); a person or referral the user may not see is a 404.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from casework.models import Agency, Certification, Episode
+from permissions import selectors
+from permissions.models import AccessLog
+from permissions.services import access_log_write
+
+from . import referrals as referral_services
+from .certification import certification_check, certification_propose
+from .obligations import RecordRefused
+from .support_forms import (
+    CertificationProposeForm,
+    OutcomeForm,
+    ReferralCloseForm,
+    ReferralDecideForm,
+    ReferralForm,
+)
+
+
+def _work_station_episode(request, episode_id) -> Episode:
+    """Return an episode whose person the user's work station acts on, else raise Http404."""
+    staff = selectors.staff_for(request.user)
+    if staff is None or staff.agency.kind != Agency.Kind.WORK_STATION:
+        raise Http404
+    episode = Episode.objects.select_related("person", "township", "community").filter(pk=episode_id).first()
+    if episode is None:
+        raise Http404
+    person = selectors.person_get(request.user, episode.person_id)
+    if "act_work_station" not in selectors.person_access_for(request.user, person).actions:
+        raise Http404
+    return episode
+
+
+# --- detox certification ----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def certification_page(request, pk):
+    """The criteria check and, when met, the proposal to the 禁毒办 (rules.md §3.1)."""
+    episode = _work_station_episode(request, pk)
+    today = timezone.localdate()
+    form = CertificationProposeForm(request.POST or None, initial={"proposed_on": today})
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                certification_propose(
+                    request.user, episode, form.cleaned_data["summary"], form.cleaned_data["proposed_on"]
+                )
+            except RecordRefused as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("已提请脱毒认定，等待禁毒办审批。"))
+                return redirect("person_detail", pk=episode.person_id)
+        else:
+            messages.error(request, _("请更正下列标红的内容，信息尚未保存。"))
+    live = (
+        Certification.objects.filter(
+            episode=episode, status__in=[Certification.Status.PROPOSED, Certification.Status.APPROVED]
+        )
+        .order_by("-id")
+        .first()
+    )
+    return render(
+        request,
+        "certification/propose.html",
+        {
+            "episode": episode,
+            "person": episode.person,
+            "check": certification_check(episode, today),
+            "live": live,
+            "form": form,
+        },
+    )
+
+
+def certificate_print(request, pk):
+    """The approved certification as an A4 certificate."""
+    certification = (
+        Certification.objects.select_related(
+            "episode__person", "episode__township", "episode__community", "decided_by", "proposed_by"
+        )
+        .filter(pk=pk, status=Certification.Status.APPROVED)
+        .first()
+    )
+    if certification is None:
+        raise Http404
+    episode = certification.episode
+    person = selectors.person_get(request.user, episode.person_id)
+    access_log_write(
+        request=request, person_ids=[person.pk], action=AccessLog.Action.PRINT, record_types=["certification"]
+    )
+    supervisor = selectors.staff_for(certification.decided_by) if certification.decided_by else None
+    return render(
+        request,
+        "print/certificate.html",
+        {
+            "certification": certification,
+            "episode": episode,
+            "person": person,
+            "criteria": certification.criteria.get("criteria", []),
+            "supervisor_agency": supervisor.agency.name if supervisor else "",
+        },
+    )
+
+
+# --- referrals ----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def referral_new(request, pk):
+    """The work station refers the person to 人社 or 民政 (禁毒法 art 34 para 2; 戒毒条例 arts 18, 39)."""
+    person = selectors.person_get(request.user, pk)
+    episode = person.episodes.exclude(status__in=Episode.CLOSED_STATUSES).order_by("-decision_date").first()
+    if episode is None:
+        raise Http404
+    episode = _work_station_episode(request, episode.pk)
+    form = ReferralForm(request.POST or None, initial={"referred_on": timezone.localdate()})
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                referral = referral_services.referral_create(
+                    request.user, episode, data["kind"], data["needs"], data["skills"], data["referred_on"]
+                )
+            except RecordRefused as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("已转介%(agency)s。") % {"agency": referral.agency.name})
+                return redirect("person_detail", pk=person.pk)
+        else:
+            messages.error(request, _("请更正下列标红的内容，信息尚未保存。"))
+    return render(request, "records/form.html", {"form": form, "person": person, "title": _("转介帮扶")})
+
+
+def referral_list(request):
+    """转介事项: the referrals to the user's 人社所 or 民政办, newest first."""
+    staff = selectors.staff_for(request.user)
+    if staff is None or staff.agency.kind not in referral_services.TARGET_KIND.values():
+        raise Http404
+    rows = referral_services.referrals_for_agency(request.user)
+    status = request.GET.get("status", "")
+    if status in referral_services.Referral.Status.values:
+        rows = rows.filter(status=status)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "referrals/list.html",
+        {"page": page, "status": status, "statuses": referral_services.Referral.Status.choices},
+    )
+
+
+def referral_detail(request, pk):
+    referral = referral_services.referral_get(request.user, pk)
+    mine = referral_services.referral_is_mine(request.user, referral)
+    today = timezone.localdate()
+    return render(
+        request,
+        "referrals/detail.html",
+        {
+            "referral": referral,
+            "person": referral.person,
+            "outcomes": list(referral.outcomes.select_related("recorded_by")),
+            "mine": mine,
+            "show_employer": referral_services.employer_visible(request.user),
+            "decide_form": ReferralDecideForm(initial={"on": today}),
+            "close_form": ReferralCloseForm(initial={"closed_on": today}),
+            "person_visible": selectors.visible_persons(request.user).filter(pk=referral.person_id).exists(),
+        },
+    )
+
+
+def _target_referral(request, pk):
+    referral = referral_services.referral_get(request.user, pk)
+    if not referral_services.referral_is_mine(request.user, referral):
+        raise Http404
+    return referral
+
+
+@require_POST
+def referral_decide(request, pk):
+    referral = _target_referral(request, pk)
+    form = ReferralDecideForm(request.POST)
+    if not form.is_valid():
+        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, _("信息尚未保存：%(errors)s") % {"errors": errors})
+        return redirect("referral_detail", pk=referral.pk)
+    data = form.cleaned_data
+    try:
+        if data["decision"] == "accept":
+            referral_services.referral_accept(request.user, referral, data["on"])
+            messages.success(request, _("已受理。"))
+        else:
+            referral_services.referral_decline(request.user, referral, data["on"], data["reason"])
+            messages.success(request, _("已不予受理。"))
+    except RecordRefused as exc:
+        messages.error(request, str(exc))
+    return redirect("referral_detail", pk=referral.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def referral_outcome_new(request, pk):
+    referral = _target_referral(request, pk)
+    form = OutcomeForm(request.POST or None, referral=referral, initial={"on_date": timezone.localdate()})
+    if request.method == "POST":
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            kind, on_date = data.pop("kind"), data.pop("on_date")
+            data = {k: ("" if v is None and k not in ("hours", "amount") else v) for k, v in data.items()}
+            try:
+                referral_services.outcome_record(request.user, referral, kind, on_date, **data)
+            except RecordRefused as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("已登记。"))
+                return redirect("referral_detail", pk=referral.pk)
+        else:
+            messages.error(request, _("请更正下列标红的内容，信息尚未保存。"))
+    return render(
+        request,
+        "referrals/outcome_form.html",
+        {"form": form, "referral": referral, "person": referral.person, "title": _("登记转介结果")},
+    )
+
+
+@require_POST
+def referral_close(request, pk):
+    referral = _target_referral(request, pk)
+    form = ReferralCloseForm(request.POST)
+    if not form.is_valid():
+        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, _("信息尚未保存：%(errors)s") % {"errors": errors})
+        return redirect("referral_detail", pk=referral.pk)
+    try:
+        referral_services.referral_close(request.user, referral, form.cleaned_data["closed_on"])
+    except RecordRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已办结。"))
+    return redirect("referral_detail", pk=referral.pk)
