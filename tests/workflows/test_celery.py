@@ -34,12 +34,15 @@ def test_scan_runs_on_a_real_worker(world, settings):
     person = f.person_with_episode(world["c1"], served_on=date(2025, 1, 1))
     episode = person.episodes.get()
     obligations_open_first(episode)
+    f.add_member(person, world["sw1_user"], "community")
     assert Obligation.objects.filter(status="pending").count() == 2
     app.conf.update(broker_url=settings.REDIS_URL, result_backend=settings.REDIS_URL, task_always_eager=False)
     with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
-        marked, reminders = tasks.scan_obligations.delay().get(timeout=30)
+        marked, reminders, digests, escalations = tasks.scan_obligations.delay().get(timeout=30)
         fired = tasks.fire_workflow_timers.delay().get(timeout=30)
     assert (marked, reminders) == (2, 2)
+    # sw1's digest; both obligations overdue far past 7 days go to township 1's 禁毒办 (sup1).
+    assert (digests, escalations) == (1, 2)
     assert fired >= 0
     assert Obligation.objects.filter(status="overdue").count() == 2
     assert timezone.localdate() > date(2025, 1, 1) + timedelta(days=60)
