@@ -180,6 +180,42 @@ def desired_grants(person_ids: list[int], today: date | None = None) -> set[Gran
     ):
         for codename in party_codenames(party_matrix, role_code):
             grants.add(Grant("user", user_id, person_id, codename))
+
+    # --- Referrals (helper h3; 禁毒法 art 34 para 2, 戒毒条例 arts 18, 39): while a referral to
+    # 人社/民政 is referred or accepted, the target agency reads the person and its matrix record
+    # types and may act on the referral. Least privilege: once declined or closed, the agency keeps
+    # nothing (unless it holds the person another way); its referral list still shows its own
+    # referrals' outcomes. One query.
+    from casework.models import Referral
+
+    referral_actions = {
+        Agency.Kind.HUMAN_RESOURCES: "act_human_resources",
+        Agency.Kind.CIVIL_AFFAIRS: "act_civil_affairs",
+    }
+    for person_id, group_id, kind in Referral.objects.filter(
+        person_id__in=person_ids, status__in=[Referral.Status.REFERRED, Referral.Status.ACCEPTED]
+    ).values_list("person_id", "agency__group_id", "agency__kind"):
+        if kind in referral_actions:
+            for codename in party_codenames(party_matrix, AGENCY_PARTY[kind]) | {referral_actions[kind]}:
+                grants.add(Grant("group", group_id, person_id, codename))
+
+    # --- Transfers (helper h2; 戒毒条例 art 22): while a change of execution place is requested,
+    # the receiving township's work station sees the person and may act (accept or decline).
+    # Nothing else: no record types. After acceptance the episode-township rule above takes
+    # over. One query.
+    from casework.models import Transfer
+
+    for person_id, group_id in (
+        Transfer.objects.filter(
+            person_id__in=person_ids,
+            status=Transfer.Status.REQUESTED,
+            to_township__agencies__kind=Agency.Kind.WORK_STATION,
+        )
+        .exclude(episode__status__in=Episode.CLOSED_STATUSES)
+        .values_list("person_id", "to_township__agencies__group_id")
+    ):
+        for codename in (VIEW_PERSON, "act_work_station"):
+            grants.add(Grant("group", group_id, person_id, codename))
     return grants
 
 

@@ -91,3 +91,168 @@ class FollowUpFlow(flow.Flow):
         activation.process.data = {"drug_test_id": drug_test.pk, "result": drug_test.result}
         activation.process.save()
         return activation.process
+
+
+# --- Breach hand-over and absence approval (issue 5, helper h1) ------------------------------
+# Step pages and handlers: workflows.breaches / workflows.absences, registered in steps.STEPS.
+
+
+class BreachHandOverFlow(flow.Flow):
+    """Serious breach or relapse: the work station hands the case to the police station, which decides.
+
+    戒毒条例 arts 20-21 (report promptly, the same day by default); 禁毒法 art 38 para 1(2)-(3)
+    (the police may decide 强制隔离戒毒) or let the measure continue.
+    """
+
+    process_class = EpisodeProcess
+    lock_impl = lock.select_for_update_lock
+    process_title = _("违反协议移交公安")
+
+    start = flow.StartHandle(this.start_process).Next(this.prepare)
+    prepare = _step(_("准备移交材料")).Permission(WORK_STATION, obj=_person).Next(this.receive)
+    receive = _step(_("公安接收并决定")).Permission(POLICE, obj=_person).Next(this.end)
+    end = flow.End()
+
+    def start_process(self, activation, episode, reason, drug_test_id=None, breach_id=None):
+        activation.process.artifact = episode
+        activation.process.data = {"reason": reason, "drug_test_id": drug_test_id, "breach_id": breach_id}
+        activation.process.save()
+        return activation.process
+
+
+class AbsenceApprovalFlow(flow.Flow):
+    """Leave approval where a region requires it (请假, local practice beyond 戒毒条例 art 19(3))."""
+
+    process_class = EpisodeProcess
+    lock_impl = lock.select_for_update_lock
+    process_title = _("外出审批")
+
+    start = flow.StartHandle(this.start_process).Next(this.decide)
+    decide = _step(_("外出审批")).Permission(WORK_STATION, obj=_person).Next(this.end)
+    end = flow.End()
+
+    def start_process(self, activation, episode, absence):
+        activation.process.artifact = episode
+        activation.process.data = {"absence_id": absence.pk}
+        activation.process.save()
+        return activation.process
+
+
+# --- Detox certification (脱毒认定, rules.md §3.1; helper h3) -------------------------------------
+# Supervisors (禁毒办) hold no grants: they see persons by region path. The approve step is
+# therefore checked by the node itself (region path prefix), and its owner_permission is a marker
+# that permissions.selectors.actionable_tasks matches for supervisors (same literal there).
+SUPERVISOR = "casework.supervise_region"
+
+
+def supervises_township(user, township) -> bool:
+    """Return whether the user is a 禁毒办 supervisor whose region covers the township."""
+    from permissions.selectors import supervisor_region_path
+
+    region_path = supervisor_region_path(user)
+    return region_path is not None and township.path.startswith(region_path)
+
+
+class RegionSupervisorView(flow.View):
+    """A human step for the supervisor over the episode's township (no guardian grant involved)."""
+
+    def _supervises(self, user, task) -> bool:
+        from casework.models import Episode
+
+        if user is None or user.is_anonymous:
+            return False
+        episode = Episode.objects.select_related("township").filter(pk=task.process.artifact_object_id).first()
+        return episode is not None and supervises_township(user, episode.township)
+
+    def can_assign(self, user, task):
+        return not task.owner_id and self._supervises(user, task)
+
+    def can_execute(self, user, task):
+        return task.owner_id == getattr(user, "pk", None) and self._supervises(user, task)
+
+
+class CertificationFlow(flow.Flow):
+    """Detox certification: the work station proposes (the start, a page of ours), the supervisor
+    approves or returns it. No national procedure exists (rules.md §3.1): the criteria are the
+    region's (casework.Region.certification_*); the approval date starts the count toward
+    戒断三年未复吸 (戒毒条例 art 7 para 2 read with rules.md §1.12)."""
+
+    process_class = EpisodeProcess
+    lock_impl = lock.select_for_update_lock
+    process_title = _("脱毒认定")
+
+    start = flow.StartHandle(this.start_process).Next(this.approve)
+    approve = (
+        RegionSupervisorView(lambda request, **kwargs: None)
+        .Annotation(title=_("审批脱毒认定"))
+        .Permission(SUPERVISOR)
+        .Next(this.end)
+    )
+    end = flow.End()
+
+    def start_process(self, activation, certification):
+        activation.process.artifact = certification.episode
+        activation.process.data = {"certification_id": certification.pk}
+        activation.process.save()
+        return activation.process
+
+
+# --- Transfer and completion (issue 5, helper h2) --------------------------------------------
+# Step handlers: workflows.transfers / workflows.completion, registered in steps.STEPS.
+
+
+class TransferFlow(flow.Flow):
+    """Change of execution place (戒毒条例 art 22): the receiving work station accepts or declines;
+    the person reports at the new place within 15 days and signs a new agreement; time runs on.
+
+    The request is started by a page (workflows.transfers.transfer_request); while it is open the
+    receiving work station holds a grant on the person (permissions.services.desired_grants).
+    """
+
+    process_class = EpisodeProcess
+    lock_impl = lock.select_for_update_lock
+    process_title = _("变更执行地")
+
+    start = flow.StartHandle(this.start_process).Next(this.accept_or_decline)
+    accept_or_decline = (
+        _step(_("接收或拒绝变更执行地")).Permission(WORK_STATION, obj=_person).Next(this.accepted_gate)
+    )
+    accepted_gate = (
+        flow.If(lambda activation: activation.process.data.get("accepted"))
+        .Then(this.report_at_new_place)
+        .Else(this.end)
+    )
+    report_at_new_place = (
+        _step(_("新执行地报到")).Permission(WORK_STATION, obj=_person).Next(this.agreement)
+    )
+    agreement = _step(_("重新签订协议")).Permission(WORK_STATION, obj=_person).Next(this.end)
+    end = flow.End()
+
+    def start_process(self, activation, episode, transfer):
+        activation.process.artifact = episode
+        activation.process.data = {"transfer_id": transfer.pk}
+        activation.process.save()
+        return activation.process
+
+
+class CompletionFlow(flow.Flow):
+    """Normal completion (戒毒条例 arts 23, 40): before expiry the work station sends the file to the
+    police; on or after the end date the police station records the notice of release.
+
+    Started by the daily scan (workflows.completion.completions_open), once per episode.
+    """
+
+    process_class = EpisodeProcess
+    lock_impl = lock.select_for_update_lock
+    process_title = _("期满解除")
+
+    start = flow.StartHandle(this.start_process).Next(this.prepare_file)
+    prepare_file = _step(_("期满前移送材料")).Permission(WORK_STATION, obj=_person).Next(this.release_notice)
+    release_notice = _step(_("出具解除通知书")).Permission(POLICE, obj=_person).Next(this.end)
+    end = flow.End()
+
+    def start_process(self, activation, episode):
+        activation.process.artifact = episode
+        activation.process.data = {}
+        activation.process.save()
+        return activation.process

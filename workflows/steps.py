@@ -35,8 +35,19 @@ from casework.services import event_record
 from permissions import selectors
 from permissions.services import sync_person_grants
 
-from . import forms
-from .flows import FollowUpFlow, IntakeFlow
+from . import completion, forms, lifecycle_forms, support_forms, transfers
+from .absences import handle_absence_decide
+from .breaches import follow_up_confirm, handle_handover_prepare, handle_handover_receive
+from .certification import handle_certification_approve
+from .flows import (
+    AbsenceApprovalFlow,
+    BreachHandOverFlow,
+    CertificationFlow,
+    CompletionFlow,
+    FollowUpFlow,
+    IntakeFlow,
+    TransferFlow,
+)
 from .obligations import RecordRefused, obligations_open_first
 from .transitions import TransitionNotAllowed, episode_transition
 
@@ -185,6 +196,8 @@ def handle_team(user, episode, data, activation):
 
 
 def handle_follow_up(user, episode, data, activation):
+    if data["action"] == "confirm_breach":  # counts toward serious breach (戒毒条例 art 20), helper h1
+        follow_up_confirm(user, episode, activation.process.data["drug_test_id"], data["note"])
     label = dict(forms.FollowUpForm.ACTIONS)[data["action"]]
     event_record(
         person=episode.person,
@@ -228,6 +241,64 @@ STEPS: dict[tuple[type, str], Step] = {
     (IntakeFlow, "plan"): Step(forms.PlanForm, handle_plan),
     (IntakeFlow, "team"): Step(forms.TeamForm, handle_team, True),
     (FollowUpFlow, "review"): Step(forms.FollowUpForm, handle_follow_up),
+    # Detox certification (helper h3): the supervisor's decision on the work station's proposal.
+    (CertificationFlow, "approve"): Step(
+        support_forms.CertificationDecideForm,
+        handle_certification_approve,
+        True,
+        gettext_lazy("核对提请内容和认定条件；同意认定须填写证明编号，退回须说明理由。提请人不能审批本人的提请。"),
+    ),
+    # Breach hand-over and absence approval (helper h1): workflows.breaches, workflows.absences.
+    (BreachHandOverFlow, "prepare"): Step(
+        lifecycle_forms.HandOverPackageForm,
+        handle_handover_prepare,
+        help=gettext_lazy(
+            "严重违反协议附严重违反协议证明，复吸附检测报告或复吸情况说明，并附移交回执；当日移交（《戒毒条例》第二十条、第二十一条）。"
+        ),
+    ),
+    (BreachHandOverFlow, "receive"): Step(
+        lifecycle_forms.BreachPoliceDecisionForm,
+        handle_handover_receive,
+        help=gettext_lazy("依法决定强制隔离戒毒，或说明理由继续执行（《禁毒法》第三十八条）。"),
+    ),
+    (AbsenceApprovalFlow, "decide"): Step(
+        lifecycle_forms.AbsenceDecisionForm,
+        handle_absence_decide,
+        help=gettext_lazy("外出审批由工作站负责人办理，录入人不能审批本人录入的报告。"),
+    ),
+    # Transfer and completion (helper h2): handlers in workflows.transfers, workflows.completion.
+    (TransferFlow, "accept_or_decline"): Step(
+        lifecycle_forms.TransferDecisionForm,
+        transfers.handle_accept_or_decline,
+        True,
+        gettext_lazy(
+            "由接收地工作站办理；同意接收后须在15日内到新执行地报到，期限连续计算（《戒毒条例》第二十二条）。"
+        ),
+    ),
+    (TransferFlow, "report_at_new_place"): Step(
+        lifecycle_forms.TransferReportForm,
+        transfers.handle_report_at_new_place,
+        help=gettext_lazy("自变更之日起15日内到新执行地报到（《戒毒条例》第二十二条）。"),
+    ),
+    (TransferFlow, "agreement"): Step(
+        forms.AgreementForm,
+        transfers.handle_transfer_agreement,
+        True,
+        gettext_lazy("变更执行地后由新执行地重新签订协议（《戒毒条例》第二十二条）。"),
+    ),
+    (CompletionFlow, "prepare_file"): Step(
+        lifecycle_forms.CompletionPrepareForm,
+        completion.handle_prepare_file,
+        help=gettext_lazy("期满前将协议和执行档案移送公安机关（《戒毒条例》第二十三条、第四十条）。"),
+    ),
+    (CompletionFlow, "release_notice"): Step(
+        lifecycle_forms.ReleaseNoticeForm,
+        completion.handle_release_notice,
+        True,
+        gettext_lazy(
+            "期满之日起解除；解除通知书送达本人及家属，并在7日内通知乡镇(街道)（《戒毒条例》第二十三条、第四十条）。"
+        ),
+    ),
 }
 
 

@@ -15,6 +15,10 @@ def scan_obligations() -> tuple[int, int, int, int]:
 
     today = timezone.localdate()
     marked, reminders = obligations_scan(today)
+    # Issue 5 (helper h2): episodes entering the completion window get their flow (arts 23, 40).
+    from .completion import completions_open
+
+    completions_open(today)
     digests, escalations = notifications_send(today)
     return marked, reminders, digests, escalations
 

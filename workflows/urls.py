@@ -46,3 +46,43 @@ urlpatterns += [
         name="monthly_report_pdf",
     ),
 ]
+
+# --- Detox certification and referrals to 人社/民政 (helper h3) ---
+from . import support_views  # noqa: E402
+
+urlpatterns += [
+    path("episodes/<int:pk>/certification/", support_views.certification_page, name="certification"),
+    path("certifications/<int:pk>/print/", support_views.certificate_print, name="certificate_print"),
+    path("persons/<int:pk>/referrals/new/", support_views.referral_new, name="referral_new"),
+    path("referrals/", support_views.referral_list, name="referral_list"),
+    path("referrals/<int:pk>/", support_views.referral_detail, name="referral_detail"),
+    path("referrals/<int:pk>/decide/", support_views.referral_decide, name="referral_decide"),
+    path("referrals/<int:pk>/outcomes/new/", support_views.referral_outcome_new, name="referral_outcome_new"),
+    path("referrals/<int:pk>/close/", support_views.referral_close, name="referral_close"),
+]
+
+# --- Breaches, hand-over package, absences (helper h1) ---
+from . import breach_views  # noqa: E402
+
+urlpatterns += [
+    path("persons/<int:pk>/breaches/", breach_views.person_breaches, name="person_breaches"),
+    path("persons/<int:pk>/breaches/new/", breach_views.breach_confirm_page, name="breach_confirm"),
+    path("persons/<int:pk>/absences/new/", breach_views.absence_report_page, name="absence_report"),
+    path("persons/<int:pk>/absences/unreported/", breach_views.absence_unreported_page, name="absence_unreported"),
+    path("absences/<int:pk>/return/", breach_views.absence_return_page, name="absence_return"),
+    path("absences/<int:pk>/extend/", breach_views.absence_extend_page, name="absence_extend"),
+    path("handovers/<int:pk>/print/", breach_views.handover_print, name="handover_print"),
+]
+
+# --- Transfer, suspension, termination, follow-up after completion (helper h2) ---
+from . import lifecycle_views  # noqa: E402
+
+urlpatterns += [
+    path("persons/<int:pk>/transfer/new/", lifecycle_views.transfer_new, name="transfer_new"),
+    path("transfers/", lifecycle_views.transfer_history, name="transfer_history"),
+    path("persons/<int:pk>/suspension/new/", lifecycle_views.suspension_new, name="suspension_new"),
+    path("persons/<int:pk>/suspension/end/", lifecycle_views.suspension_end_page, name="suspension_end"),
+    path("persons/<int:pk>/terminate/", lifecycle_views.episode_terminate_page, name="episode_terminate"),
+    path("follow-up/", lifecycle_views.follow_up_list, name="follow_up_list"),
+    path("persons/<int:pk>/relapse/", lifecycle_views.follow_up_relapse_page, name="follow_up_relapse"),
+]

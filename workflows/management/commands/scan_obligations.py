@@ -27,6 +27,10 @@ class Command(BaseCommand):
             f"as of {day}: {marked} obligation(s) marked overdue, {reminders} reminder(s) opened "
             f"in {time.monotonic() - started:.2f} s"
         )
+        # Issue 5 (helper h2): completion flows for episodes entering the window (arts 23, 40).
+        from workflows.completion import completions_open
+
+        self.stdout.write(f"as of {day}: {completions_open(day)} completion flow(s) started")
         # Issue 6: the daily digest and escalations (workflows/notifications.py).
         started = time.monotonic()
         digests, escalations = notifications_send(day)
