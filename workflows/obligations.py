@@ -88,10 +88,13 @@ def drug_test_record(
     if fields["result"] == DrugTest.Result.POSITIVE and not fields.get("substances"):
         raise RecordRefused(_("阳性结果须填写检出物质。"))
     obligation = None if ad_hoc else _lock_open_obligation(episode, ObligationKind.DRUG_TEST, obligation_id)
+    # A refused/evaded test keeps its obligation open and linked (one test per obligation):
+    # the retest that fulfils it is saved unlinked and still closes it (helper h1).
+    retest = obligation is not None and DrugTest.objects.filter(obligation=obligation).exists()
     test = DrugTest(
         episode=episode,
         person=episode.person,
-        obligation=obligation,
+        obligation=None if retest else obligation,
         ad_hoc=ad_hoc or obligation is None,
         recorded_by=actor,
         **fields,
@@ -107,7 +110,14 @@ def drug_test_record(
         kind="drug_test",
         message=f"吸毒检测（{test.get_sample_type_display()}）：{test.get_result_display()}",
     )
-    if test.result in DrugTest.FOLLOW_UP_RESULTS:
+    if test.result == DrugTest.Result.POSITIVE:
+        # Relapse: reported to the police at once (戒毒条例 art 21; 禁毒法 art 35), helper h1.
+        from casework.models import HandOver
+
+        from .breaches import handover_open
+
+        handover_open(actor=actor, episode=episode, reason=HandOver.Reason.RELAPSE, drug_test=test)
+    elif test.result in DrugTest.FOLLOW_UP_RESULTS:
         from .flows import FollowUpFlow
 
         FollowUpFlow.start.run(episode=episode, drug_test=test)

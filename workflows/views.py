@@ -18,7 +18,7 @@ from permissions import selectors
 from permissions.models import AccessLog, RecordType
 from permissions.services import access_log_write
 
-from . import services
+from . import breaches, services
 from .steps import task_title
 
 PAGE_SIZE = 25
@@ -140,7 +140,12 @@ def person_detail(request, pk):
             "is_work_station": staff.agency.kind == Agency.Kind.WORK_STATION,
             "can_test": staff.agency.kind in (Agency.Kind.WORK_STATION, Agency.Kind.POLICE)
             and RecordType.DRUGTEST in record_types,
-            "episodes": list(selectors.person_episodes(person)),
+            # The breach counter rides on the episodes query as subqueries, for readers of violations (h1).
+            "episodes": list(
+                breaches.episodes_with_counters(selectors.person_episodes(person))
+                if RecordType.VIOLATION in record_types
+                else selectors.person_episodes(person)
+            ),
             "team": list(selectors.person_team(person)),
             "events": list(selectors.person_events(person)),
             "family": list(person.family.all()),
