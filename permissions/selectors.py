@@ -330,6 +330,18 @@ def actionable_tasks(user):
             owner__isnull=True,
             process__artifact_object_id__in=episodes,
         )
+    # --- Supervisors (helper h3, detox certification): they hold no grants, so the steps for the
+    # 禁毒办 (owner_permission = workflows.flows.SUPERVISOR, a marker checked by the node itself)
+    # are matched by region: episodes whose township lies under the supervisor's region. One more
+    # subquery in the same statement, only for supervisors.
+    region_path = supervisor_region_path(user)
+    if region_path is not None:
+        in_region = Episode.objects.filter(township__path__startswith=region_path).values("pk")
+        may_claim |= Q(
+            owner_permission="casework.supervise_region",
+            owner__isnull=True,
+            process__artifact_object_id__in=in_region,
+        )
     return open_tasks.filter(Q(owner=user) | (Q(status=STATUS.NEW) & may_claim))
 
 

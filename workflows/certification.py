@@ -141,7 +141,9 @@ def certification_check(episode: Episode, today: date) -> CertificationCheck:
         "no_open_breach",
         _("无未处理的违反协议情形"),
         not breach_reported and pending_handovers == 0,
-        _("违反协议已移交公安") if breach_reported else _("待公安决定的移交%(n)d件") % {"n": pending_handovers},
+        _("违反协议已移交公安")
+        if breach_reported
+        else _("待公安决定的移交%(n)d件") % {"n": pending_handovers},
         {"violation_reported": breach_reported, "pending_handovers": pending_handovers},
     )
     return CertificationCheck(today, (time_ok, tests_ok, breach_ok), positives > 0)
@@ -230,7 +232,9 @@ def certification_decision_apply(
     )
     episode = certification.episode
     if certification.status != Certification.Status.PROPOSED:
-        raise RecordRefused(_("该脱毒认定已审批（%(s)s），不能重复审批。") % {"s": certification.get_status_display()})
+        raise RecordRefused(
+            _("该脱毒认定已审批（%(s)s），不能重复审批。") % {"s": certification.get_status_display()}
+        )
     if not supervises_township(user, episode.township):
         raise RecordRefused(_("只有执行地所属禁毒办可以审批脱毒认定。"))
     if certification.proposed_by_id == user.pk:

@@ -109,8 +109,10 @@ def referrals_for_agency(user):
         or selectors.agency_group_id(staff) is None
     ):
         return Referral.objects.none()
-    return Referral.objects.filter(agency_id=staff.agency_id).select_related("person").order_by(
-        "-referred_on", "-id"
+    return (
+        Referral.objects.filter(agency_id=staff.agency_id)
+        .select_related("person")
+        .order_by("-referred_on", "-id")
     )
 
 
@@ -138,7 +140,9 @@ def _check_day(day: date, earliest: date | None, message: str) -> None:
 
 
 def _lock(referral: Referral) -> Referral:
-    return Referral.objects.select_for_update().select_related("person", "episode", "agency").get(pk=referral.pk)
+    return (
+        Referral.objects.select_for_update().select_related("person", "episode", "agency").get(pk=referral.pk)
+    )
 
 
 def _require_target(user, referral: Referral) -> None:
@@ -165,7 +169,8 @@ def referral_create(
     )
     if agency is None:
         raise RecordRefused(
-            _("执行地乡镇（街道）没有%(agency)s，不能转介。") % {"agency": Agency.Kind(TARGET_KIND[kind]).label}
+            _("执行地乡镇（街道）没有%(agency)s，不能转介。")
+            % {"agency": Agency.Kind(TARGET_KIND[kind]).label}
         )
     if Referral.objects.filter(episode=episode, kind=kind, status__in=OPEN).exists():
         raise RecordRefused(_("该人员已有未办结的同类转介。"))
@@ -197,9 +202,7 @@ def referral_accept(user, referral: Referral, on: date) -> Referral:
     referral = _lock(referral)
     _require_target(user, referral)
     if referral.status != Referral.Status.REFERRED:
-        raise RecordRefused(
-            _("该转介已处理（%(s)s），不能重复受理。") % {"s": referral.get_status_display()}
-        )
+        raise RecordRefused(_("该转介已处理（%(s)s），不能重复受理。") % {"s": referral.get_status_display()})
     _check_day(on, referral.referred_on, _("受理日期不能早于转介日期。"))
     referral.status = Referral.Status.ACCEPTED
     referral.handled_by = user
@@ -265,9 +268,7 @@ def outcome_record(
     if referral.status == Referral.Status.DECLINED:
         raise RecordRefused(_("该转介已不予受理，不能登记结果。"))
     if referral.status != Referral.Status.ACCEPTED:
-        raise RecordRefused(
-            _("该转介%(s)s，不能登记结果。") % {"s": referral.get_status_display()}
-        )
+        raise RecordRefused(_("该转介%(s)s，不能登记结果。") % {"s": referral.get_status_display()})
     if kind not in OUTCOME_KINDS[referral.kind]:
         raise RecordRefused(_("该结果类别不属于本类转介。"))
     _check_day(on_date, referral.accepted_on, _("结果日期不能早于受理日期。"))
@@ -284,7 +285,9 @@ def outcome_record(
         course=course.strip(),
         hours=hours,
         certificate=certificate.strip(),
-        employer=employer.strip() if kind in (ReferralOutcome.Kind.PLACEMENT, ReferralOutcome.Kind.PUBLIC_JOB) else "",
+        employer=employer.strip()
+        if kind in (ReferralOutcome.Kind.PLACEMENT, ReferralOutcome.Kind.PUBLIC_JOB)
+        else "",
         amount=amount if kind in AMOUNT_KINDS else None,
         note=note.strip(),
         recorded_by=user,
@@ -308,9 +311,7 @@ def referral_close(user, referral: Referral, on: date) -> Referral:
     referral = _lock(referral)
     _require_target(user, referral)
     if referral.status != Referral.Status.ACCEPTED:
-        raise RecordRefused(
-            _("该转介%(s)s，不能办结。") % {"s": referral.get_status_display()}
-        )
+        raise RecordRefused(_("该转介%(s)s，不能办结。") % {"s": referral.get_status_display()})
     _check_day(on, referral.accepted_on, _("办结日期不能早于受理日期。"))
     referral.status = Referral.Status.CLOSED
     referral.closed_on = on
