@@ -279,10 +279,11 @@ def rates_for(user, region: Region, start: date, end: date, *, live: bool = Fals
     or with `live`, the same figures are computed from the records now.
     """
     if not live:
-        stored = stored_figures(user, region, start, end)
+        stored = stored_figures(user, region, [(start, end)]).get((start, end))
         if stored is not None:
-            sheet = sheet_from(region, start, end, stored.values())
-            sheet.computed_at = stored_computed_at(region, start, end)
+            per_community, computed_at = stored
+            sheet = sheet_from(region, start, end, per_community.values())
+            sheet.computed_at = computed_at
             return sheet
     return sheet_from(region, start, end, community_figures(_persons(user, region), start, end).values())
 
@@ -336,6 +337,8 @@ def figures_refresh(today: date) -> int:
     pass over all persons; the rows of a period are replaced in one transaction.
     """
     everyone = Person.objects.values("pk")
+    communities = list(Region.objects.filter(level=Region.Level.COMMUNITY).values_list("pk", flat=True))
+    zeros = dict.fromkeys(FIGURES, 0)
     written = 0
     now = timezone.now()
     for start, end in standard_periods(today):
@@ -343,10 +346,15 @@ def figures_refresh(today: date) -> int:
         with transaction.atomic():
             CommunityFigures.objects.filter(start=start, end=end).delete()
             CommunityFigures.objects.bulk_create(
-                CommunityFigures(community_id=c, start=start, end=end, computed_at=now, data=data)
-                for c, data in figures.items()
+                (
+                    CommunityFigures(
+                        community_id=c, start=start, end=end, computed_at=now, data=figures.get(c, zeros)
+                    )
+                    for c in communities
+                ),
+                batch_size=2000,
             )
-        written += len(figures)
+        written += len(communities)
     # Periods no longer standard (an earlier year to date, months older than a year) go.
     keep = Q()
     for start, end in standard_periods(today):
@@ -360,29 +368,41 @@ def _covers(user, region: Region) -> bool:
     return path is not None and region.path.startswith(path)
 
 
-def stored_figures(user, region: Region, start: date, end: date) -> dict[int, dict] | None:
-    """The stored per-community figures under `region` for exactly this period, or None."""
+def stored_figures(user, region: Region, periods: list[tuple[date, date]]) -> dict:
+    """{period: ({community id: figures}, computed at)} stored under `region`, for the periods that
+    were stored (one query; every community has a row for every stored period, zeros included)."""
     if not _covers(user, region):
-        return None
-    rows = list(
-        CommunityFigures.objects.filter(
-            start=start, end=end, community__path__startswith=region.path
-        ).values_list("community_id", "data", "computed_at")
+        return {}
+    wanted = Q()
+    for start, end in periods:
+        wanted |= Q(start=start, end=end)
+    rows = CommunityFigures.objects.filter(wanted, community__path__startswith=region.path).values_list(
+        "start", "end", "community_id", "data", "computed_at"
     )
-    if not rows and not CommunityFigures.objects.filter(start=start, end=end).exists():
-        return None
-    return {c: data for c, data, _at in rows}
-
-
-def stored_computed_at(region: Region, start: date, end: date):
-    return CommunityFigures.objects.filter(start=start, end=end).values_list("computed_at", flat=True).first()
+    found: dict = {}
+    for start, end, community_id, data, computed_at in rows:
+        found.setdefault((start, end), ({}, computed_at))[0][community_id] = data
+    return found
 
 
 def monthly_series(user, region: Region, months: int = 12, today: date | None = None) -> list[RateSheet]:
-    """The region's rate sheets for the last `months` calendar months, oldest first (the charts)."""
+    """The region's rate sheets for the last `months` calendar months, oldest first (the charts).
+
+    One query when the nightly figures hold the months; a month they lack is computed live.
+    """
     today = today or timezone.localdate()
-    periods = standard_periods(today)[1 : months + 1]
-    return [rates_for(user, region, start, end) for start, end in reversed(periods)]
+    periods = list(reversed(standard_periods(today)[1 : months + 1]))
+    stored = stored_figures(user, region, periods)
+    sheets = []
+    for start, end in periods:
+        if (start, end) in stored:
+            per_community, computed_at = stored[(start, end)]
+            sheet = sheet_from(region, start, end, per_community.values())
+            sheet.computed_at = computed_at
+        else:
+            sheet = rates_for(user, region, start, end, live=True)
+        sheets.append(sheet)
+    return sheets
 
 
 TARGETS = {"control": 100.0, "help": 100.0, "testing": 100.0, "lost": 0.0}
@@ -393,9 +413,8 @@ def scoreboard(user, region: Region, start: date, end: date, *, live: bool = Fal
     communities = list(
         Region.objects.filter(path__startswith=region.path, level=Region.Level.COMMUNITY).order_by("path")
     )
-    per = None if live else stored_figures(user, region, start, end)
-    if per is None:
-        per = community_figures(_persons(user, region), start, end)
+    stored = None if live else stored_figures(user, region, [(start, end)]).get((start, end))
+    per = stored[0] if stored else community_figures(_persons(user, region), start, end)
     empty = dict.fromkeys(FIGURES, 0)
     labels = {"control": _("管控率"), "help": _("帮教率"), "testing": _("尿检率"), "lost": _("失控率")}
     rows = []

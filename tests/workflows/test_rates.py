@@ -228,3 +228,22 @@ def test_refresh_replaces_rows_and_drops_old_periods(world, region):
     assert CommunityFigures.objects.count() == first  # idempotent
     figures_refresh(date(2026, 1, 5))
     assert not CommunityFigures.objects.filter(start=START, end=END).exists()  # last year's YTD is gone
+
+
+def test_monthly_series_reads_the_stored_months_in_one_query(world, region, django_assert_num_queries):
+    """The charts' twelve months come from the nightly figures in one query and equal the live sheets."""
+    from workflows.rates import figures_refresh, monthly_series
+
+    today = date(2025, 12, 31)
+    figures_refresh(today)
+    with django_assert_num_queries(2):  # the supervisor's post (cached after) + the figures
+        sheets = monthly_series(world["county_sup_user"], world["county"], 12, today)
+    assert [(s.start, s.end) for s in sheets][0] == (date(2025, 1, 1), date(2025, 1, 31))
+    assert [(s.start, s.end) for s in sheets][-1] == (date(2025, 12, 1), date(2025, 12, 31))
+    for sheet in sheets:
+        live = rates_for(world["county_sup_user"], world["county"], sheet.start, sheet.end, live=True)
+        assert [(r.numerator, r.denominator) for r in sheet.rates] == [
+            (r.numerator, r.denominator) for r in live.rates
+        ]
+    may = next(s for s in sheets if s.start == date(2025, 5, 1)).by_key()
+    assert (may["positive"].numerator, may["testing"].numerator, may["testing"].denominator) == (1, 1, 1)
