@@ -161,7 +161,7 @@ def breach_confirm_page(request, pk):
 def absence_report_page(request, pk):
     """Record the written report before leaving the county (戒毒条例 art 19(3))."""
     person = _work_station_person(request, pk, RecordType.ABSENCE)
-    episode = _current_episode(person, [Episode.Status.ACTIVE])
+    episode = _current_episode(person, [Episode.Status.ACTIVE, Episode.Status.OUT_OF_COUNTY])
     form = AbsenceReportForm(
         request.POST or None, initial={"reported_on": timezone.localdate(), "contact_phone": ""}
     )
