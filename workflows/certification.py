@@ -125,7 +125,12 @@ def certification_check(episode: Episode, today: date) -> CertificationCheck:
         _("最近%(n)d次按计划检测均为阴性") % {"n": wanted},
         len(last) == wanted and negatives == wanted and positives == 0,
         _("最近%(k)d次按计划检测中阴性%(neg)d次；自%(since)s起阳性%(pos)d次")
-        % {"k": len(last), "neg": negatives, "since": window_from.strftime("%Y-%m-%d"), "pos": positives},
+        % {
+            "k": len(last),
+            "neg": negatives,
+            "since": f"{window_from.year}年{window_from.month}月{window_from.day}日",
+            "pos": positives,
+        },
         {
             "scheduled_tests": len(last),
             "negative": negatives,

@@ -113,7 +113,9 @@ class OutcomeForm(forms.ModelForm):
             if referral.kind == Referral.Kind.EMPLOYMENT
             else ReferralOutcome.ASSISTANCE_KINDS
         )
-        self.fields["kind"].choices = [(k, label) for k, label in ReferralOutcome.Kind.choices if k in allowed]
+        self.fields["kind"].choices = [
+            (k, label) for k, label in ReferralOutcome.Kind.choices if k in allowed
+        ]
         if referral.kind == Referral.Kind.ASSISTANCE:
             for name in ("course", "hours", "certificate", "employer"):
                 del self.fields[name]

@@ -22,8 +22,10 @@ def support_panel(context, person, record_types):
     certifications = certifications_of(person)
     approve_task = None
     proposed = next((c for c in certifications if c.status == Certification.Status.PROPOSED), None)
-    if proposed is not None and context.get("is_supervisor") and supervises_township(
-        user, proposed.episode.township
+    if (
+        proposed is not None
+        and context.get("is_supervisor")
+        and supervises_township(user, proposed.episode.township)
     ):
         approve_task = approve_task_for(proposed)
     open_episode = next(
