@@ -1,11 +1,98 @@
-"""The monthly report page (in progress)."""
+"""The monthly report page: a supervisor picks a township of their region and a month, and
+downloads the A4 PDF (the stored one when the 1st's run made it; else rendered now)."""
 
-from django.http import Http404
+from datetime import date
+
+from django import forms
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from casework.models import Region
+from permissions.models import AccessLog
+from permissions.services import access_log_write
+
+from .models import MonthlyReport
+from .monthly import month_before, render_pdf, report_context
+from .oversight_views import _supervisor_or_404
+
+
+class MonthForm(forms.Form):
+    township = forms.ModelChoiceField(queryset=Region.objects.none(), label=gettext_lazy("乡镇(街道)"))
+    month = forms.CharField(
+        label=gettext_lazy("月份"), widget=forms.TextInput(attrs={"type": "month"}), max_length=7
+    )
+
+    def __init__(self, *args, root: Region, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["township"].queryset = Region.objects.filter(
+            path__startswith=root.path, level=Region.Level.TOWNSHIP
+        ).order_by("path")
+        self.fields["township"].empty_label = None
+
+    def clean_month(self):
+        try:
+            year, month = (int(x) for x in self.cleaned_data["month"].split("-"))
+            first = date(year, month, 1)
+        except ValueError as exc:
+            raise forms.ValidationError(_("请按“年-月”选择月份。")) from exc
+        if first > timezone.localdate():
+            raise forms.ValidationError(_("不能选择未来的月份。"))
+        return first
 
 
 def monthly_report_page(request):
-    raise Http404
+    staff = _supervisor_or_404(request)
+    root = staff.agency.region
+    initial = {"month": f"{month_before(timezone.localdate().replace(day=1)):%Y-%m}"}
+    form = MonthForm(request.GET or None, root=root, initial=initial)
+    if form.is_bound and form.is_valid():
+        first = form.cleaned_data["month"]
+        return redirect(
+            "monthly_report_pdf",
+            township=form.cleaned_data["township"].pk,
+            year=first.year,
+            month=first.month,
+        )
+    stored = (
+        MonthlyReport.objects.filter(township__path__startswith=root.path)
+        .select_related("township")
+        .order_by("-month", "township__path")[:24]
+    )
+    return render(request, "oversight/monthly_report.html", {"form": form, "stored": stored})
 
 
 def monthly_report_pdf(request, township: int, year: int, month: int):
-    raise Http404
+    """A township outside the supervisor's region is a 404, as is a month not yet begun."""
+    staff = _supervisor_or_404(request)
+    root = staff.agency.region
+    place = Region.objects.filter(
+        pk=township, level=Region.Level.TOWNSHIP, path__startswith=root.path
+    ).first()
+    try:
+        first = date(year, month, 1)
+    except ValueError:
+        raise Http404 from None
+    if place is None or first > timezone.localdate():
+        raise Http404
+    report = MonthlyReport.objects.filter(township=place, month=first).first()
+    if report is not None and report.file:
+        with report.file.open("rb") as handle:
+            pdf = handle.read()
+        person_ids = report.person_ids
+    else:
+        context = report_context(request.user, place, first)
+        pdf = render_pdf(context)
+        person_ids = sorted({row["person_id"] for row in context["listed"]})
+    # The report names the longest-overdue persons: each download is a read of theirs.
+    access_log_write(
+        request=request,
+        person_ids=person_ids,
+        action=AccessLog.Action.EXPORT,
+        record_types=["monthly_report"],
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="monthly-{place.code}-{first:%Y-%m}.pdf"'
+    return response

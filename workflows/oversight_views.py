@@ -16,6 +16,7 @@ from permissions import selectors
 from permissions.models import AccessLog
 from permissions.services import access_log_write
 
+from .charts import overdue_bars
 from .oversight import (
     CERTIFICATION_DAYS,
     KINDS,
@@ -83,6 +84,11 @@ def overdue_audit(request):
     focus = form.cleaned_data.get("region") if form.is_bound and form.is_valid() else None
     query = request.GET.copy()
     query.pop("page", None)
+    drill = (
+        drill_down(request.user, focus or root, today)
+        if (focus or root).level != Region.Level.COMMUNITY
+        else []
+    )
     return render(
         request,
         "oversight/overdue.html",
@@ -91,13 +97,12 @@ def overdue_audit(request):
             "page": page,
             "rows": with_days(page.object_list, today),
             "query": query.urlencode(),
-            "drill": drill_down(request.user, focus or root, today)
-            if (focus or root).level != Region.Level.COMMUNITY
-            else [],
+            "drill": drill,
             "drill_region": focus or root,
             "staff_rows": staff_figures(request.user, today, filters.region_path)[:30],
             "today": today,
             "certification_days": CERTIFICATION_DAYS,  # issue 6 (h4): the default shown on the page
+            "overdue_chart": overdue_bars(drill, focus or root),  # issue 6 (h4): inline SVG
         },
     )
 
@@ -200,8 +205,17 @@ def rates_page(request):
     staff = _supervisor_or_404(request)
     form, region, start, end = _period(request, staff.agency.region)
     sheet = rates_for(request.user, region, start, end, live=_live(request))
+    from .charts import rates_trend  # issue 6 (helper h4): rates over the last 12 months
+
     return render(
-        request, "oversight/rates.html", {"form": form, "sheet": sheet, "query": request.GET.urlencode()}
+        request,
+        "oversight/rates.html",
+        {
+            "form": form,
+            "sheet": sheet,
+            "query": request.GET.urlencode(),
+            "trend": rates_trend(request.user, region),
+        },
     )
 
 

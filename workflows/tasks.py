@@ -36,3 +36,11 @@ def refresh_figures() -> int:
     from .rates import figures_refresh
 
     return figures_refresh(timezone.localdate())
+
+
+@shared_task
+def monthly_reports() -> int:
+    """On the 1st: store last month's PDF report of every township (issue 6, workflows.monthly)."""
+    from .monthly import monthly_reports_generate
+
+    return monthly_reports_generate(timezone.localdate())

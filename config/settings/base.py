@@ -168,6 +168,8 @@ LOGGING = {
 APP_NAME = _("社区戒毒社区康复工作平台")
 
 # Background work in deployments (issue 4, 6): the daily scan and viewflow's DB timers.
+from celery.schedules import crontab  # noqa: E402
+
 CELERY_BEAT_SCHEDULE = {
     "scan-obligations-daily": {
         "task": "workflows.tasks.scan_obligations",
@@ -180,6 +182,11 @@ CELERY_BEAT_SCHEDULE = {
     "workflow-timers-every-minute": {
         "task": "workflows.tasks.fire_workflow_timers",
         "schedule": 60,
+    },
+    # Issue 6 (helper h4): last month's township reports, on the 1st at 02:30.
+    "monthly-reports": {
+        "task": "workflows.tasks.monthly_reports",
+        "schedule": crontab(minute=30, hour=2, day_of_month=1),
     },
 }
 CELERY_RESULT_BACKEND = REDIS_URL

@@ -1,0 +1,273 @@
+"""The monthly report of a township (issue 6): rates, overdue summary, changes since last month.
+
+An A4 PDF rendered from HTML + CSS by WeasyPrint (CJK from the system's Noto CJK fonts).
+Generated for the month before on the 1st (Celery beat -> `monthly_reports_generate`) and
+stored as a `MonthlyReport`; the page serves the stored file when there is one, else renders
+the report on the spot.
+
+Figures are read for a user through the one door (`permissions.selectors.visible_persons`); the
+stored reports are read for a supervisor whose region covers the township, which sees every
+person of the township, so any supervisor allowed to download it sees the same figures.
+
+Overdue at a date D (the day after the month, or today for the month in progress) is
+reconstructed from dates, not from today's statuses, so that last month's counts can be
+compared with this month's: an item is overdue at D when it fell due before D and was not done
+before D. Excused obligations are left out (the date of excusing is not kept).
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Case, CharField, Count, DateField, Exists, F, OuterRef, Q, Value, When
+from django.db.models.functions import Cast
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casework.models import Agency, Certification, Episode, HandOver, Obligation, Region, Staff, Transfer
+from permissions import selectors
+
+from .models import MonthlyReport
+from .oversight import CERTIFICATION_DAYS, KINDS, OBLIGATION_ITEM_KINDS
+
+LISTED = 10  # the longest-overdue items named in the report
+ORDER = ["unreported", *OBLIGATION_ITEM_KINDS, "handover", "certification"]
+
+
+def month_last(first: date) -> date:
+    nxt = date(first.year + 1, 1, 1) if first.month == 12 else date(first.year, first.month + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def month_before(first: date) -> date:
+    return date(first.year - 1, 12, 1) if first.month == 1 else date(first.year, first.month - 1, 1)
+
+
+def cutoff(first: date, today: date) -> date:
+    """The date at which "overdue at the end of the month" is taken (today for the month in progress)."""
+    return min(month_last(first) + timedelta(days=1), today)
+
+
+def _sources(persons, day: date) -> dict[str, object]:
+    """Querysets of the items overdue at `day`, by source, with the same columns (kind, person, due)."""
+    columns = ("item_kind", "person_id", "person_name", "community_name", "due")
+    unreported = (
+        Episode.objects.filter(person__in=persons, report_deadline__lt=day)
+        .filter(Q(reported_on__isnull=True) | Q(reported_on__gte=day))
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=day))
+        .exclude(Exists(HandOver.objects.filter(episode=OuterRef("pk"), prepared_on__lt=day)))
+        .annotate(
+            item_kind=Value("unreported", output_field=CharField()),
+            person_name=F("person__name"),
+            community_name=F("community__name"),
+            due=F("report_deadline"),
+        )
+    )
+    obligations = (
+        Obligation.objects.filter(person__in=persons, due_by__lt=day)
+        .exclude(status=Obligation.Status.EXCUSED)
+        .filter(Q(done_on__isnull=True) | Q(done_on__gte=day))
+        .annotate(
+            item_kind=Case(
+                When(kind="handover", then=Value("handover_due")), default=F("kind"), output_field=CharField()
+            ),
+            person_name=F("person__name"),
+            community_name=F("episode__community__name"),
+            due=F("due_by"),
+        )
+    )
+    handovers = (
+        HandOver.objects.filter(episode__person__in=persons, prepared_on__lt=day)
+        .filter(Q(received_on__isnull=True) | Q(received_on__gte=day))
+        .annotate(
+            item_kind=Value("handover", output_field=CharField()),
+            person_id=F("episode__person_id"),
+            person_name=F("episode__person__name"),
+            community_name=F("episode__community__name"),
+            due=F("prepared_on"),
+        )
+    )
+    certifications = (
+        Certification.objects.filter(
+            episode__person__in=persons, proposed_on__lt=day - timedelta(days=CERTIFICATION_DAYS)
+        )
+        .filter(Q(decided_on__isnull=True) | Q(decided_on__gte=day))
+        .annotate(
+            item_kind=Value("certification", output_field=CharField()),
+            person_id=F("episode__person_id"),
+            person_name=F("episode__person__name"),
+            community_name=F("episode__community__name"),
+            due=Cast(F("proposed_on") + timedelta(days=CERTIFICATION_DAYS), DateField()),
+        )
+    )
+    return {
+        name: qs.values_list(*columns)
+        for name, qs in (
+            ("unreported", unreported),
+            ("obligation", obligations),
+            ("handover", handovers),
+            ("certification", certifications),
+        )
+    }
+
+
+def overdue_counts_at(persons, day: date) -> dict[str, int]:
+    """Counts of overdue items at `day` by audit kind (the keys of oversight.KINDS): 4 queries."""
+    counts = dict.fromkeys(ORDER, 0)
+    sources = _sources(persons, day)
+    for name, qs in sources.items():
+        if name == "obligation":
+            for kind, n in qs.order_by().values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"):
+                counts["handover_due" if kind == "handover" else kind] += n
+        else:
+            counts[name] = qs.order_by().count()
+    return counts
+
+
+def longest_overdue_at(persons, day: date, limit: int = LISTED) -> list[dict]:
+    """The `limit` items overdue longest at `day` (one UNION query)."""
+    parts = [qs.order_by() for qs in _sources(persons, day).values()]
+    rows = parts[0].union(*parts[1:], all=True).order_by("due", "person_id")[:limit]
+    return [
+        {
+            "kind": kind,
+            "kind_label": KINDS.get(kind, kind),
+            "person_id": person_id,
+            "person_name": name,
+            "community": community,
+            "due": due,
+            "days": (day - due).days,
+        }
+        for kind, person_id, name, community, due in rows
+    ]
+
+
+@dataclass
+class Change:
+    key: str
+    label: str
+    this: int
+    last: int
+
+    @property
+    def delta(self) -> int:
+        return self.this - self.last
+
+
+def changes(persons, township: Region, first: date, last_first: date) -> list[Change]:
+    """New cases, closed, transfers in and out: this month against the month before (2 queries)."""
+    this_range = (first, month_last(first))
+    last_range = (last_first, month_last(last_first))
+    episodes = Episode.objects.filter(person__in=persons).aggregate(
+        new=Count("pk", filter=Q(decision_date__range=this_range)),
+        new_last=Count("pk", filter=Q(decision_date__range=last_range)),
+        closed=Count("pk", filter=Q(closed_on__range=this_range)),
+        closed_last=Count("pk", filter=Q(closed_on__range=last_range)),
+    )
+    # Transfers are counted for the township itself (its own hand-shakes), persons or not now here.
+    accepted = [Transfer.Status.ACCEPTED, Transfer.Status.REPORTED]
+    moves = Transfer.objects.filter(status__in=accepted).aggregate(
+        t_in=Count("pk", filter=Q(to_township=township, decided_on__range=this_range)),
+        t_in_last=Count("pk", filter=Q(to_township=township, decided_on__range=last_range)),
+        t_out=Count("pk", filter=Q(from_township=township, decided_on__range=this_range)),
+        t_out_last=Count("pk", filter=Q(from_township=township, decided_on__range=last_range)),
+    )
+    return [
+        Change("new", _("新增（决定）人数"), episodes["new"], episodes["new_last"]),
+        Change("closed", _("结束（解除、终止等）人数"), episodes["closed"], episodes["closed_last"]),
+        Change("transfer_in", _("变更执行地转入"), moves["t_in"], moves["t_in_last"]),
+        Change("transfer_out", _("变更执行地转出"), moves["t_out"], moves["t_out_last"]),
+    ]
+
+
+def report_context(user, township: Region, first: date, today: date | None = None) -> dict:
+    """Everything the report shows, read for `user` (a supervisor whose region covers the township)."""
+    from .rates import rates_for
+
+    today = today or timezone.localdate()
+    last_first = month_before(first)
+    persons = selectors.visible_persons(user).filter(region__path__startswith=township.path).values("pk")
+    sheet = rates_for(user, township, first, min(month_last(first), today))
+    before = rates_for(user, township, last_first, month_last(last_first)).by_key()
+    day = cutoff(first, today)
+    now_counts = overdue_counts_at(persons, day)
+    last_counts = overdue_counts_at(persons, cutoff(last_first, today))
+    overdue = [
+        {
+            "kind": k,
+            "label": KINDS[k],
+            "this": now_counts[k],
+            "last": last_counts[k],
+            "delta": now_counts[k] - last_counts[k],
+        }
+        for k in ORDER
+        if now_counts[k] or last_counts[k]
+    ]
+    return {
+        "township": township,
+        "county": Region.objects.get_parent(township),
+        "first": first,
+        "last_day": month_last(first),
+        "cutoff": day,
+        "previous": last_first,
+        "sheet": sheet,
+        "rates": [(r, before.get(r.key)) for r in sheet.rates],
+        "overdue": overdue,
+        "overdue_total": sum(now_counts.values()),
+        "overdue_total_last": sum(last_counts.values()),
+        "changes": changes(persons, township, first, last_first),
+        "listed": longest_overdue_at(persons, day),
+        "certification_days": CERTIFICATION_DAYS,
+        "generated_at": timezone.localtime(),
+    }
+
+
+def render_pdf(context: dict) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string("oversight/monthly_report_pdf.html", context)
+    return HTML(string=html).write_pdf()
+
+
+def covering_supervisor(township: Region):
+    """The user the stored report is read for: a 禁毒办 staff member of the township, else of the
+    nearest region above it (their view covers every person of the township)."""
+    ancestors = [township.path[:i] for i in range(Region.steplen, len(township.path) + 1, Region.steplen)]
+    staff = (
+        Staff.objects.filter(agency__kind=Agency.Kind.DRUG_CONTROL, agency__region__path__in=ancestors)
+        .select_related("user")
+        .order_by("-agency__region__depth", "pk")
+        .first()
+    )
+    return staff.user if staff else None
+
+
+def monthly_report_store(township: Region, first: date, today: date | None = None) -> MonthlyReport | None:
+    """Render and store (or replace) the township's report for the month starting `first`."""
+    user = covering_supervisor(township)
+    if user is None:
+        return None
+    context = report_context(user, township, first, today)
+    pdf = render_pdf(context)
+    with transaction.atomic():
+        report = MonthlyReport.objects.select_for_update().filter(township=township, month=first).first()
+        if report is None:
+            report = MonthlyReport(township=township, month=first)
+        elif report.file:
+            report.file.delete(save=False)
+        report.person_ids = sorted({row["person_id"] for row in context["listed"]})
+        report.file.save(f"{township.code}-{first:%Y-%m}.pdf", ContentFile(pdf), save=False)
+        report.save()
+    return report
+
+
+def monthly_reports_generate(today: date) -> int:
+    """Store last month's report of every township (run on the 1st); return how many were stored."""
+    first = month_before(today.replace(day=1))
+    stored = 0
+    for township in Region.objects.filter(level=Region.Level.TOWNSHIP).order_by("path"):
+        if monthly_report_store(township, first, today) is not None:
+            stored += 1
+    return stored
