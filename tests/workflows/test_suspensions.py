@@ -188,3 +188,13 @@ def test_terminate_while_suspended_after_an_arrest_leads_to_prison(world):
     suspension_start(world["police1_user"], episode, "arrest", today - timedelta(days=30), "县看守所")
     episode = episode_terminate(world["police1_user"], episode, "imprisonment", today, "判决书")
     assert (episode.status, episode.closed_reason) == ("terminated", "imprisonment")
+
+
+def test_the_file_links_to_the_actions_only_for_agencies_that_act(client, world):
+    person, episode = active_episode(world)
+    url = reverse("suspension_new", args=[person.pk])
+    client.force_login(world["work_station1_user"])
+    page = client.get(reverse("person_detail", args=[person.pk])).content.decode()
+    assert url in page and reverse("transfer_new", args=[person.pk]) in page
+    client.force_login(world["judicial1_user"])
+    assert url not in client.get(reverse("person_detail", args=[person.pk])).content.decode()
