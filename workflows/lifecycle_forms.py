@@ -179,24 +179,31 @@ class BreachConfirmForm(forms.Form):
     )
     response = forms.ChoiceField(
         label=_("处理"),
-        choices=[(Breach.Response.EDUCATION, _("批评教育")), (Breach.Response.WARNING, _("批评教育并发告诫书"))],
+        choices=[
+            (Breach.Response.EDUCATION, _("批评教育")),
+            (Breach.Response.WARNING, _("批评教育并发告诫书")),
+        ],
         widget=forms.RadioSelect,
         initial=Breach.Response.EDUCATION,
     )
     warning_number = forms.CharField(label=_("告诫书编号"), max_length=60, required=False)
-    description = forms.CharField(label=_("情况说明"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        label=_("情况说明"), max_length=300, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, episode: Episode, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["drug_test"].queryset = episode.drug_tests.filter(
             result__in=[DrugTest.Result.REFUSED, DrugTest.Result.EVADED], breach__isnull=True
         ).order_by("-tested_on", "-id")
-        self.fields["drug_test"].label_from_instance = lambda t: f"{t.tested_on:%Y-%m-%d} {t.get_result_display()}"
+        self.fields["drug_test"].label_from_instance = lambda t: (
+            f"{t.tested_on:%Y-%m-%d} {t.get_result_display()}"
+        )
         self.fields["absence"].queryset = episode.absences.filter(
             status=Absence.Status.UNREPORTED, breach__isnull=True
         ).order_by("-leaves_on", "-id")
-        self.fields["absence"].label_from_instance = (
-            lambda a: f"{a.leaves_on:%Y-%m-%d} — {a.returned_on:%Y-%m-%d} {a.destination}"
+        self.fields["absence"].label_from_instance = lambda a: (
+            f"{a.leaves_on:%Y-%m-%d} — {a.returned_on:%Y-%m-%d} {a.destination}"
         )
 
     def clean_occurred_on(self):
@@ -211,7 +218,10 @@ class BreachConfirmForm(forms.Form):
             self.add_error("absence", _("擅自离开须选择对应的未报告外出记录。"))
         elif kind in (Breach.Kind.AGREEMENT, Breach.Kind.RELAPSE) and not cleaned.get("occurred_on"):
             self.add_error("occurred_on", _("请填写发生日期。"))
-        if cleaned.get("response") == Breach.Response.WARNING and not cleaned.get("warning_number", "").strip():
+        if (
+            cleaned.get("response") == Breach.Response.WARNING
+            and not cleaned.get("warning_number", "").strip()
+        ):
             self.add_error("warning_number", _("发告诫书须填写告诫书编号。"))
         return cleaned
 
@@ -245,10 +255,15 @@ class HandOverPackageForm(forms.Form):
 class BreachPoliceDecisionForm(forms.Form):
     received_on = forms.DateField(label=_("接收日期"), widget=DATE_WIDGET)
     receipt_number = forms.CharField(label=_("移交回执编号"), max_length=60)
-    decision = forms.ChoiceField(label=_("处理决定"), choices=HandOver.Decision.choices, widget=forms.RadioSelect)
+    decision = forms.ChoiceField(
+        label=_("处理决定"), choices=HandOver.Decision.choices, widget=forms.RadioSelect
+    )
     decided_on = forms.DateField(label=_("决定日期"), widget=DATE_WIDGET)
     decision_number = forms.CharField(
-        label=_("强制隔离戒毒决定书文号"), max_length=60, required=False, help_text=_("决定强制隔离戒毒时必填")
+        label=_("强制隔离戒毒决定书文号"),
+        max_length=60,
+        required=False,
+        help_text=_("决定强制隔离戒毒时必填"),
     )
     decision_reason = forms.CharField(label=_("决定理由"), max_length=200)
 
@@ -286,7 +301,10 @@ class AbsenceReportForm(forms.Form):
             self.add_error("returns_by", _("返回日期不能早于离开日期。"))
         reported = cleaned.get("reported_on")
         if leaves and reported and leaves < reported:
-            self.add_error("leaves_on", _("书面报告须在离开前提交（《戒毒条例》第十九条）；已离开且未报告的，请登记为未报告外出。"))
+            self.add_error(
+                "leaves_on",
+                _("书面报告须在离开前提交（《戒毒条例》第十九条）；已离开且未报告的，请登记为未报告外出。"),
+            )
         return cleaned
 
 

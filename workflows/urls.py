@@ -68,7 +68,11 @@ urlpatterns += [
     path("persons/<int:pk>/breaches/", breach_views.person_breaches, name="person_breaches"),
     path("persons/<int:pk>/breaches/new/", breach_views.breach_confirm_page, name="breach_confirm"),
     path("persons/<int:pk>/absences/new/", breach_views.absence_report_page, name="absence_report"),
-    path("persons/<int:pk>/absences/unreported/", breach_views.absence_unreported_page, name="absence_unreported"),
+    path(
+        "persons/<int:pk>/absences/unreported/",
+        breach_views.absence_unreported_page,
+        name="absence_unreported",
+    ),
     path("absences/<int:pk>/return/", breach_views.absence_return_page, name="absence_return"),
     path("absences/<int:pk>/extend/", breach_views.absence_extend_page, name="absence_extend"),
     path("handovers/<int:pk>/print/", breach_views.handover_print, name="handover_print"),
