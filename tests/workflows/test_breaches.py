@@ -445,3 +445,45 @@ def test_breach_page_query_count_is_flat(client, world):
     # session, user, staff post, person, grants on the person, access-log insert,
     # episodes with counters, breaches, hand-overs, absences
     assert small == large == 10
+
+
+def test_confirmed_use_without_a_test_is_a_relapse_and_a_fourth_refusal_opens_no_second_handover(world):
+    """禁毒法 art 35 para 2 / 戒毒条例 art 21: confirmed drug use is reported like a positive test;
+    while a hand-over is under way a further breach is counted but does not open another."""
+    person, episode = active_person(world)
+    ws = world["work_station1_user"]
+    relapse = breach_confirm(
+        actor=ws,
+        episode=episode,
+        kind="relapse",
+        occurred_on=timezone.localdate() - timedelta(days=1),
+        description="本人承认吸食冰毒",
+    )
+    assert (relapse.response, relapse.days) == ("handover", 0)
+    assert Obligation.objects.get(episode=episode, kind="handover").status == "pending"
+    from viewflow.workflow.models import Process
+
+    process = Process.objects.get(artifact_object_id=episode.pk, flow_class__endswith="BreachHandOverFlow")
+    assert process.data == {"reason": "relapse", "drug_test_id": None, "breach_id": relapse.pk}
+    for d in (30, 20, 10, 0):
+        breach = breach_confirm(
+            actor=ws,
+            episode=episode,
+            kind="test_evaded",
+            drug_test=record_test(world, episode, "evaded", days_ago=d),
+            description="未到场",
+        )
+        assert breach.response == "education"
+    assert breach_counters(episode).tests == 4
+    assert Obligation.objects.filter(episode=episode, kind="handover").count() == 1
+    assert (
+        Process.objects.filter(
+            artifact_object_id=episode.pk, flow_class__endswith="BreachHandOverFlow"
+        ).count()
+        == 1
+    )
+    # Bad input: a breach dated before the start of execution, or in the future.
+    for when in (episode.start_date - timedelta(days=1), timezone.localdate() + timedelta(days=1)):
+        with pytest.raises(RecordRefused):
+            breach_confirm(actor=ws, episode=episode, kind="agreement", occurred_on=when, description="x")
+    assert Breach.objects.count() == 5
