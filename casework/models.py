@@ -1166,3 +1166,25 @@ class CommunityFigures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.community_id} {self.start:%Y-%m-%d}~{self.end:%Y-%m-%d}"
+
+
+class StaffFigures(models.Model):
+    """Derived: one social worker's open and overdue items among one community's persons, as of
+    the night; rebuilt by the daily figures refresh with CommunityFigures."""
+
+    community = models.ForeignKey(Region, models.CASCADE, related_name="+", verbose_name=_("社区"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("工作人员")
+    )
+    computed_at = models.DateTimeField(_("计算时间"))
+    open = models.PositiveIntegerField(_("未办结事项"))
+    overdue = models.PositiveIntegerField(_("逾期事项"))
+    days_late = models.JSONField(_("各逾期事项的逾期天数"), default=list)
+
+    class Meta:
+        verbose_name = _("人员工作量汇总")
+        verbose_name_plural = _("人员工作量汇总")
+        constraints = [models.UniqueConstraint(fields=["community", "user"], name="stafffigures_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.community_id}"

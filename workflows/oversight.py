@@ -9,11 +9,22 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Case, CharField, Count, DateField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db import transaction
+from django.db.models import Case, CharField, Count, DateField, Exists, F, OuterRef, QuerySet, Value, When
 from django.db.models.functions import Cast
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import Certification, Episode, HandOver, Obligation, Region, TeamMember
+from casework.models import (
+    Certification,
+    Episode,
+    HandOver,
+    Obligation,
+    Person,
+    Region,
+    StaffFigures,
+    TeamMember,
+)
 from permissions import selectors
 
 KINDS = {
@@ -268,39 +279,101 @@ def drill_down(user, region: Region, as_of: date) -> list[dict]:
 def staff_figures(user, as_of: date, region_path: str = "") -> list[dict]:
     """Per responsible social worker: open items, overdue items, median days late.
 
-    Two grouped queries (counts per staff; the due dates of overdue items for the medians),
-    not a lookup per obligation.
+    For a supervisor, from last night's StaffFigures under the region (flat: one row per
+    worker and community); without them, live from the records.
     """
+    path = selectors.supervisor_region_path(user)
+    scope = region_path or path
+    if path is not None and scope.startswith(path):
+        stored = list(
+            StaffFigures.objects.filter(community__path__startswith=scope).values_list(
+                "user__username", "user__staff__agency__name", "open", "overdue", "days_late", "computed_at"
+            )
+        )
+        if stored or StaffFigures.objects.exists():
+            return _staff_rows(
+                (username, agency, n_open, n_overdue, days)
+                for username, agency, n_open, n_overdue, days, _at in stored
+            )
     persons = selectors.visible_persons(user)
     if region_path:
         persons = persons.filter(region__path__startswith=region_path)
-    persons = persons.values("pk")
-    members = TeamMember.objects.filter(
-        role__code="community", end_date__isnull=True, user__isnull=False, episode__person__in=persons
+    return _staff_rows(_staff_items(persons.values("pk"), as_of))
+
+
+def _staff_items(persons, as_of: date, by_community: bool = False):
+    """(username, agency, open, overdue, [days late]) per social worker (and community) from the
+    open obligations of `persons`, each joined to its episode's current social worker."""
+    rows = Obligation.objects.filter(
+        person__in=persons,
+        status__in=Obligation.OPEN_STATUSES,
+        episode__team__role__code="community",
+        episode__team__end_date__isnull=True,
+        episode__team__user__isnull=False,
+    ).values_list(
+        "episode__team__user_id",
+        "episode__team__user__username",
+        "episode__team__user__staff__agency__name",
+        "person__region_id",
+        "status",
+        "due_by",
     )
-    counts = (
-        members.filter(episode__obligations__status__in=Obligation.OPEN_STATUSES)
-        .values("user__username", "user__staff__agency__name")
-        .annotate(
-            open=Count("episode__obligations"),
-            overdue=Count(
-                "episode__obligations", filter=Q(episode__obligations__status=Obligation.Status.OVERDUE)
-            ),
+    items: dict[tuple, list] = {}
+    for user_id, username, agency, community_id, status, due_by in rows:
+        key = (user_id, username, agency, community_id if by_community else None)
+        item = items.setdefault(key, [0, 0, []])
+        item[0] += 1
+        if status == Obligation.Status.OVERDUE:
+            item[1] += 1
+            item[2].append((as_of - due_by).days)
+    if by_community:
+        return items
+    return (
+        (username, agency, n_open, n_overdue, days)
+        for (_u, username, agency, _c), (n_open, n_overdue, days) in items.items()
+    )
+
+
+def _staff_rows(items) -> list[dict]:
+    merged: dict[str, dict] = {}
+    for username, agency, n_open, n_overdue, days in items:
+        row = merged.setdefault(
+            username, {"staff": username, "agency": agency or "", "open": 0, "overdue": 0, "days": []}
         )
-    )
-    late: dict[str, list[int]] = {}
-    for username, due_by in members.filter(
-        episode__obligations__status=Obligation.Status.OVERDUE
-    ).values_list("user__username", "episode__obligations__due_by"):
-        late.setdefault(username, []).append((as_of - due_by).days)
+        row["open"] += n_open
+        row["overdue"] += n_overdue
+        row["days"] += days
     result = [
         {
-            "staff": row["user__username"],
-            "agency": row["user__staff__agency__name"] or "",
+            "staff": row["staff"],
+            "agency": row["agency"],
             "open": row["open"],
             "overdue": row["overdue"],
-            "median_days_late": statistics.median(late[row["user__username"]]) if row["overdue"] else 0,
+            "median_days_late": statistics.median(row["days"]) if row["days"] else 0,
         }
-        for row in counts
+        for row in merged.values()
     ]
     return sorted(result, key=lambda e: (-e["overdue"], -e["median_days_late"], e["staff"]))
+
+
+def staff_figures_refresh(as_of: date) -> int:
+    """Rebuild StaffFigures for every worker and community as of `as_of` (nightly); return rows."""
+    items = _staff_items(Person.objects.values("pk"), as_of, by_community=True)
+    now = timezone.now()
+    with transaction.atomic():
+        StaffFigures.objects.all().delete()
+        StaffFigures.objects.bulk_create(
+            (
+                StaffFigures(
+                    community_id=community_id,
+                    user_id=user_id,
+                    computed_at=now,
+                    open=n_open,
+                    overdue=n_overdue,
+                    days_late=days,
+                )
+                for (user_id, _name, _agency, community_id), (n_open, n_overdue, days) in items.items()
+            ),
+            batch_size=2000,
+        )
+    return len(items)

@@ -360,7 +360,9 @@ def figures_refresh(today: date) -> int:
     for start, end in standard_periods(today):
         keep |= Q(start=start, end=end)
     CommunityFigures.objects.exclude(keep).delete()
-    return written
+    from .oversight import staff_figures_refresh
+
+    return written + staff_figures_refresh(today)
 
 
 def _covers(user, region: Region) -> bool:

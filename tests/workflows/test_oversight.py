@@ -129,3 +129,25 @@ def test_staff_figures_follow_the_region_filter(world, audit):
     township_2 = {s["staff"] for s in staff_figures(world["county_sup_user"], AS_OF, world["t2"].path)}
     assert "sw1" in everyone
     assert "sw1" not in township_2
+
+
+def test_nightly_staff_figures_equal_the_live_ones_and_follow_the_region(world, audit):
+    """Per-worker figures read from last night's StaffFigures match a live count, for each scope."""
+    from casework.models import StaffFigures
+    from workflows.oversight import staff_figures, staff_figures_refresh
+
+    live = {}
+    for user, path in (
+        (world["county_sup_user"], ""),
+        (world["county_sup_user"], world["t1"].path),
+        (world["sup1_user"], ""),
+    ):
+        live[(user.pk, path)] = staff_figures(user, AS_OF, path)
+    assert staff_figures_refresh(AS_OF) == StaffFigures.objects.count() > 0
+    for (user_id, path), rows in live.items():
+        user = next(u for u in (world["county_sup_user"], world["sup1_user"]) if u.pk == user_id)
+        assert staff_figures(user, AS_OF, path) == rows
+    # A township supervisor's stored figures are the county's rows filtered to that township.
+    mine = staff_figures(world["sup1_user"], AS_OF)
+    assert mine and mine == staff_figures(world["county_sup_user"], AS_OF, world["t1"].path)
+    assert staff_figures(world["sup1_user"], AS_OF, world["t2"].path) == []
