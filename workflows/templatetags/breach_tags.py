@@ -1,0 +1,13 @@
+"""Template filters for the breach counter (helper h1)."""
+
+from django import template
+
+from workflows.breaches import counters_of
+
+register = template.Library()
+
+
+@register.filter
+def breach_counters(episode):
+    """Return the BreachCounters of an episode annotated by `episodes_with_counters` (no query)."""
+    return counters_of(episode)
