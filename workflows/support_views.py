@@ -18,7 +18,14 @@ from permissions.models import AccessLog
 from permissions.services import access_log_write
 
 from . import referrals as referral_services
-from .certification import certification_check, certification_propose
+from .certification import (
+    CERTIFIABLE,
+    approve_task_for,
+    certification_check,
+    certification_propose,
+    certifications_of,
+)
+from .flows import supervises_township
 from .obligations import RecordRefused
 from .support_forms import (
     CertificationProposeForm,
@@ -111,6 +118,44 @@ def certificate_print(request, pk):
             "person": person,
             "criteria": certification.criteria.get("criteria", []),
             "supervisor_agency": supervisor.agency.name if supervisor else "",
+        },
+    )
+
+
+def person_support(request, pk):
+    """The 认定与帮扶 tab: certifications (everyone who sees the person) and referrals with their
+    outcomes (only the kinds whose record type the user reads; the employer only for the work
+    station and 人社). Logged like the records tab."""
+    person = selectors.person_get(request.user, pk)
+    access = selectors.person_access_for(request.user, person)
+    staff = selectors.staff_for(request.user)
+    kinds = referral_services.referral_kinds_visible(access.record_types)
+    access_log_write(
+        request=request,
+        person_ids=[person.pk],
+        action=AccessLog.Action.DETAIL,
+        record_types=["certification", *(referral_services.RECORD_TYPE[k] for k in kinds)],
+    )
+    certifications = certifications_of(person)
+    proposed = next((c for c in certifications if c.status == Certification.Status.PROPOSED), None)
+    approve_task = None
+    if proposed is not None and supervises_township(request.user, proposed.episode.township):
+        approve_task = approve_task_for(proposed)
+    open_episode = person.episodes.filter(status__in=CERTIFIABLE).order_by("-decision_date", "-id").first()
+    return render(
+        request,
+        "referrals/person_support.html",
+        {
+            "person": person,
+            "tab": "support",
+            "record_types": access.record_types,
+            "is_supervisor": staff.agency.kind == Agency.Kind.DRUG_CONTROL,
+            "is_work_station": staff.agency.kind == Agency.Kind.WORK_STATION,
+            "certifications": certifications,
+            "approve_task": approve_task,
+            "open_episode": open_episode,
+            "referrals": referral_services.referrals_of(person, access.record_types),
+            "show_employer": referral_services.employer_visible(request.user),
         },
     )
 

@@ -54,6 +54,7 @@ urlpatterns += [
     path("episodes/<int:pk>/certification/", support_views.certification_page, name="certification"),
     path("certifications/<int:pk>/print/", support_views.certificate_print, name="certificate_print"),
     path("persons/<int:pk>/referrals/new/", support_views.referral_new, name="referral_new"),
+    path("persons/<int:pk>/support/", support_views.person_support, name="person_support"),
     path("referrals/", support_views.referral_list, name="referral_list"),
     path("referrals/<int:pk>/", support_views.referral_detail, name="referral_detail"),
     path("referrals/<int:pk>/decide/", support_views.referral_decide, name="referral_decide"),

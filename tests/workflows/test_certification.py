@@ -117,7 +117,7 @@ def test_certification_approved_prints_the_certificate_and_starts_the_three_year
     tasks_page = client.get(reverse("my_tasks")).content.decode()
     task = approve_task(certification)
     assert reverse("task_page", args=[task.pk]) in tasks_page
-    assert "审批脱毒认定" in client.get(reverse("person_detail", args=[person.pk])).content.decode()
+    assert "审批脱毒认定" in client.get(reverse("person_support", args=[person.pk])).content.decode()
     form = client.get(reverse("task_page", args=[task.pk]))
     assert form.status_code == 200
     assert "执行期间表现良好" in form.content.decode()
@@ -143,7 +143,7 @@ def test_certification_approved_prints_the_certificate_and_starts_the_three_year
     assert episode.status == Episode.Status.ACTIVE  # certification changes no status
 
     client.force_login(world["work_station1_user"])
-    detail = client.get(reverse("person_detail", args=[person.pk])).content.decode()
+    detail = client.get(reverse("person_support", args=[person.pk])).content.decode()
     assert reverse("certificate_print", args=[certification.pk]) in detail
     sheet = client.get(reverse("certificate_print", args=[certification.pk]))
     assert sheet.status_code == 200

@@ -107,9 +107,8 @@ def test_person_detail_query_count_is_flat(client, world):
         )
     large = count_queries(client, reverse("person_detail", args=[many.pk]))
     # session, user, staff post, person, grants on the person, access-log insert, episodes,
-    # team, events, family, open flow steps, due obligations,
-    # certifications and referrals (h3's panel; outcomes add one prefetch only when referrals exist)
-    assert small == large == 14
+    # team, events, family, open flow steps, due obligations
+    assert small == large == 12
 
 
 def test_access_tab_query_count_is_flat(client, world):

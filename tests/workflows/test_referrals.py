@@ -100,14 +100,14 @@ def test_employment_referral_accepted_with_training_and_a_confidential_placement
     # training records by the matrix); the police do not see the referral at all.
     assert EMPLOYER in client.get(reverse("referral_detail", args=[referral.pk])).content.decode()
     client.force_login(world["work_station1_user"])
-    page = client.get(reverse("person_detail", args=[person.pk])).content.decode()
+    page = client.get(reverse("person_support", args=[person.pk])).content.decode()
     assert "叉车驾驶" in page and EMPLOYER in page and 'id="referrals"' in page
     client.force_login(world["sup1_user"])
-    page = client.get(reverse("person_detail", args=[person.pk])).content.decode()
+    page = client.get(reverse("person_support", args=[person.pk])).content.decode()
     assert "叉车驾驶" in page and EMPLOYER not in page and "用人单位保密" in page
     assert EMPLOYER not in client.get(reverse("referral_detail", args=[referral.pk])).content.decode()
     client.force_login(world["police1_user"])
-    page = client.get(reverse("person_detail", args=[person.pk])).content.decode()
+    page = client.get(reverse("person_support", args=[person.pk])).content.decode()
     assert "叉车驾驶" not in page and EMPLOYER not in page and 'id="referrals"' not in page
     assert client.get(reverse("referral_detail", args=[referral.pk])).status_code == 404
     timeline = " ".join(CaseEvent.objects.filter(person=person).values_list("message", flat=True))
@@ -187,10 +187,10 @@ def test_assistance_referral_with_a_dibao_outcome_shows_on_the_person_page(clien
     assert (dibao.kind, dibao.amount, dibao.recorded_by) == ("dibao", Decimal("650.00"), civil)
 
     client.force_login(world["work_station1_user"])
-    page = client.get(reverse("person_detail", args=[person.pk])).content.decode()
+    page = client.get(reverse("person_support", args=[person.pk])).content.decode()
     assert "最低生活保障" in page and "650.00" in page
     client.force_login(civil)
-    page = client.get(reverse("person_detail", args=[person.pk])).content.decode()
+    page = client.get(reverse("person_support", args=[person.pk])).content.decode()
     assert "最低生活保障" in page
     for outsider in ("police1_user", "human_resources1_user", "civil_affairs2_user", "work_station2_user"):
         client.force_login(world[outsider])
@@ -265,3 +265,37 @@ def test_agency_referral_list_query_count_does_not_grow(client, world):
     for username in ("police1_user", "work_station1_user", "sup1_user"):
         client.force_login(world[username])
         assert client.get(reverse("referral_list")).status_code == 404
+
+
+def test_support_tab_query_count_does_not_grow_and_the_person_page_adds_none(client, world):
+    """The 认定与帮扶 tab costs the same for 1 referral with 1 outcome and 4 with 3 each; the
+    person page itself reads none of it (its own pin stays in tests/workflows/test_pages.py)."""
+    today = timezone.localdate()
+    person, episode = active(world)
+    ws, hr = world["work_station1_user"], world["human_resources1_user"]
+
+    def add(n_outcomes):
+        referral = services.referral_create(ws, episode, Referral.Kind.EMPLOYMENT, "需求", on=today)
+        services.referral_accept(hr, referral, today)
+        for _ in range(n_outcomes):
+            services.outcome_record(hr, referral, "job_guidance", today)
+        services.referral_close(hr, referral, today)
+
+    def measure():
+        url = reverse("person_support", args=[person.pk])
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(ctx.captured_queries)
+
+    client.force_login(ws)
+    add(1)
+    small = measure()
+    for _ in range(3):
+        add(3)
+    large = measure()
+    # session, user, staff post, person, grants on the person, access-log insert, certifications,
+    # open episode, referrals, outcomes
+    assert small == large == 10, (small, large)
+    assert 'id="referrals"' not in client.get(reverse("person_detail", args=[person.pk])).content.decode()
