@@ -58,7 +58,7 @@ def line_chart(
     """A line chart of one or more series over the same x labels (e.g. rates by month)."""
     plot_h = height - TOP - BOTTOM
     parts = [
-        f'<svg class="chart" id="{chart_id}" role="img" viewBox="0 0 {WIDTH} {height + 22 * len(series)}" '
+        f'<svg class="chart" id="{chart_id}" role="img" viewBox="0 0 {WIDTH} {height + 24}" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
@@ -79,6 +79,7 @@ def line_chart(
             f'<text x="{_num(x)}" y="{height - BOTTOM + 16}" text-anchor="middle">{escape(label)}</text>'
         )
     parts.append("</g>")
+    legend_x = LEFT
     for index, s in enumerate(series):
         colour = COLOURS[index % len(COLOURS)]
         parts.append(f'<g class="series" data-label="{escape(s.label)}" stroke="{colour}" fill="{colour}">')
@@ -87,12 +88,13 @@ def line_chart(
             parts.append(f'<polyline fill="none" stroke-width="2" points="{points}"/>')
             parts += [f'<circle cx="{_num(x)}" cy="{_num(y)}" r="3"/>' for x, y in segment]
         parts.append("</g>")
-        # legend under the axis labels, one line a series
-        ly = height + 22 * index + 4
+        # legend in one row under the axis labels
+        ly = height + 6
         parts.append(
-            f'<g font-size="12"><rect x="{LEFT}" y="{ly}" width="14" height="4" fill="{colour}"/>'
-            f'<text x="{LEFT + 20}" y="{ly + 6}" fill="#101828">{escape(s.label)}</text></g>'
+            f'<g font-size="12"><rect x="{legend_x}" y="{ly}" width="14" height="4" fill="{colour}"/>'
+            f'<text x="{legend_x + 20}" y="{ly + 6}" fill="#101828">{escape(s.label)}</text></g>'
         )
+        legend_x += 36 + 13 * len(s.label)
     parts.append("</svg>")
     return mark_safe("".join(parts))  # every text went through escape()
 
