@@ -74,6 +74,10 @@ def test_a_reported_absence_puts_the_episode_out_of_county_until_the_return_chec
         timezone.localdate() + timedelta(days=1),
         timezone.localdate() + timedelta(days=6),
     )
+    # The due check-in links to the absences, not to a talk form.
+    client.force_login(ws)
+    page = client.get(reverse("person_detail", args=[person.pk])).content.decode()
+    assert f"?obligation={back.pk}" not in page and reverse("person_breaches", args=[person.pk]) in page
     # A second report while away is refused.
     response = post(client, ws, url, report_data(), status=200)
     assert any("尚未销假" in m for m in messages_of(response))
