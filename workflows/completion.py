@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework import deadlines
-from casework.models import Episode, HandOver, ObligationKind, Region, ReleaseNotice
+from casework.models import DrugTest, Episode, HandOver, ObligationKind, Region, ReleaseNotice
 from casework.services import event_record
 from permissions import selectors
 
@@ -247,11 +247,23 @@ def follow_up_status(episode: Episode, today: date) -> str:
         excluded = episode.handovers.filter(reason__in=EXCLUDING_HANDOVERS).exists()
     if episode.status != S.COMPLETED or excluded:
         return "excluded"
-    if episode.relapsed_on is not None:
+    if episode.relapsed_on is not None or _used_during(episode):
         return "relapsed"
     if today >= three_years_on(episode):
         return "three_years_clean"
     return "following"
+
+
+def _used_during(episode: Episode) -> bool:
+    """Drug use during the term (a positive test, or a relapse handed to the police) breaks the
+    3 years "without drug use" counted from the start of execution (rules.md §1.12)."""
+    used = getattr(episode, "used_during_term", None)
+    if used is None:
+        used = (
+            episode.drug_tests.filter(result=DrugTest.Result.POSITIVE).exists()
+            or episode.handovers.filter(reason=HandOver.Reason.RELAPSE).exists()
+        )
+    return used
 
 
 def follow_up_episodes(user) -> QuerySet[Episode]:
@@ -265,7 +277,13 @@ def follow_up_episodes(user) -> QuerySet[Episode]:
     return (
         Episode.objects.filter(person__in=selectors.visible_persons(user).values("pk"), status=S.COMPLETED)
         .exclude(Exists(later))
-        .annotate(has_excluding_handover=Exists(excluding))
+        .annotate(
+            has_excluding_handover=Exists(excluding),
+            used_during_term=Exists(
+                DrugTest.objects.filter(episode=OuterRef("pk"), result=DrugTest.Result.POSITIVE)
+            )
+            | Exists(HandOver.objects.filter(episode=OuterRef("pk"), reason=HandOver.Reason.RELAPSE)),
+        )
         .filter(has_excluding_handover=False)
         .select_related("person", "community")
     )

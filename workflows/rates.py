@@ -299,6 +299,7 @@ def three_years_clean_persons(persons, end: date):
         .filter(Exists(Episode.objects.filter(person=OuterRef("pk"), start_date__lte=cutoff)))
         .exclude(Exists(DrugTest.objects.filter(person=OuterRef("pk"), result=DrugTest.Result.POSITIVE)))
         .exclude(Exists(HandOver.objects.filter(episode__person=OuterRef("pk"))))
+        .exclude(Exists(Episode.objects.filter(person=OuterRef("pk"), relapsed_on__isnull=False)))
     )
 
 

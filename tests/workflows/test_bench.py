@@ -16,14 +16,15 @@ def test_bench_smoke_at_2000_persons(tmp_path, capsys):
     call_command("bench", "--persons", "2000", "--requests", "5", "--json", str(out_file))
     result = json.loads(out_file.read_text())
     assert result["persons"] == 2000
-    assert len(result["pages"]) == 13
+    assert len(result["pages"]) == 14
     for figure in result["pages"]:
         assert figure["p50_ms"] > 0 and figure["p95_ms"] >= figure["p50_ms"]
         assert figure["visible_persons"] > 0
-        aggregate = figure["page"].split(" · ")[0] in ("overdue audit", "rates", "scoreboard")
+        aggregate = figure["page"].split(" · ")[0] in ("overdue audit", "rates", "rates, live", "scoreboard")
         assert figure["queries"] <= (SUPERVISOR_AGGREGATE_LIMIT if aggregate else QUERY_LIMIT), figure
         assert figure["max_literal_ids"] <= 1000, figure
     first, second = result["scan_obligations"]
     assert first["marked"] > 0
     assert second["marked"] == 0 and second["reminders"] == 0
+    assert result["figures_refresh"]["rows"] > 0
     assert "person list · county supervisor" in capsys.readouterr().out

@@ -11,7 +11,13 @@ from viewflow.workflow.models import Task
 from casework.deadlines import add_months
 from casework.models import Episode, HandOver, Obligation, ReleaseNotice
 from tests import factories as f
-from workflows.completion import completion_notice, completions_open, follow_up_relapse, follow_up_status
+from workflows.completion import (
+    completion_notice,
+    completions_open,
+    follow_up_episodes,
+    follow_up_relapse,
+    follow_up_status,
+)
 from workflows.obligations import RecordRefused, obligations_scan
 
 pytestmark = pytest.mark.django_db
@@ -194,6 +200,19 @@ def test_follow_up_statuses(world):
     assert follow_up_status(clean, today) == "three_years_clean"
     assert follow_up_status(excluded, today) == "excluded"
     assert follow_up_status(relapsed, today) == "relapsed"
+    # Drug use during the term breaks the 3 years "without drug use" too (rules.md §1.12).
+    _, used = completed(world, add_months(today, -36))
+    HandOver.objects.create(
+        episode=used,
+        reason="relapse",
+        prepared_on=add_months(today, -30),
+        documents="检测报告",
+        prepared_by=world["work_station1_user"],
+    )
+    assert follow_up_status(used, today) == "relapsed"
+    annotated = {e.pk: e for e in follow_up_episodes(world["work_station1_user"])}
+    assert follow_up_status(annotated[used.pk], today) == "relapsed"
+    assert follow_up_status(annotated[clean.pk], today) == "three_years_clean"
 
 
 def test_follow_up_page_lists_visible_persons_with_their_three_year_date(

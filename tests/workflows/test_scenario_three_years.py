@@ -174,7 +174,7 @@ def test_one_detox_episode_across_three_years(world):
         (d(2022, 5, 11), d(2022, 5, 11), d(2022, 5, 13)),
         (d(2022, 6, 13), d(2022, 6, 13), d(2022, 6, 14)),
     ):
-        cal.until(due - (due - due.replace(day=1)))  # talks of the month before the test
+        cal.until(due.replace(day=1))  # the talks due before the test
         obligation = Obligation.objects.get(episode=episode, kind="drug_test", status="pending")
         assert obligation.due_by == due
         test = cal.record(obligation, refused_on, result=DrugTest.Result.REFUSED)
