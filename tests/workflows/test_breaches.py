@@ -487,3 +487,27 @@ def test_confirmed_use_without_a_test_is_a_relapse_and_a_fourth_refusal_opens_no
         with pytest.raises(RecordRefused):
             breach_confirm(actor=ws, episode=episode, kind="agreement", occurred_on=when, description="x")
     assert Breach.objects.count() == 5
+
+
+def test_breach_and_absence_pages_read_in_english(client, world):
+    """Chinese first, English second: the pages and their messages are translated."""
+    person, episode = active_person(world)
+    client.force_login(world["work_station1_user"])
+    client.cookies["django_language"] = "en"
+    assert (
+        "Breaches of the agreement"
+        in client.get(reverse("person_breaches", args=[person.pk])).content.decode()
+    )
+    assert "Kind of breach" in client.get(reverse("breach_confirm", args=[person.pk])).content.decode()
+    response = client.post(
+        reverse("absence_report", args=[person.pk]),
+        {
+            "reported_on": timezone.localdate().isoformat(),
+            "leaves_on": timezone.localdate().isoformat(),
+            "returns_by": (timezone.localdate() + timedelta(days=1)).isoformat(),
+            "destination": "Kunming",
+            "reason": "visit",
+            "contact_phone": "139",
+        },
+    )
+    assert "needs no written report" in response.content.decode()
