@@ -19,6 +19,7 @@ from .models import (
     PersonGroupObjectPermission,
     PersonUserObjectPermission,
     RecordAccessRule,
+    RecordType,
 )
 from .services import (
     AGENCY_PARTY,
@@ -209,8 +210,32 @@ def person_team(person: Person) -> QuerySet[TeamMember]:
     )
 
 
-def person_events(person: Person, limit: int = 50) -> QuerySet[CaseEvent]:
-    return person.events.select_related("actor").order_by("-at", "-id")[:limit]
+# Timeline lines that tell the content of a record type: shown only to readers of that type.
+# Kinds are matched exactly; every absence_* line is an absence record.
+EVENT_RECORD_TYPES: dict[str, str] = {
+    "drug_test": RecordType.DRUGTEST,
+    "follow_up": RecordType.DRUGTEST,
+    "talk": RecordType.TALK,
+    "breach_confirmed": RecordType.VIOLATION,
+    "serious_breach": RecordType.VIOLATION,
+    "unauthorised_exit": RecordType.VIOLATION,
+    "handover": RecordType.VIOLATION,
+    "handover_due": RecordType.VIOLATION,
+    "police_continue": RecordType.VIOLATION,
+    "relapse_after_completion": RecordType.VIOLATION,
+}
+
+
+def person_events(person: Person, record_types=None, limit: int = 50) -> QuerySet[CaseEvent]:
+    """The person's timeline, without the lines about records the reader may not see."""
+    events = person.events.select_related("actor").order_by("-at", "-id")
+    if record_types is not None:
+        hidden_kinds = [k for k, t in EVENT_RECORD_TYPES.items() if t not in record_types]
+        hidden = Q(kind__in=hidden_kinds)
+        if RecordType.ABSENCE not in record_types:
+            hidden |= Q(kind__startswith="absence_")
+        events = events.exclude(hidden)
+    return events[:limit]
 
 
 @dataclass(frozen=True)

@@ -149,7 +149,7 @@ def person_detail(request, pk):
                 else selectors.person_episodes(person)
             ),
             "team": list(selectors.person_team(person)),
-            "events": list(selectors.person_events(person)),
+            "events": list(selectors.person_events(person, record_types)),
             "family": list(person.family.all()),
             "record_types": record_types,
             "record_type_labels": [label for value, label in RecordType.choices if value in record_types],
