@@ -171,13 +171,15 @@ APP_NAME = _("社区戒毒社区康复工作平台")
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE = {
+    # At night, in this order: the scan marks what fell overdue (and sends the digests), then
+    # the supervisors' figures are recomputed from the marked records.
     "scan-obligations-daily": {
         "task": "workflows.tasks.scan_obligations",
-        "schedule": 24 * 60 * 60,
+        "schedule": crontab(minute=30, hour=1),
     },
     "refresh-figures-daily": {
         "task": "workflows.tasks.refresh_figures",
-        "schedule": 24 * 60 * 60,
+        "schedule": crontab(minute=0, hour=2),
     },
     "workflow-timers-every-minute": {
         "task": "workflows.tasks.fire_workflow_timers",
