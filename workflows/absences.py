@@ -62,17 +62,21 @@ def _check_dates(episode: Episode, leaves_on: date, back_on: date, back_label: s
 
 def _go_away(actor, episode: Episode, absence: Absence) -> None:
     """The person is away: the episode is OUT_OF_COUNTY and the return check-in falls due."""
-    episode_transition(
-        episode_id=episode.pk,
-        to=S.OUT_OF_COUNTY,
+    # The status line is read by every party; where and why only by readers of absences.
+    episode_transition(episode_id=episode.pk, to=S.OUT_OF_COUNTY, actor=actor, message=_("外出报备"))
+    event_record(
+        person=episode.person,
+        episode=episode,
         actor=actor,
-        message=_("外出报备：%(start)s 至 %(end)s，前往%(dest)s（%(reason)s）")
+        kind="absence_away",
+        message=_("外出：%(start)s 至 %(end)s，前往%(dest)s（%(reason)s）")
         % {
             "start": absence.leaves_on.strftime("%Y-%m-%d"),
             "end": absence.returns_by.strftime("%Y-%m-%d"),
             "dest": absence.destination,
             "reason": absence.reason,
         },
+        absence_id=absence.pk,
     )
     deadline_open(episode, ObligationKind.ABSENCE_BACK, due_from=absence.leaves_on, due_by=absence.returns_by)
 
@@ -236,12 +240,15 @@ def absence_return(*, actor, absence: Absence, returned_on: date) -> Absence:
     deadline_meet(episode, ObligationKind.ABSENCE_BACK, returned_on)
     due = absence.extended_to or absence.returns_by
     late = (returned_on - due).days
-    episode_transition(
-        episode_id=episode.pk,
-        to=S.ACTIVE,
+    episode_transition(episode_id=episode.pk, to=S.ACTIVE, actor=actor, message=_("返回销假"))
+    event_record(
+        person=episode.person,
+        episode=episode,
         actor=actor,
+        kind="absence_returned",
         message=_("返回销假（%(date)s）") % {"date": returned_on.strftime("%Y-%m-%d")}
         + (_("，逾期%(n)d日") % {"n": late} if late > 0 else ""),
+        absence_id=absence.pk,
     )
     return absence
 

@@ -368,16 +368,21 @@ def handle_handover_prepare(user, episode: Episode, data: dict, activation) -> H
     )
     deadline_meet(episode, ObligationKind.HANDOVER, data["prepared_on"])
     late = due_by is not None and data["prepared_on"] > due_by
-    episode_transition(
-        episode_id=episode.pk,
-        to=S.VIOLATION_REPORTED,
+    # The status line is read by every party; what was handed over, and why, only by readers of
+    # violations (permissions.selectors.EVENT_RECORD_TYPES).
+    episode_transition(episode_id=episode.pk, to=S.VIOLATION_REPORTED, actor=user, message=_("移交公安机关"))
+    event_record(
+        person=episode.person,
+        episode=episode,
         actor=user,
+        kind="handover",
         message=_("%(reason)s，移交公安机关（%(docs)s）%(late)s")
         % {
             "reason": handover.get_reason_display(),
             "docs": handover.documents,
             "late": _("，已超过移交期限") if late else "",
         },
+        handover_id=handover.pk,
     )
     return handover
 
@@ -407,11 +412,23 @@ def handle_handover_receive(user, episode: Episode, data: dict, activation) -> H
             episode_id=episode.pk,
             to=S.COMPULSORY,
             actor=user,
-            message=_("公安机关决定强制隔离戒毒（%(number)s，%(reason)s），社区戒毒（康复）结束")
-            % {"number": data["decision_number"], "reason": data["decision_reason"]},
+            message=_("公安机关决定强制隔离戒毒，社区戒毒（康复）结束"),
             closed_on=data["decided_on"],
             closed_reason=Episode.ClosedReason.COMPULSORY,
             closed_documents=data["decision_number"],
+        )
+        event_record(
+            person=episode.person,
+            episode=episode,
+            actor=user,
+            kind="handover",
+            message=_("公安机关接收移交材料（回执 %(receipt)s），决定强制隔离戒毒（%(number)s，%(reason)s）")
+            % {
+                "receipt": data["receipt_number"],
+                "number": data["decision_number"],
+                "reason": data["decision_reason"],
+            },
+            handover_id=handover.pk,
         )
         if missed or excused:
             event_record(
@@ -423,11 +440,15 @@ def handle_handover_receive(user, episode: Episode, data: dict, activation) -> H
                 % {"missed": missed, "excused": excused},
             )
     else:
-        episode_transition(
-            episode_id=episode.pk,
-            to=S.ACTIVE,
+        episode_transition(episode_id=episode.pk, to=S.ACTIVE, actor=user, message=_("公安机关决定继续执行"))
+        event_record(
+            person=episode.person,
+            episode=episode,
             actor=user,
-            message=_("公安机关决定继续执行（%(reason)s）") % {"reason": data["decision_reason"]},
+            kind="police_continue",
+            message=_("公安机关接收移交材料（回执 %(receipt)s），决定继续执行（%(reason)s）")
+            % {"receipt": data["receipt_number"], "reason": data["decision_reason"]},
+            handover_id=handover.pk,
         )
     return handover
 

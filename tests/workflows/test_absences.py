@@ -110,7 +110,17 @@ def test_a_reported_absence_puts_the_episode_out_of_county_until_the_return_chec
     assert (back.status, back.done_on) == ("done", timezone.localdate())
     assert episode.status == Episode.Status.ACTIVE
     kinds = list(episode.events.order_by("id").values_list("kind", flat=True))
-    assert kinds[-3:] == ["status_changed", "absence_extended", "status_changed"]
+    assert kinds[-5:] == [
+        "status_changed",
+        "absence_away",
+        "absence_extended",
+        "status_changed",
+        "absence_returned",
+    ]
+    # Where the person went shows only to readers of absences: not to the judicial office.
+    client.force_login(world["judicial1_user"])
+    assert "广东省东莞市" not in client.get(reverse("person_detail", args=[person.pk])).content.decode()
+    client.force_login(ws)
     assert breach_counters(episode).exits == 0  # a reported absence is no breach
 
     # Parties without the right: judicial (no absences in its matrix), police (may not write),

@@ -385,7 +385,14 @@ def test_a_positive_test_is_a_relapse_handed_over_and_police_let_the_measure_con
         "初次复吸，主动承认",
     )
     messages = list(episode.events.order_by("id").values_list("kind", flat=True))
-    assert messages[-4:] == ["drug_test", "handover_due", "status_changed", "status_changed"]
+    assert messages[-6:] == [
+        "drug_test",
+        "handover_due",
+        "status_changed",
+        "handover",
+        "status_changed",
+        "police_continue",
+    ]
     assert "继续执行" in episode.events.order_by("-id").first().message
     # The printed package for a relapse carries the test.
     client.force_login(world["work_station1_user"])
