@@ -161,7 +161,9 @@ class RegionSupervisorView(flow.View):
 
         if user is None or user.is_anonymous:
             return False
-        episode = Episode.objects.select_related("township").filter(pk=task.process.artifact_object_id).first()
+        episode = (
+            Episode.objects.select_related("township").filter(pk=task.process.artifact_object_id).first()
+        )
         return episode is not None and supervises_township(user, episode.township)
 
     def can_assign(self, user, task):
@@ -222,9 +224,7 @@ class TransferFlow(flow.Flow):
         .Then(this.report_at_new_place)
         .Else(this.end)
     )
-    report_at_new_place = (
-        _step(_("新执行地报到")).Permission(WORK_STATION, obj=_person).Next(this.agreement)
-    )
+    report_at_new_place = _step(_("新执行地报到")).Permission(WORK_STATION, obj=_person).Next(this.agreement)
     agreement = _step(_("重新签订协议")).Permission(WORK_STATION, obj=_person).Next(this.end)
     end = flow.End()
 

@@ -61,7 +61,9 @@ class TransferDecisionForm(forms.Form):
 
     def __init__(self, *args, episode: Episode, **kwargs):
         super().__init__(*args, **kwargs)
-        transfer = episode.transfers.filter(status=Transfer.Status.REQUESTED).select_related("to_township").first()
+        transfer = (
+            episode.transfers.filter(status=Transfer.Status.REQUESTED).select_related("to_township").first()
+        )
         if transfer is not None:
             self.fields["community"].queryset = Region.objects.filter(
                 level=Region.Level.COMMUNITY, path__startswith=transfer.to_township.path
@@ -87,7 +89,9 @@ class TransferReportForm(forms.Form):
 
 
 class SuspensionForm(forms.Form):
-    reason = forms.ChoiceField(label=_("中止原因"), choices=Suspension.Reason.choices, widget=forms.RadioSelect)
+    reason = forms.ChoiceField(
+        label=_("中止原因"), choices=Suspension.Reason.choices, widget=forms.RadioSelect
+    )
     starts_on = forms.DateField(label=_("中止日期(拘留/逮捕之日)"), widget=DATE_WIDGET)
     place = forms.CharField(label=_("羁押场所"), max_length=100)
     documents = forms.CharField(label=_("依据文书"), max_length=200, required=False)

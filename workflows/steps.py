@@ -246,7 +246,9 @@ STEPS: dict[tuple[type, str], Step] = {
         support_forms.CertificationDecideForm,
         handle_certification_approve,
         True,
-        gettext_lazy("核对提请内容和认定条件；同意认定须填写证明编号，退回须说明理由。提请人不能审批本人的提请。"),
+        gettext_lazy(
+            "核对提请内容和认定条件；同意认定须填写证明编号，退回须说明理由。提请人不能审批本人的提请。"
+        ),
     ),
     # Breach hand-over and absence approval (helper h1): workflows.breaches, workflows.absences.
     (BreachHandOverFlow, "prepare"): Step(

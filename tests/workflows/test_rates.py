@@ -215,7 +215,10 @@ def test_nightly_figures_sum_to_the_live_sheet_and_keep_townships_apart(client, 
     client.force_login(world["sup1_user"])
     page = client.get(reverse("rates") + "?start=2025-01-01&end=2025-12-31").content.decode()
     assert "数据截至" in page and "live=1" in page
-    assert "数据截至" not in client.get(reverse("rates") + "?start=2025-01-01&end=2025-12-31&live=1").content.decode()
+    assert (
+        "数据截至"
+        not in client.get(reverse("rates") + "?start=2025-01-01&end=2025-12-31&live=1").content.decode()
+    )
 
 
 def test_refresh_replaces_rows_and_drops_old_periods(world, region):

@@ -22,4 +22,6 @@ class Command(BaseCommand):
             raise CommandError(f"--as-of must be YYYY-MM-DD, not {as_of!r}") from exc
         started = time.monotonic()
         rows = figures_refresh(day)
-        self.stdout.write(f"as of {day}: {rows} community-period row(s) in {time.monotonic() - started:.2f} s")
+        self.stdout.write(
+            f"as of {day}: {rows} community-period row(s) in {time.monotonic() - started:.2f} s"
+        )
