@@ -1142,35 +1142,35 @@ class ReleaseNotice(models.Model):
         return self.number
 
 
-class CommunityFigures(models.Model):
-    """Derived: one community's counts behind the rates for one period, rebuilt by the daily scan.
+class RegionFigures(models.Model):
+    """Derived: the counts behind the rates of one region (community, township, county, ...)
+    for one period, rebuilt each night.
 
-    Supervisors' rates and scoreboard for the standard periods sum these rows (a few hundred for
-    a county) instead of aggregating every record of the county on each request.
+    A community's row is computed from its persons; a larger region's row is the sum of its
+    communities' rows (every figure counts persons, and each person belongs to one community).
+    Supervisors' rates read one row per period; the scoreboard reads its communities' rows.
     """
 
-    community = models.ForeignKey(Region, models.CASCADE, related_name="+", verbose_name=_("社区"))
+    region = models.ForeignKey(Region, models.CASCADE, related_name="+", verbose_name=_("区域"))
     start = models.DateField(_("起始日期"))
     end = models.DateField(_("截止日期"))
     computed_at = models.DateTimeField(_("计算时间"))
     data = models.JSONField(_("数据"))
 
     class Meta:
-        verbose_name = _("社区指标汇总")
-        verbose_name_plural = _("社区指标汇总")
+        verbose_name = _("区域指标汇总")
+        verbose_name_plural = _("区域指标汇总")
         constraints = [
-            models.UniqueConstraint(
-                fields=["start", "end", "community"], name="communityfigures_unique_period"
-            )
+            models.UniqueConstraint(fields=["region", "start", "end"], name="regionfigures_unique_period")
         ]
 
     def __str__(self) -> str:
-        return f"{self.community_id} {self.start:%Y-%m-%d}~{self.end:%Y-%m-%d}"
+        return f"{self.region_id} {self.start:%Y-%m-%d}~{self.end:%Y-%m-%d}"
 
 
 class StaffFigures(models.Model):
     """Derived: one social worker's open and overdue items among one community's persons, as of
-    the night; rebuilt by the daily figures refresh with CommunityFigures."""
+    the night; rebuilt by the daily figures refresh with RegionFigures."""
 
     community = models.ForeignKey(Region, models.CASCADE, related_name="+", verbose_name=_("社区"))
     user = models.ForeignKey(

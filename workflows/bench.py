@@ -167,7 +167,7 @@ def run(persons: int, requests: int = 30, log=print) -> dict:
     t0 = time.perf_counter()
     figure_rows = figures_refresh(timezone.localdate())
     refresh = {"seconds": round(time.perf_counter() - t0, 3), "rows": figure_rows}
-    log(f"figures_refresh: {refresh['seconds']} s, {figure_rows} community-period rows")
+    log(f"figures_refresh: {refresh['seconds']} s, {figure_rows} region-period and worker rows")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     figures = [measure_page(*page, requests=requests) for page in PAGES]
@@ -221,5 +221,7 @@ def table(result: dict) -> str:
         )
     if "figures_refresh" in result:
         refresh = result["figures_refresh"]
-        lines.append(f"figures_refresh: {refresh['seconds']} s, {refresh['rows']} community-period rows")
+        lines.append(
+            f"figures_refresh: {refresh['seconds']} s, {refresh['rows']} region-period and worker rows"
+        )
     return "\n".join(lines)

@@ -16,13 +16,13 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.models import (
     Agreement,
-    CommunityFigures,
     DrugTest,
     Episode,
     HandOver,
     Obligation,
     Person,
     Region,
+    RegionFigures,
     Talk,
 )
 from permissions import selectors
@@ -307,7 +307,7 @@ def three_years_clean(persons, end: date) -> int:
     return three_years_clean_persons(persons, end).count()
 
 
-# --- the nightly per-community figures ---------------------------------------------------
+# --- the nightly figures ---------------------------------------------------
 
 
 def standard_periods(today: date) -> list[tuple[date, date]]:
@@ -332,35 +332,44 @@ def _month_end(first: date) -> date:
 
 
 def figures_refresh(today: date) -> int:
-    """Recompute and store every community's figures for the standard periods; return rows written.
+    """Recompute and store every region's figures for the standard periods; return rows written.
 
-    Run by the daily scan (management command and Celery task). Each period is one grouped
-    pass over all persons; the rows of a period are replaced in one transaction.
+    Run each night after the scan. Each period is one grouped pass over all persons (by
+    community); each community's figures are then added to every region above it. The rows of
+    a period are replaced in one transaction.
     """
     everyone = Person.objects.values("pk")
-    communities = list(Region.objects.filter(level=Region.Level.COMMUNITY).values_list("pk", flat=True))
-    zeros = dict.fromkeys(FIGURES, 0)
+    regions = list(Region.objects.values_list("pk", "path", "level"))
+    id_of = {path: pk for pk, path, _level in regions}
+    ancestors = {
+        pk: [id_of[path[:i]] for i in range(Region.steplen, len(path), Region.steplen) if path[:i] in id_of]
+        for pk, path, level in regions
+        if level == Region.Level.COMMUNITY
+    }
     written = 0
     now = timezone.now()
     for start, end in standard_periods(today):
-        figures = community_figures(everyone, start, end)
+        totals = {pk: dict.fromkeys(FIGURES, 0) for pk, _path, _level in regions}
+        for community_id, figures in community_figures(everyone, start, end).items():
+            for region_id in (community_id, *ancestors.get(community_id, ())):
+                row = totals[region_id]
+                for key, value in figures.items():
+                    row[key] += value
         with transaction.atomic():
-            CommunityFigures.objects.filter(start=start, end=end).delete()
-            CommunityFigures.objects.bulk_create(
+            RegionFigures.objects.filter(start=start, end=end).delete()
+            RegionFigures.objects.bulk_create(
                 (
-                    CommunityFigures(
-                        community_id=c, start=start, end=end, computed_at=now, data=figures.get(c, zeros)
-                    )
-                    for c in communities
+                    RegionFigures(region_id=pk, start=start, end=end, computed_at=now, data=data)
+                    for pk, data in totals.items()
                 ),
                 batch_size=2000,
             )
-        written += len(communities)
+        written += len(totals)
     # Periods no longer standard (an earlier year to date, months older than a year) go.
     keep = Q()
     for start, end in standard_periods(today):
         keep |= Q(start=start, end=end)
-    CommunityFigures.objects.exclude(keep).delete()
+    RegionFigures.objects.exclude(keep).delete()
     from .oversight import staff_figures_refresh
 
     return written + staff_figures_refresh(today)
@@ -371,20 +380,27 @@ def _covers(user, region: Region) -> bool:
     return path is not None and region.path.startswith(path)
 
 
-def stored_figures(user, region: Region, periods: list[tuple[date, date]]) -> dict:
-    """{period: ({community id: figures}, computed at)} stored under `region`, for the periods that
-    were stored (one query; every community has a row for every stored period, zeros included)."""
+def stored_figures(
+    user, region: Region, periods: list[tuple[date, date]], *, communities: bool = False
+) -> dict:
+    """{period: ({region id: figures}, computed at)} as stored last night, for the periods that were
+    stored: the region's own row, or with `communities` the rows of the communities under it (one
+    query; every region has a row for every stored period, zeros included)."""
     if not _covers(user, region):
         return {}
     wanted = Q()
     for start, end in periods:
         wanted |= Q(start=start, end=end)
-    rows = CommunityFigures.objects.filter(wanted, community__path__startswith=region.path).values_list(
-        "start", "end", "community_id", "data", "computed_at"
-    )
+    rows = RegionFigures.objects.filter(wanted)
+    if communities:
+        rows = rows.filter(region__path__startswith=region.path, region__level=Region.Level.COMMUNITY)
+    else:
+        rows = rows.filter(region=region)
     found: dict = {}
-    for start, end, community_id, data, computed_at in rows:
-        found.setdefault((start, end), ({}, computed_at))[0][community_id] = data
+    for start, end, region_id, data, computed_at in rows.values_list(
+        "start", "end", "region_id", "data", "computed_at"
+    ):
+        found.setdefault((start, end), ({}, computed_at))[0][region_id] = data
     return found
 
 
@@ -416,7 +432,9 @@ def scoreboard(user, region: Region, start: date, end: date, *, live: bool = Fal
     communities = list(
         Region.objects.filter(path__startswith=region.path, level=Region.Level.COMMUNITY).order_by("path")
     )
-    stored = None if live else stored_figures(user, region, [(start, end)]).get((start, end))
+    stored = (
+        None if live else stored_figures(user, region, [(start, end)], communities=True).get((start, end))
+    )
     per = stored[0] if stored else community_figures(_persons(user, region), start, end)
     empty = dict.fromkeys(FIGURES, 0)
     labels = {"control": _("管控率"), "help": _("帮教率"), "testing": _("尿检率"), "lost": _("失控率")}

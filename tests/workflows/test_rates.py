@@ -183,13 +183,13 @@ def test_rates_and_scoreboard_query_counts_are_flat(client, world, region, name)
 
 def test_nightly_figures_sum_to_the_live_sheet_and_keep_townships_apart(client, world, region):
     """The stored per-community figures give the same rates as the records, for each scope."""
-    from casework.models import CommunityFigures
+    from casework.models import RegionFigures
     from workflows.rates import figures_refresh, standard_periods
 
     today = date(2025, 12, 31)
     assert standard_periods(today)[0] == (START, END)
     assert figures_refresh(today) > 0
-    assert CommunityFigures.objects.filter(start=START, end=END).exists()
+    assert RegionFigures.objects.filter(start=START, end=END).exists()
     for user, where in (
         (world["sup1_user"], world["t1"]),
         (world["county_sup_user"], world["county"]),
@@ -222,15 +222,15 @@ def test_nightly_figures_sum_to_the_live_sheet_and_keep_townships_apart(client, 
 
 
 def test_refresh_replaces_rows_and_drops_old_periods(world, region):
-    from casework.models import CommunityFigures
+    from casework.models import RegionFigures
     from workflows.rates import figures_refresh
 
     figures_refresh(date(2025, 12, 31))
-    first = CommunityFigures.objects.count()
+    first = RegionFigures.objects.count()
     figures_refresh(date(2025, 12, 31))
-    assert CommunityFigures.objects.count() == first  # idempotent
+    assert RegionFigures.objects.count() == first  # idempotent
     figures_refresh(date(2026, 1, 5))
-    assert not CommunityFigures.objects.filter(start=START, end=END).exists()  # last year's YTD is gone
+    assert not RegionFigures.objects.filter(start=START, end=END).exists()  # last year's YTD is gone
 
 
 def test_monthly_series_reads_the_stored_months_in_one_query(world, region, django_assert_num_queries):

@@ -23,5 +23,5 @@ class Command(BaseCommand):
         started = time.monotonic()
         rows = figures_refresh(day)
         self.stdout.write(
-            f"as of {day}: {rows} community-period row(s) in {time.monotonic() - started:.2f} s"
+            f"as of {day}: {rows} region-period and worker row(s) in {time.monotonic() - started:.2f} s"
         )
