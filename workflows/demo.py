@@ -11,11 +11,13 @@ Everything that must stay stable is a function of the person's index ``i``
 (0-based), never of N, so a larger run extends a smaller one with exactly the
 rows a fresh run would have made:
 
-* the place: the first 4,000 persons alternate between 城关镇 and 和平镇, later
+* the place: the first 1,000 persons alternate between 城关镇 and 和平镇, later
   ones fill further townships in blocks of 500 (10 townships to a county,
   then further counties 320998, 320997, ...): a county holds thousands and a
-  province tens of thousands, as issue 7 describes (城关县 itself holds 8,000 at
-  100,000 persons, the demo pair included);
+  province tens of thousands, as issue 7 describes (城关县 holds 5,000 at 100,000
+  persons). Every township holds at most 500, so an agency's scope (and a worker's)
+  is the same at 1,000 persons and at 100,000: the bench's flatness measures growth
+  with the data, not with the user's own caseload;
 * the position inside the township, which names the staff on the team (one
   social worker to 30 persons, one officer to 150, ...); the number of staff
   accounts of a township follows from the number of persons it holds;
@@ -70,7 +72,7 @@ DEFAULT_PERSONS = 60
 
 CHUNK = 5000  # persons built and written at a time
 BATCH = 5000  # bulk_create batch size
-DEMO_PAIR = 4000  # the first persons alternate between 城关镇 and 和平镇
+DEMO_PAIR = 1000  # the first persons alternate between 城关镇 and 和平镇
 PER_TOWNSHIP = 500  # persons in a township created for the bulk path
 TOWNSHIPS_PER_COUNTY = 10
 FIRST_COUNTY_CODE = 320999

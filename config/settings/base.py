@@ -92,6 +92,14 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # The planner's cost of a random read. PostgreSQL's default (4) assumes spinning disks and
+    # makes it hash whole tables where an index walk from a few thousand grants is 5x faster
+    # (the work station's queue: 59 ms -> 13 ms at 100,000 persons). 1.1 is the usual value for
+    # SSD storage; set PG_RANDOM_PAGE_COST=4 on rotating disks.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c random_page_cost={os.environ.get('PG_RANDOM_PAGE_COST', '1.1')}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
