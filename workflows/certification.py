@@ -5,8 +5,9 @@ sets the criteria (casework.Region.certification_min_months, default 12 months u
 certification_negative_tests, default the last 6 scheduled tests negative) and there must be no
 open breach. The work station proposes with a summary (the criteria are stored as a snapshot);
 the 禁毒办 over the township approves (certificate number, date) or returns it with a reason.
-The approval date starts the count toward 戒断三年未复吸 (戒毒条例 art 7 para 2; rules.md §1.12):
-nothing else is stored, `certified_on` reads it.
+The approval date is recorded and printed (`certified_on` reads it). The 3 years toward
+戒断三年未复吸 count from the start of execution, as the regulations say (rules.md §1.12;
+docs/decisions.md explains the choice between the two readings of issue 5).
 
 Service functions (no HTTP), also used by the scenario tests:
 ``certification_check(episode, today)``, ``certification_propose(user, episode, summary, on)``,
@@ -155,8 +156,7 @@ def certification_check(episode: Episode, today: date) -> CertificationCheck:
 
 
 def certified_on(episode: Episode) -> date | None:
-    """Return the approval date of the episode's certification: the start of the count toward
-    戒断三年未复吸 (rules.md §1.12), or None."""
+    """Return the approval date of the episode's certification, or None."""
     return (
         Certification.objects.filter(episode=episode, status=Certification.Status.APPROVED)
         .values_list("decided_on", flat=True)

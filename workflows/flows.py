@@ -176,8 +176,7 @@ class RegionSupervisorView(flow.View):
 class CertificationFlow(flow.Flow):
     """Detox certification: the work station proposes (the start, a page of ours), the supervisor
     approves or returns it. No national procedure exists (rules.md §3.1): the criteria are the
-    region's (casework.Region.certification_*); the approval date starts the count toward
-    戒断三年未复吸 (戒毒条例 art 7 para 2 read with rules.md §1.12)."""
+    region's (casework.Region.certification_*); the approval date is recorded and printed."""
 
     process_class = EpisodeProcess
     lock_impl = lock.select_for_update_lock

@@ -1,8 +1,7 @@
 """Detox certification (脱毒认定, rules.md §3.1) end to end through the test client.
 
 The work station proposes when the region's criteria are met; the 禁毒办 over the township
-approves (certificate number, date) or returns it; the approval date starts the count toward
-戒断三年未复吸 (戒毒条例 art 7; rules.md §1.12).
+approves (certificate number, date) or returns it; the approval date is recorded and printed.
 """
 
 from datetime import date, timedelta
@@ -95,7 +94,7 @@ def messages_of(response):
 def test_certification_approved_prints_the_certificate_and_starts_the_three_year_count(client, world):
     """Criteria met (12 months, last 6 scheduled tests negative, no open breach) -> proposal by the
     work station -> approval by the township 禁毒办; the certificate is an A4 page with the person's
-    data and the approval date starts 戒断三年未复吸 (戒毒条例 art 7; rules.md §1.12, §3.1)."""
+    data and the approval date (rules.md §3.1)."""
     person, episode = certifiable(world)
     today = timezone.localdate()
     client.force_login(world["work_station1_user"])
@@ -166,8 +165,8 @@ def test_certification_approved_prints_the_certificate_and_starts_the_three_year
 
 
 def test_supervisor_returns_the_proposal_with_a_reason_and_the_station_may_propose_again(client, world):
-    """The supervisor returns a proposal with a reason: nothing is certified, the count toward
-    戒断三年未复吸 does not start, and a new proposal may follow (rules.md §3.1)."""
+    """The supervisor returns a proposal with a reason: nothing is certified, and a new proposal
+    may follow (rules.md §3.1)."""
     _person, episode = certifiable(world)
     today = timezone.localdate()
     propose(client, world, episode)
