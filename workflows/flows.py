@@ -224,7 +224,8 @@ class TransferFlow(flow.Flow):
         .Else(this.end)
     )
     report_at_new_place = _step(_("新执行地报到")).Permission(WORK_STATION, obj=_person).Next(this.agreement)
-    agreement = _step(_("重新签订协议")).Permission(WORK_STATION, obj=_person).Next(this.end)
+    agreement = _step(_("重新签订协议")).Permission(WORK_STATION, obj=_person).Next(this.team)
+    team = _step(_("组建新帮教小组")).Permission(WORK_STATION, obj=_person).Next(this.end)
     end = flow.End()
 
     def start_process(self, activation, episode, transfer):

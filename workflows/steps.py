@@ -288,6 +288,12 @@ STEPS: dict[tuple[type, str], Step] = {
         True,
         gettext_lazy("变更执行地后由新执行地重新签订协议（《戒毒条例》第二十二条）。"),
     ),
+    (TransferFlow, "team"): Step(
+        forms.TeamForm,
+        transfers.handle_transfer_team,
+        True,
+        gettext_lazy("原执行地的帮教人员已于接收前一日结束；请指定新执行地的社工和民警等（家庭成员继续）。"),
+    ),
     (CompletionFlow, "prepare_file"): Step(
         lifecycle_forms.CompletionPrepareForm,
         completion.handle_prepare_file,

@@ -214,6 +214,45 @@ def handle_transfer_agreement(user, episode: Episode, data: dict, activation) ->
     )
 
 
+def handle_transfer_team(user, episode: Episode, data: dict, activation) -> None:
+    """Step 5 (new work station): the help team at the new place. The old agencies' members were
+    ended the day before acceptance; the family member stays unless a new one is named."""
+    from casework.models import PartyRole
+
+    transfer = _transfer_locked(activation)
+    if data["start_date"] < transfer.reported_on:
+        raise RecordRefused(_("开始日期不能早于在新执行地报到的日期。"))
+    roles = {r.code: r for r in PartyRole.objects.all()}
+    named = []
+    for code in ("community", "police", "judicial", "civil_affairs", "human_resources"):
+        if data.get(code):
+            TeamMember.objects.create(
+                episode=episode, role=roles[code], user=data[code], start_date=data["start_date"]
+            )
+            named.append(roles[code].name)
+    if data.get("family_name"):
+        episode.team.filter(role=roles["family"], end_date__isnull=True).update(
+            end_date=data["start_date"] - timedelta(days=1)
+        )
+        TeamMember.objects.create(
+            episode=episode,
+            role=roles["family"],
+            name=data["family_name"],
+            phone=data["family_phone"],
+            start_date=data["start_date"],
+        )
+        named.append(roles["family"].name)
+    sync_person_grants([episode.person_id])
+    event_record(
+        person=episode.person,
+        episode=episode,
+        actor=user,
+        kind="team",
+        message="新执行地帮教小组：" + "、".join(named),
+        transfer_id=transfer.pk,
+    )
+
+
 # --- the same steps from code (no HTTP): for the scenario test and scripts -------------------
 
 
@@ -257,6 +296,12 @@ def transfer_agreement(user, transfer: Transfer, signed_on: date, **texts) -> Ep
         "liability": texts.get("liability", AGREEMENT_LIABILITY),
     }
     step_run(user, TransferFlow, "agreement", transfer.episode, data)
+    return Episode.objects.get(pk=transfer.episode_id)
+
+
+def transfer_team(user, transfer: Transfer, start_date: date, **members) -> Episode:
+    """The new help team: members as in forms.TeamForm (community=<user>, police=<user>, ...)."""
+    step_run(user, TransferFlow, "team", transfer.episode, {"start_date": start_date, **members})
     return Episode.objects.get(pk=transfer.episode_id)
 
 

@@ -271,6 +271,21 @@ def test_one_detox_episode_across_three_years(world):
     assert set(
         Obligation.objects.filter(episode=episode, status="pending").values_list("township_id", flat=True)
     ) == {w["t2"].pk}
+    # The new help team (the old agencies' members ended the day before acceptance; the family stays).
+    transfers.transfer_team(
+        station2, transfer, d(2023, 1, 20), community=w["sw2_user"], police=w["police2_user"]
+    )
+    team = {
+        (m.role.code, m.user_id, m.start_date, m.end_date)
+        for m in episode.team.select_related("role").exclude(role__code="family")
+    }
+    assert (("community", w["sw2_user"].pk, d(2023, 1, 20), None) in team) and (
+        ("police", w["police2_user"].pk, d(2023, 1, 20), None) in team
+    )
+    assert all(end == d(2023, 1, 8) for code, user, start, end in team if start < d(2023, 1, 9))
+    assert episode.team.filter(role__code="family", end_date__isnull=True).count() == 1
+    assert selectors.visible_persons(w["sw2_user"]).filter(pk=episode.person_id).exists()
+    assert not selectors.visible_persons(w["sw1_user"]).filter(pk=episode.person_id).exists()
 
     # --- detained for 40 days (art 24): the clock pauses -------------------------------------
     cal.until(d(2023, 5, 31))
