@@ -65,7 +65,7 @@ from casework.models import (
 )
 from permissions.services import holds_agency_grants, rebuild_all_grants
 
-from .demo_flows import seed_intake_flows, seed_intake_records, seed_obligations
+from .demo_flows import HistoryStats, seed_intake_flows, seed_intake_records, seed_obligations
 
 PASSWORD = "demo-pass-2026"
 DEFAULT_PERSONS = 60
@@ -983,9 +983,17 @@ class DemoSeeder:
                 self.report.already_seeded = True
             # Each of these leaves alone what exists, so a rerun adds nothing.
             self.report.intake_records = seed_intake_records()
-            self.report.obligations = seed_obligations(self.today, self.seed)
+            mark = lap("intake records", mark)
+            history = HistoryStats()
+            self.report.obligations = seed_obligations(self.today, self.seed, history)
+            mark = lap("history", mark)
+            if history.done:
+                self.log(
+                    f"  history: done obligations {history.done}, "
+                    + ", ".join(f"{name} {n}" for name, n in sorted(history.rows.items()))
+                )
             self.report.intake_flows = seed_intake_flows()
-            mark = lap("workflow", mark)
+            mark = lap("intake flows", mark)
         self.report.seconds = time.monotonic() - started
         self.report.accounts, self.report.extra_accounts = self.account_table()
         return self.report

@@ -1,14 +1,67 @@
-"""Demo data for the workflow layer: the current obligations of running episodes and the
-intake flows of decisions not yet reported. Idempotent: episodes that already have
-obligations or a flow are left alone. Bulk writes, so it scales with seed_demo."""
+"""Demo data for the workflow layer: three years of history per running episode, and the intake
+flows of decisions not yet reported. Idempotent: episodes that already have obligations or a
+flow are left alone. Bulk writes (PostgreSQL ``COPY``, ``bulk_create`` elsewhere), so it scales
+with seed_demo.
 
+History of a running episode (``seed_obligations``), from the start of execution to today:
+
+* every obligation of the schedule (workflows.schedule.plan_dates) due before the current one is
+  done, sequence 1..n-1, each with its drug test or talk (on the due date, 15 % one to five days
+  late); the current one is open (sequence n; about 1 in 8 already overdue);
+* the issue-5 records, in proportions that are ASSUMPTIONS of ours (no national figures exist;
+  they are meant to look plausible on the pages, not to be statistics):
+
+  - 10 % of running episodes: 1-3 reported trips out of the county (Absence ``returned``, its
+    ``absence_back`` obligation done; 10 % of returns one to three days late);
+  - 2 %: one unreported absence of 3-20 days confirmed as Breach ``unauthorised_exit``
+    (戒毒条例 art 20 counts it; one exit of at most 20 days is not serious);
+  - 5 %: one or two refused tests, each confirmed as Breach ``test_refused`` linked to the refused
+    DrugTest; a retest one to five days later fulfils the obligation (as drug_test_record does);
+  - 3 %: a past change of execution place (Transfer ``reported``) from another township of the
+    same county to the episode's township, with its ``transfer_in`` obligation done; obligations
+    due before the acceptance stay with the old township;
+  - every ``out_of_county`` episode: an open Absence ``away`` and its open ``absence_back``;
+  - every ``violation_reported`` episode: an undecided HandOver (no police decision yet) and its
+    ``handover`` deadline done, for one reason: relapse (about 50 %: the last done test positive;
+    the only positive tests of the data set, since a positive test is handed over at once and
+    would contradict any other running status), three refused tests (about 35 %: the last three,
+    the third breach answered by the hand-over, 戒毒条例 art 20-21) or one unreported absence of
+    31-60 days (about 15 %; art 20 "累计超过30日").
+
+So the serious-breach counter (workflows.breaches.breach_counters) is serious exactly for the
+``violation_reported`` episodes handed over for a serious breach. Every random choice of an episode
+comes from ``random.Random(f"{seed}:history:{decision_number}")``, so a larger run extends a smaller
+one with the rows a fresh run would have made.
+
+Not seeded: case events for each test and talk (the timeline shows the issue-5 records' events
+only), the viewflow processes of hand-overs and transfers, an open Transfer for
+``transfer_pending`` episodes, suspensions.
+"""
+
+import json
 import random
-from datetime import date, timedelta
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef
+from django.db import connection
+from django.db.models import Exists, Max, OuterRef
+from django.utils import timezone
 
-from casework.models import Episode, Obligation, Region
+from casework.models import (
+    Absence,
+    Breach,
+    CaseEvent,
+    DrugTest,
+    Episode,
+    HandOver,
+    Obligation,
+    ObligationKind,
+    Region,
+    Talk,
+    Transfer,
+)
 from workflows.flows import IntakeFlow
 from workflows.obligations import obligations_scan
 from workflows.schedule import intervals_for, plan_dates, programme_year, term_bounds
@@ -20,65 +73,170 @@ RUNNING = [
     Episode.Status.MISSING,
     Episode.Status.TRANSFER_PENDING,
 ]
+S = Episode.Status
+DONE = Obligation.Status.DONE
+
+# The assumed proportions (see the module docstring).
+TRIP_SHARE = 0.10
+EXIT_SHARE = 0.02
+REFUSAL_SHARE = 0.05
+TRANSFER_SHARE = 0.03
+LATE_SHARE = 0.15
+VIOLATION_REASONS = (("relapse", 50), ("tests", 35), ("exit_days", 15))
+
+EPISODES_PER_FLUSH = 1000
+ID_BLOCK = 50_000
+COPY_THRESHOLD = 500
+
+DESTINATIONS = ("江苏省南京市", "浙江省杭州市", "广东省东莞市", "安徽省合肥市", "上海市", "山东省临沂市")
+TRIP_REASONS = ("探亲", "务工", "就医", "办理个人事务")
+TRANSFER_REASONS = ("迁居", "在新居住地就业", "投靠亲属")
 
 
-def seed_obligations(today: date, seed: int = 1) -> int:
-    """Open the current obligation of each kind for running episodes; about 1 in 8 falls overdue."""
-    rng = random.Random(seed)
-    episodes = (
+@dataclass
+class HistoryStats:
+    open: int = 0
+    done: int = 0
+    rows: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+class _Writer:
+    """Rows of several tables with ids allocated up front, written table by table at each flush:
+    ``COPY`` on PostgreSQL (as permissions.services._insert_grants does), ``bulk_create`` elsewhere."""
+
+    ORDER = (Obligation, Absence, DrugTest, Talk, Breach, HandOver, Transfer, CaseEvent)
+
+    def __init__(self, stats: HistoryStats) -> None:
+        self.postgres = connection.vendor == "postgresql"
+        self.now = timezone.now()
+        self.rows: dict[type, list[dict]] = defaultdict(list)
+        self.pool: dict[type, list[int]] = defaultdict(list)
+        self.next_id: dict[type, int] = {}
+        self.stats = stats
+        self.defaults = {model: self._defaults(model) for model in self.ORDER}
+
+    def _defaults(self, model) -> dict[str, object]:
+        values: dict[str, object] = {}
+        for f in model._meta.concrete_fields:
+            if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False):
+                values[f.attname] = self.now
+            else:  # the field's default, "" for a blank text field without one
+                values[f.attname] = f.get_default()
+        return values
+
+    def _id(self, model) -> int:
+        if self.postgres:
+            if not self.pool[model]:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                        [model._meta.db_table, ID_BLOCK],
+                    )
+                    self.pool[model] = [row[0] for row in reversed(cursor.fetchall())]
+            return self.pool[model].pop()
+        if model not in self.next_id:
+            self.next_id[model] = (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+        self.next_id[model] += 1
+        return self.next_id[model] - 1
+
+    def add(self, model, **values) -> int:
+        values["id"] = self._id(model)
+        self.rows[model].append(values)
+        return values["id"]
+
+    def flush(self) -> None:
+        for model in self.ORDER:
+            rows = self.rows.pop(model, [])
+            if not rows:
+                continue
+            self.stats.rows[model._meta.model_name] += len(rows)
+            defaults = self.defaults[model]
+            fields = model._meta.concrete_fields
+            if self.postgres and len(rows) >= COPY_THRESHOLD:
+                columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+                json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
+                with (
+                    connection.cursor() as cursor,
+                    cursor.cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy,
+                ):
+                    for row in rows:
+                        copy.write_row(
+                            [
+                                json.dumps(row.get(f.attname, defaults[f.attname]))
+                                if f.attname in json_fields
+                                else row.get(f.attname, defaults[f.attname])
+                                for f in fields
+                            ]
+                        )
+            else:
+                model.objects.bulk_create([model(**(defaults | row)) for row in rows], batch_size=2000)
+
+
+@dataclass
+class _Context:
+    today: date
+    seed: int
+    clerks: dict[int, int]  # township id -> work-station user
+    neighbours: dict[int, list[int]]  # township id -> other townships of its county
+    communities: dict[int, list[int]]  # township id -> its communities
+    plans: dict[tuple[int, str], dict[str, dict[int, int]]] = field(default_factory=dict)
+    townships: dict[int, Region] = field(default_factory=dict)
+
+    def intervals(self, township_id: int, episode_kind: str) -> dict[str, dict[int, int]]:
+        key = (township_id, episode_kind)
+        if key not in self.plans:
+            self.plans[key] = intervals_for(self.townships[township_id], episode_kind)
+        return self.plans[key]
+
+
+def _geography() -> tuple[dict[int, Region], dict[int, list[int]], dict[int, list[int]]]:
+    townships = {r.pk: r for r in Region.objects.filter(level=Region.Level.TOWNSHIP)}
+    steplen = Region.steplen
+    by_county: dict[str, list[int]] = defaultdict(list)
+    for pk, region in sorted(townships.items()):
+        by_county[region.path[:steplen]].append(pk)
+    neighbours = {
+        pk: [other for other in by_county[region.path[:steplen]] if other != pk]
+        for pk, region in townships.items()
+    }
+    by_path = {region.path: pk for pk, region in townships.items()}
+    communities: dict[int, list[int]] = defaultdict(list)
+    for pk, path in (
+        Region.objects.filter(level=Region.Level.COMMUNITY).order_by("pk").values_list("pk", "path")
+    ):
+        parent = by_path.get(path[:-steplen])
+        if parent is not None:
+            communities[parent].append(pk)
+    return townships, neighbours, communities
+
+
+def seed_obligations(today: date, seed: int = 1, stats: HistoryStats | None = None) -> int:
+    """Write the history and the current obligations of running episodes without obligations.
+
+    Return the number of open obligations written (see the module docstring for what else).
+    """
+    stats = stats if stats is not None else HistoryStats()
+    fields = (
+        "pk", "person_id", "township_id", "community_id", "kind", "status", "start_date", "term_months",
+        "paused_days", "decision_number",
+    )  # fmt: skip
+    episodes = list(
         Episode.objects.filter(status__in=RUNNING, start_date__isnull=False)
         .exclude(Exists(Obligation.objects.filter(episode=OuterRef("pk"))))
         .order_by("pk")
+        .values_list(*fields)
     )
-    townships = {r.pk: r for r in Region.objects.filter(level=Region.Level.TOWNSHIP)}
-    clerks = _clerks()
-    cache: dict[tuple[int, str], dict] = {}
-    rows: list[Obligation] = []
-    history: list[tuple[Obligation, str]] = []  # done obligations, with the record kind to attach
-    for episode in episodes.iterator(chunk_size=2000):
-        key = (episode.township_id, episode.kind)
-        if key not in cache:
-            cache[key] = intervals_for(townships[episode.township_id], episode.kind)
-        start, end = term_bounds(episode)
-        for kind, intervals in cache[key].items():
-            dates = plan_dates(start, end, intervals)
-            lag = timedelta(days=rng.choice([0] * 7 + [rng.randint(3, 40)]))
-            index = next((i for i, d in enumerate(dates) if d >= today - lag), None)
-            if index is None:
-                continue
-            due = dates[index]
-            previous = dates[index - 1] if index else start
-            # The two duties before the current one were done on their due dates.
-            for back in range(max(0, index - 2), index):
-                done = Obligation(
-                    episode_id=episode.pk,
-                    person_id=episode.person_id,
-                    kind=kind,
-                    sequence=back + 1,
-                    programme_year=programme_year(start, dates[back]),
-                    due_from=(dates[back - 1] if back else start) + timedelta(days=1),
-                    due_by=dates[back],
-                    township_id=episode.township_id,
-                    status=Obligation.Status.DONE,
-                    done_on=dates[back],
-                )
-                history.append((done, clerks.get(episode.township_id)))
-            rows.append(
-                Obligation(
-                    episode_id=episode.pk,
-                    person_id=episode.person_id,
-                    kind=kind,
-                    sequence=index + 1,
-                    programme_year=programme_year(start, due),
-                    due_from=min(previous + timedelta(days=1), due),
-                    due_by=due,
-                    township_id=episode.township_id,
-                )
-            )
-    Obligation.objects.bulk_create(rows, batch_size=5000)
-    _seed_history(history, rng)
+    townships, neighbours, communities = _geography()
+    ctx = _Context(today, seed, _clerks(), neighbours, communities, townships=townships)
+    writer = _Writer(stats)
+    for n, values in enumerate(episodes, start=1):
+        episode = Episode(**dict(zip(("id", *fields[1:]), values, strict=True)))
+        _History(episode, ctx, writer).write()
+        if n % EPISODES_PER_FLUSH == 0:
+            writer.flush()
+    writer.flush()
     obligations_scan(today)
-    return len(rows)
+    return stats.open
 
 
 def _clerks() -> dict[int, int]:
@@ -92,46 +250,327 @@ def _clerks() -> dict[int, int]:
     )
 
 
-def _seed_history(history, rng: random.Random) -> None:
-    """Save done obligations with the drug test or talk that fulfilled each (about 2% positive)."""
-    from casework.models import DrugTest, Talk
+def _at(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(9, 30)))
 
-    done = Obligation.objects.bulk_create([o for o, _clerk in history if _clerk], batch_size=5000)
-    clerks = [c for _o, c in history if c]
-    tests, talks = [], []
-    for obligation, clerk in zip(done, clerks, strict=True):
-        if obligation.kind == "drug_test":
-            positive = rng.random() < 0.02
-            tests.append(
-                DrugTest(
-                    episode_id=obligation.episode_id,
-                    person_id=obligation.person_id,
-                    obligation_id=obligation.pk,
-                    tested_on=obligation.due_by,
-                    place="社区戒毒社区康复工作站",
-                    result="positive" if positive else "negative",
-                    substances="甲基苯丙胺" if positive else "",
-                    collector_1="工作人员甲",
-                    collector_1_sex="F",
-                    collector_2="工作人员乙",
-                    collector_2_sex="F",
-                    recorded_by_id=clerk,
-                )
-            )
+
+class _History:
+    """The history of one running episode; every choice from the episode's own RNG."""
+
+    def __init__(self, episode: Episode, ctx: _Context, writer: _Writer) -> None:
+        self.e = episode
+        self.ctx = ctx
+        self.w = writer
+        self.today = ctx.today
+        self.rng = random.Random(f"{ctx.seed}:history:{episode.decision_number}")
+        self.start, self.end = term_bounds(episode)
+        self.age = (self.today - self.start).days
+        self.clerk = ctx.clerks.get(episode.township_id)
+        self.moved_on: date | None = None  # acceptance of a past transfer
+        self.from_township: int | None = None
+
+    # -- helpers
+
+    def days(self, a: int, b: int) -> timedelta:
+        return timedelta(days=self.rng.randint(a, b))
+
+    def township_on(self, day: date) -> int:
+        if self.moved_on is not None and day < self.moved_on:
+            return self.from_township
+        return self.e.township_id
+
+    def clerk_on(self, day: date) -> int:
+        return self.ctx.clerks.get(self.township_on(day), self.clerk)
+
+    def obligation(self, kind: str, sequence: int, due_from: date, due_by: date, done_on: date | None) -> int:
+        status = DONE if done_on else Obligation.Status.PENDING
+        if done_on:
+            self.w.stats.done += 1
         else:
-            talks.append(
-                Talk(
-                    episode_id=obligation.episode_id,
-                    person_id=obligation.person_id,
-                    obligation_id=obligation.pk,
-                    held_on=obligation.due_by,
-                    staff_id=clerk,
-                    place="工作站",
-                    summary="了解近况，情绪稳定，按时参加检测。",
-                )
-            )
-    DrugTest.objects.bulk_create(tests, batch_size=5000)
-    Talk.objects.bulk_create(talks, batch_size=5000)
+            self.w.stats.open += 1
+        return self.w.add(
+            Obligation,
+            episode_id=self.e.pk,
+            person_id=self.e.person_id,
+            kind=kind,
+            sequence=sequence,
+            programme_year=programme_year(self.start, due_by),
+            due_from=min(due_from, due_by),
+            due_by=due_by,
+            township_id=self.township_on(due_by),
+            status=status,
+            done_on=done_on,
+        )
+
+    def event(self, day: date, kind: str, message: str, **data) -> None:
+        self.w.add(
+            CaseEvent,
+            person_id=self.e.person_id,
+            episode_id=self.e.pk,
+            actor_id=self.clerk_on(day),
+            at=_at(day),
+            kind=kind,
+            message=message[:300],
+            data=data,
+        )
+
+    def test(self, day: date, obligation_id: int | None, result: str = DrugTest.Result.NEGATIVE) -> int:
+        positive = result == DrugTest.Result.POSITIVE
+        return self.w.add(
+            DrugTest,
+            episode_id=self.e.pk,
+            person_id=self.e.person_id,
+            obligation_id=obligation_id,
+            tested_on=day,
+            place="社区戒毒社区康复工作站",
+            result=result,
+            substances="甲基苯丙胺" if positive else "",
+            collector_1="工作人员甲",
+            collector_1_sex="F",
+            collector_2="工作人员乙",
+            collector_2_sex="F",
+            notified_on=day if positive else None,
+            recorded_by_id=self.clerk_on(day),
+        )
+
+    def breach(self, kind: str, day: date, description: str, *, handover: bool = False, **links) -> None:
+        warning = not handover and self.rng.random() < 0.3
+        self.w.add(
+            Breach,
+            episode_id=self.e.pk,
+            person_id=self.e.person_id,
+            kind=kind,
+            occurred_on=day,
+            description=description,
+            response=Breach.Response.HANDOVER
+            if handover
+            else (Breach.Response.WARNING if warning else Breach.Response.EDUCATION),
+            warning_number=f"告诫〔{day.year}〕{self.rng.randint(1, 999):03d}号" if warning else "",
+            confirmed_by_id=self.clerk_on(day),
+            **links,
+        )
+        label = Breach.Kind(kind).label
+        if kind == Breach.Kind.UNAUTHORISED_EXIT:
+            label = f"{label}{links.get('days', 0)}日"
+        self.event(day, "breach_confirmed", f"确认违反协议：{label}（{day:%Y-%m-%d}）")
+
+    # -- the history
+
+    def write(self) -> None:
+        rng = self.rng
+        # Draws in a fixed order, whatever the status.
+        trips = rng.randint(1, 3) if rng.random() < TRIP_SHARE else 0
+        exit_ = rng.random() < EXIT_SHARE
+        refusals = rng.randint(1, 2) if rng.random() < REFUSAL_SHARE else 0
+        transfer = rng.random() < TRANSFER_SHARE
+        reason = rng.choices([r for r, _ in VIOLATION_REASONS], weights=[w for _, w in VIOLATION_REASONS])[0]
+        if self.clerk is None:  # no work station to sign the records: the current obligations only
+            trips, exit_, refusals, transfer = 0, False, 0, False
+        if transfer and self.ctx.neighbours.get(self.e.township_id) and self.age >= 90:
+            self._transfer()
+        plans = {}
+        for kind, intervals in self.ctx.intervals(self.e.township_id, self.e.kind).items():
+            dates = plan_dates(self.start, self.end, intervals)
+            lag = timedelta(days=rng.choice([0] * 7 + [rng.randint(3, 40)]))
+            index = next((i for i, d in enumerate(dates) if d >= self.today - lag), None)
+            if index is not None:
+                plans[kind] = (dates, index)
+        done_tests = plans.get(ObligationKind.DRUG_TEST, ((), 0))[1]
+        violation = self.e.status == S.VIOLATION_REPORTED and self.clerk is not None
+        if violation:
+            feasible = {"relapse": done_tests >= 1, "tests": done_tests >= 3, "exit_days": self.age >= 40}
+            if not feasible[reason]:
+                reason = next(r for r, _ in VIOLATION_REASONS if feasible[r])
+            refusals, exit_ = (3 if reason == "tests" else 0), False
+        refused = set()
+        if refusals and done_tests >= refusals:
+            if violation:
+                refused = set(range(done_tests - 3, done_tests))
+            else:
+                refused = set(rng.sample(range(done_tests), refusals))
+        trigger = None  # the day the hand-over became due
+        for kind, (dates, index) in plans.items():
+            for back in range(index):
+                due = dates[back]
+                due_from = (dates[back - 1] if back else self.start) + timedelta(days=1)
+                late = timedelta(days=rng.randint(1, 5)) if rng.random() < LATE_SHARE else timedelta(0)
+                day = min(due + late, self.today)
+                if self.clerk is None:
+                    self.obligation(kind, back + 1, due_from, due, day)
+                elif kind == ObligationKind.DRUG_TEST and back in refused:
+                    retest = min(day + self.days(1, 5), self.today)
+                    pk = self.obligation(kind, back + 1, due_from, due, retest)
+                    test = self.test(day, pk, DrugTest.Result.REFUSED)
+                    self.test(retest, None)
+                    last = violation and back == max(refused)
+                    self.breach(
+                        Breach.Kind.TEST_REFUSED,
+                        day,
+                        "经核实，无正当理由拒绝接受检测。",
+                        handover=last,
+                        drug_test_id=test,
+                    )
+                    if last:
+                        trigger = day
+                elif kind == ObligationKind.DRUG_TEST:
+                    pk = self.obligation(kind, back + 1, due_from, due, day)
+                    positive = violation and reason == "relapse" and back == index - 1
+                    self.test(day, pk, DrugTest.Result.POSITIVE if positive else DrugTest.Result.NEGATIVE)
+                    if positive:
+                        trigger = day
+                else:
+                    pk = self.obligation(kind, back + 1, due_from, due, day)
+                    self.w.add(
+                        Talk,
+                        episode_id=self.e.pk,
+                        person_id=self.e.person_id,
+                        obligation_id=pk,
+                        held_on=day,
+                        staff_id=self.clerk_on(day),
+                        place="工作站",
+                        summary="了解近况，情绪稳定，按时参加检测。",
+                    )
+            due = dates[index]
+            previous = dates[index - 1] if index else self.start
+            self.obligation(kind, index + 1, previous + timedelta(days=1), due, None)
+        # Absences: a tail (the current trip, or the long unreported one that was handed over),
+        # and the past ones spread evenly before it.
+        tail = self.today
+        away = self.e.status == S.OUT_OF_COUNTY and self.clerk is not None
+        long_exit = violation and reason == "exit_days"
+        if away:
+            tail = self.today - self.days(1, min(15, self.age - 5))
+        elif long_exit:
+            back_on = self.today - self.days(0, 3)
+            length = rng.randint(31, min(60, (back_on - self.start).days - 2))
+            tail = back_on - timedelta(days=length)
+        past = ["trip"] * trips + ["exit"] * exit_
+        rng.shuffle(past)
+        window_from = self.start + timedelta(days=3)
+        slot = (tail - window_from).days // max(1, len(past)) - 2
+        trip_number = 0
+        for j, what in enumerate(past):
+            length = rng.randint(3, 14 if what == "trip" else 20)
+            if slot < length + 2:
+                continue
+            leaves = window_from + timedelta(days=j * (slot + 2) + rng.randint(0, slot - length - 1))
+            if what == "trip":
+                trip_number += 1
+                self._trip(trip_number, leaves, leaves + timedelta(days=length))
+            else:
+                self._exit(leaves, leaves + timedelta(days=length))
+        if long_exit:
+            self._exit(tail, back_on, handover=True)
+            trigger = back_on
+        if away:
+            returns_by = max(tail + self.days(3, 10), self.today + self.days(-3, 25))
+            self._trip(trip_number + 1, tail, returns_by, returned=False)
+        if violation:
+            self._handover(reason, trigger or self.today)
+
+    def _trip(self, number: int, leaves: date, returns_by: date, returned: bool = True) -> None:
+        rng = self.rng
+        returned_on = None
+        if returned:
+            late = rng.randint(1, 3) if rng.random() < 0.1 else 0
+            returned_on = min(returns_by + timedelta(days=late), self.today)
+        destination = rng.choice(DESTINATIONS)
+        reason = rng.choice(TRIP_REASONS)
+        self.w.add(
+            Absence,
+            episode_id=self.e.pk,
+            person_id=self.e.person_id,
+            destination=destination,
+            reason=reason,
+            reported_on=max(self.start, leaves - self.days(1, 5)),
+            leaves_on=leaves,
+            returns_by=returns_by,
+            status=Absence.Status.RETURNED if returned else Absence.Status.AWAY,
+            returned_on=returned_on,
+            recorded_by_id=self.clerk_on(leaves),
+        )
+        self.obligation(ObligationKind.ABSENCE_BACK, number, leaves, returns_by, returned_on)
+        self.event(
+            leaves,
+            "absence_away",
+            f"外出：{leaves:%Y-%m-%d} 至 {returns_by:%Y-%m-%d}，前往{destination}（{reason}）",
+        )
+        if returned_on:
+            self.event(returned_on, "absence_returned", f"返回销假（{returned_on:%Y-%m-%d}）")
+
+    def _exit(self, leaves: date, back_on: date, handover: bool = False) -> None:
+        days = (back_on - leaves).days
+        absence = self.w.add(
+            Absence,
+            episode_id=self.e.pk,
+            person_id=self.e.person_id,
+            destination=self.rng.choice(DESTINATIONS),
+            reason="未报告",
+            leaves_on=leaves,
+            returns_by=back_on,
+            returned_on=back_on,
+            status=Absence.Status.UNREPORTED,
+            recorded_by_id=self.clerk_on(back_on),
+        )
+        self.event(
+            back_on,
+            "absence_unreported",
+            f"登记未报告外出：{leaves:%Y-%m-%d} 至 {back_on:%Y-%m-%d}，共{days}日",
+        )
+        self.breach(
+            Breach.Kind.UNAUTHORISED_EXIT,
+            leaves,
+            "未经书面报告擅自离开县（市、区）。",
+            handover=handover,
+            absence_id=absence,
+            days=days,
+        )
+
+    def _handover(self, reason: str, trigger: date) -> None:
+        prepared = min(trigger + self.days(0, 1), self.today)
+        handover_reason = HandOver.Reason.RELAPSE if reason == "relapse" else HandOver.Reason.SERIOUS_BREACH
+        documents = "检测报告、移交回执" if reason == "relapse" else "严重违反协议证明、移交回执"
+        self.w.add(
+            HandOver,
+            episode_id=self.e.pk,
+            reason=handover_reason,
+            prepared_on=prepared,
+            documents=documents,
+            prepared_by_id=self.clerk,
+        )
+        self.obligation(ObligationKind.HANDOVER, 1, trigger, trigger, prepared)
+        self.event(
+            prepared, "handover", f"{HandOver.Reason(handover_reason).label}，移交公安机关（{documents}）"
+        )
+
+    def _transfer(self) -> None:
+        rng = self.rng
+        self.from_township = rng.choice(self.ctx.neighbours[self.e.township_id])
+        accepted = self.start + self.days(30, self.age - 45)
+        requested = max(self.start, accepted - self.days(0, 5))
+        reported = min(accepted + self.days(1, 14), self.today)
+        deadline = accepted + timedelta(days=15)
+        self.moved_on = accepted
+        communities = self.ctx.communities.get(self.from_township) or [self.e.community_id]
+        self.w.add(
+            Transfer,
+            episode_id=self.e.pk,
+            person_id=self.e.person_id,
+            from_township_id=self.from_township,
+            from_community_id=rng.choice(communities),
+            to_township_id=self.e.township_id,
+            to_community_id=self.e.community_id,
+            reason=rng.choice(TRANSFER_REASONS),
+            status=Transfer.Status.REPORTED,
+            requested_by_id=self.ctx.clerks.get(self.from_township, self.clerk),
+            requested_on=requested,
+            decided_by_id=self.clerk,
+            decided_on=accepted,
+            report_deadline=deadline,
+            reported_on=reported,
+        )
+        self.obligation(ObligationKind.TRANSFER_IN, 1, accepted, deadline, reported)
+        self.event(reported, "transfer_reported", f"在新执行地报到（{reported:%Y-%m-%d}）")
 
 
 def seed_intake_flows() -> int:
