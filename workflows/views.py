@@ -104,17 +104,40 @@ def person_list(request):
     )
 
 
-def person_open_tasks(user, person, actions) -> list[dict]:
-    """Return the open flow steps about this person, with whether the user may do them (one query)."""
+def person_open_tasks(user, person, actions, episodes=()) -> list[dict]:
+    """Return the open flow steps about this person, with whether the user may do them (one query).
+
+    A supervisor's step (detox certification) is theirs when the episode's township lies in
+    their region; `episodes` (already loaded, with their townships) tells where each one is.
+    """
+    from .flows import SUPERVISOR
+
     tasks = selectors.person_tasks(person).filter(flow_task_type="HUMAN", status__in=["NEW", "ASSIGNED"])
     codenames = {f"casework.{c}" for c in actions}
+    region_path = selectors.supervisor_region_path(user)
+    if region_path is not None:
+        codenames |= {f"{SUPERVISOR}@{e.pk}" for e in episodes if e.township.path.startswith(region_path)}
+
+    staff = selectors.staff_for(user)
+    township_of = {e.pk: e.township_id for e in episodes}
+
+    def may(t):
+        if t.owner_permission == SUPERVISOR:
+            return f"{SUPERVISOR}@{t.process.artifact_object_id}" in codenames
+        if t.flow_task.name == "accept_or_decline":
+            # A transfer is accepted by the receiving station, not by the one that asked.
+            return t.owner_permission in codenames and staff.agency.region_id != township_of.get(
+                t.process.artifact_object_id
+            )
+        return t.owner_permission in codenames
+
     return [
         {
             "task": t,
             "title": task_title(t),
-            "can_act": t.owner_id == user.pk or (t.owner_id is None and t.owner_permission in codenames),
+            "can_act": t.owner_id == user.pk or (t.owner_id is None and may(t)),
         }
-        for t in tasks.order_by("created", "pk")
+        for t in tasks.select_related("process").order_by("created", "pk")
     ]
 
 
@@ -127,7 +150,12 @@ def person_detail(request, pk):
         request=request, person_ids=[person.pk], action=AccessLog.Action.DETAIL, record_types=["identity"]
     )
     staff = selectors.staff_for(request.user)
-    open_tasks = person_open_tasks(request.user, person, access.actions)
+    episodes = list(
+        breaches.episodes_with_counters(selectors.person_episodes(person))
+        if RecordType.VIOLATION in record_types
+        else selectors.person_episodes(person)
+    )
+    open_tasks = person_open_tasks(request.user, person, access.actions, episodes)
     return render(
         request,
         "persons/detail.html",
@@ -143,11 +171,7 @@ def person_detail(request, pk):
             "can_test": staff.agency.kind in (Agency.Kind.WORK_STATION, Agency.Kind.POLICE)
             and RecordType.DRUGTEST in record_types,
             # The breach counter rides on the episodes query as subqueries, for readers of violations (h1).
-            "episodes": list(
-                breaches.episodes_with_counters(selectors.person_episodes(person))
-                if RecordType.VIOLATION in record_types
-                else selectors.person_episodes(person)
-            ),
+            "episodes": episodes,
             "team": list(selectors.person_team(person)),
             "events": list(selectors.person_events(person, record_types)),
             "family": list(person.family.all()),
