@@ -367,7 +367,17 @@ def actionable_tasks(user):
             owner__isnull=True,
             process__artifact_object_id__in=in_region,
         )
-    return open_tasks.filter(Q(owner=user) | (Q(status=STATUS.NEW) & may_claim))
+    queue = open_tasks.filter(Q(owner=user) | (Q(status=STATUS.NEW) & may_claim))
+    if staff.agency.kind == Agency.Kind.WORK_STATION:
+        # A transfer is accepted by the receiving station (戒毒条例 art 22); the station that asked
+        # also holds act_work_station on the person, so its own requests are left out here.
+        queue = queue.exclude(
+            flow_task="workflows/flows.TransferFlow.accept_or_decline",
+            process__artifact_object_id__in=Episode.objects.filter(township_id=staff.agency.region_id).values(
+                "pk"
+            ),
+        )
+    return queue
 
 
 def task_get(user, task_id):

@@ -34,3 +34,14 @@ def test_only_the_receiving_station_gets_the_accept_link(client, world):
     task = open_task(episode, "accept_or_decline")
     assert not task_link(client, world["work_station1_user"], person, task)
     assert task_link(client, world["work_station2_user"], person, task)
+
+
+def test_the_accept_step_is_in_the_receiving_stations_queue_only(client, world):
+    """戒毒条例 art 22: "my tasks" of the station that asked does not offer its own request."""
+    from permissions import selectors
+
+    person, episode = active_person(world)
+    assert request_transfer(client, world, person).status_code == 302
+    task = open_task(episode, "accept_or_decline")
+    assert task not in selectors.actionable_tasks(world["work_station1_user"])
+    assert task in selectors.actionable_tasks(world["work_station2_user"])
