@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format  # dates as the pages show them (h6)
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -182,7 +183,7 @@ def absence_report_page(request, pk):
                     messages.success(
                         request,
                         _("外出报告已登记，须于 %(date)s 前返回销假。")
-                        % {"date": absence.returns_by.strftime("%Y-%m-%d")},
+                        % {"date": date_format(absence.returns_by)},
                     )
                 return redirect("person_breaches", pk=person.pk)
         else:
@@ -265,8 +266,8 @@ def _absence_action(request, pk, form_class, action, title, done_message):
         title=title,
         help_text=_("外出：%(start)s 至 %(end)s，%(dest)s")
         % {
-            "start": absence.leaves_on.strftime("%Y-%m-%d"),
-            "end": (absence.extended_to or absence.returns_by).strftime("%Y-%m-%d"),
+            "start": date_format(absence.leaves_on),
+            "end": date_format(absence.extended_to or absence.returns_by),
             "dest": absence.destination,
         },
     )

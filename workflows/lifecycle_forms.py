@@ -6,6 +6,7 @@ which raise RecordRefused, so code that calls the services without a form gets t
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from casework.forms import DATE_WIDGET
@@ -201,13 +202,13 @@ class BreachConfirmForm(forms.Form):
             result__in=[DrugTest.Result.REFUSED, DrugTest.Result.EVADED], breach__isnull=True
         ).order_by("-tested_on", "-id")
         self.fields["drug_test"].label_from_instance = lambda t: (
-            f"{t.tested_on:%Y-%m-%d} {t.get_result_display()}"
+            f"{date_format(t.tested_on)} {t.get_result_display()}"  # 2026年3月5日 (h6)
         )
         self.fields["absence"].queryset = episode.absences.filter(
             status=Absence.Status.UNREPORTED, breach__isnull=True
         ).order_by("-leaves_on", "-id")
         self.fields["absence"].label_from_instance = lambda a: (
-            f"{a.leaves_on:%Y-%m-%d} — {a.returned_on:%Y-%m-%d} {a.destination}"
+            f"{date_format(a.leaves_on)} — {date_format(a.returned_on)} {a.destination}"
         )
 
     def clean_occurred_on(self):

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from casework.forms import DATE_WIDGET
@@ -33,7 +34,7 @@ class CertificationDecideForm(forms.Form):
     DECISIONS = [("approve", _("同意认定")), ("return", _("退回"))]
 
     proposal = forms.CharField(
-        label=_("提请内容"), required=False, disabled=True, widget=forms.Textarea(attrs={"rows": 7})
+        label=_("提请内容"), required=False, disabled=True, widget=forms.Textarea(attrs={"rows": 10})
     )
     decision = forms.ChoiceField(label=_("审批意见"), choices=DECISIONS, widget=forms.RadioSelect)
     decided_on = forms.DateField(label=_("审批日期"), widget=DATE_WIDGET)
@@ -51,7 +52,7 @@ class CertificationDecideForm(forms.Form):
         )
         if certification is not None:
             lines = [
-                f"{_('提请日期')}：{certification.proposed_on:%Y-%m-%d}",
+                f"{_('提请日期')}：{date_format(certification.proposed_on)}",  # as the pages show dates (h6)
                 f"{_('提请人')}：{certification.proposed_by.last_name}{certification.proposed_by.first_name}",
                 "",
                 certification.summary,
