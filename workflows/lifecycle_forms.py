@@ -28,7 +28,9 @@ class RegionChoiceField(forms.ModelChoiceField):
 
 
 class TransferRequestForm(forms.Form):
-    to_township = RegionChoiceField(queryset=Region.objects.none(), label=_("新执行地乡镇(街道)"))
+    to_township = RegionChoiceField(
+        queryset=Region.objects.none(), label=_("新执行地乡镇(街道)"), empty_label=_("请选择")
+    )
     reason = forms.CharField(label=_("变更原因"), max_length=200)
     new_address = forms.CharField(label=_("新居住地址"), max_length=200, required=False)
     requested_on = forms.DateField(label=_("申请日期"), widget=DATE_WIDGET)
@@ -57,7 +59,9 @@ class TransferDecisionForm(forms.Form):
         widget=forms.RadioSelect,
     )
     decided_on = forms.DateField(label=_("办理日期"), widget=DATE_WIDGET)
-    community = RegionChoiceField(queryset=Region.objects.none(), label=_("责任社区"), required=False)
+    community = RegionChoiceField(
+        queryset=Region.objects.none(), label=_("责任社区"), required=False, empty_label=_("请选择")
+    )
     decline_reason = forms.CharField(label=_("不同意接收的理由"), max_length=200, required=False)
 
     def __init__(self, *args, episode: Episode, **kwargs):
@@ -171,10 +175,16 @@ class BreachConfirmForm(forms.Form):
 
     kind = forms.ChoiceField(label=_("违反协议类别"), choices=Breach.Kind.choices)
     drug_test = forms.ModelChoiceField(
-        label=_("对应检测(逃避或拒绝检测时必选)"), queryset=DrugTest.objects.none(), required=False
+        label=_("对应检测(逃避或拒绝检测时必选)"),
+        queryset=DrugTest.objects.none(),
+        required=False,
+        empty_label=_("（不涉及检测）"),  # not "---------" (h6)
     )
     absence = forms.ModelChoiceField(
-        label=_("对应未报告外出(擅自离开时必选)"), queryset=Absence.objects.none(), required=False
+        label=_("对应未报告外出(擅自离开时必选)"),
+        queryset=Absence.objects.none(),
+        required=False,
+        empty_label=_("（不涉及外出）"),
     )
     occurred_on = forms.DateField(
         label=_("发生日期"),
