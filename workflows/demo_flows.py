@@ -24,7 +24,8 @@ History of a running episode (``seed_obligations``), from the start of execution
   - every ``violation_reported`` episode: an undecided HandOver (no police decision yet) and its
     ``handover`` deadline done, for one reason: relapse (about 50 %: the last done test positive;
     the only positive tests of the data set, since a positive test is handed over at once and
-    would contradict any other running status), three refused tests (about 35 %: the last three,
+    would contradict any other running status; an ad-hoc positive test for an episode too young
+    for anything else), three refused tests (about 35 %: the last three,
     the third breach answered by the hand-over, 戒毒条例 art 20-21) or one unreported absence of
     31-60 days (about 15 %; art 20 "累计超过30日").
 
@@ -314,7 +315,13 @@ class _History:
             data=data,
         )
 
-    def test(self, day: date, obligation_id: int | None, result: str = DrugTest.Result.NEGATIVE) -> int:
+    def test(
+        self,
+        day: date,
+        obligation_id: int | None,
+        result: str = DrugTest.Result.NEGATIVE,
+        ad_hoc: bool = False,
+    ) -> int:
         positive = result == DrugTest.Result.POSITIVE
         return self.w.add(
             DrugTest,
@@ -330,6 +337,7 @@ class _History:
             collector_2="工作人员乙",
             collector_2_sex="F",
             notified_on=day if positive else None,
+            ad_hoc=ad_hoc,
             recorded_by_id=self.clerk_on(day),
         )
 
@@ -378,9 +386,10 @@ class _History:
         done_tests = plans.get(ObligationKind.DRUG_TEST, ((), 0))[1]
         violation = self.e.status == S.VIOLATION_REPORTED and self.clerk is not None
         if violation:
-            feasible = {"relapse": done_tests >= 1, "tests": done_tests >= 3, "exit_days": self.age >= 40}
+            feasible = {"relapse": done_tests >= 1, "tests": done_tests >= 3, "exit_days": self.age >= 36}
             if not feasible[reason]:
-                reason = next(r for r, _ in VIOLATION_REASONS if feasible[r])
+                # A few weeks in, with no test done yet: a positive ad-hoc test (临时抽检).
+                reason = next((r for r, _ in VIOLATION_REASONS if feasible[r]), "ad_hoc")
             refusals, exit_ = (3 if reason == "tests" else 0), False
         refused = set()
         if refusals and done_tests >= refusals:
@@ -465,6 +474,9 @@ class _History:
         if away:
             returns_by = max(tail + self.days(3, 10), self.today + self.days(-3, 25))
             self._trip(trip_number + 1, tail, returns_by, returned=False)
+        if violation and reason == "ad_hoc":
+            trigger = self.today - self.days(0, min(10, self.age))
+            self.test(trigger, None, DrugTest.Result.POSITIVE, ad_hoc=True)
         if violation:
             self._handover(reason, trigger or self.today)
 
@@ -528,8 +540,9 @@ class _History:
 
     def _handover(self, reason: str, trigger: date) -> None:
         prepared = min(trigger + self.days(0, 1), self.today)
-        handover_reason = HandOver.Reason.RELAPSE if reason == "relapse" else HandOver.Reason.SERIOUS_BREACH
-        documents = "检测报告、移交回执" if reason == "relapse" else "严重违反协议证明、移交回执"
+        relapse = reason in ("relapse", "ad_hoc")
+        handover_reason = HandOver.Reason.RELAPSE if relapse else HandOver.Reason.SERIOUS_BREACH
+        documents = "检测报告、移交回执" if relapse else "严重违反协议证明、移交回执"
         self.w.add(
             HandOver,
             episode_id=self.e.pk,
