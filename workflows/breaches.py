@@ -210,6 +210,7 @@ def breach_confirm(
     response: str = Breach.Response.EDUCATION,
     warning_number: str = "",
     description: str,
+    _from_follow_up: bool = False,
 ) -> Breach:
     """Record a breach that staff confirmed; open the hand-over when it makes the breach serious.
 
@@ -317,7 +318,26 @@ def breach_confirm(
             reason=HandOver.Reason.RELAPSE if relapse and not crossed else HandOver.Reason.SERIOUS_BREACH,
             breach=breach,
         )
+    if drug_test is not None and not _from_follow_up:
+        _follow_ups_close(drug_test)
     return breach
+
+
+def _follow_ups_close(drug_test: DrugTest) -> None:
+    """The test's follow-up step (处置异常检测结果) is settled by the confirmation made elsewhere
+    (the 违规与外出 tab): cancel its flow, so it leaves every to-do list."""
+    from viewflow.workflow.status import STATUS
+
+    from .flows import FollowUpFlow
+    from .models import EpisodeProcess
+
+    for process in EpisodeProcess.objects.filter(
+        flow_class=FollowUpFlow,
+        status=STATUS.NEW,
+        artifact_object_id=drug_test.episode_id,
+        data__drug_test_id=drug_test.pk,
+    ):
+        FollowUpFlow.instance.cancel(process)
 
 
 def follow_up_confirm(user, episode: Episode, drug_test_id: int, note: str) -> Breach:
@@ -331,6 +351,7 @@ def follow_up_confirm(user, episode: Episode, drug_test_id: int, note: str) -> B
         kind=TEST_RESULT_KIND[drug_test.result],
         drug_test=drug_test,
         description=note,
+        _from_follow_up=True,
     )
 
 

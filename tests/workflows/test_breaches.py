@@ -518,3 +518,32 @@ def test_breach_and_absence_pages_read_in_english(client, world):
         },
     )
     assert "needs no written report" in response.content.decode()
+
+
+def test_confirming_a_refused_test_on_the_tab_settles_its_follow_up_step(client, world):
+    """禁毒法 art 35: a refusal confirmed from the 违规与外出 tab leaves no follow-up step open."""
+    person, episode = active_person(world)
+    test = record_test(world, episode, "refused", days_ago=1)
+    assert open_task(episode, "review")  # FollowUpFlow opened by the refusal
+    breach_confirm(
+        actor=world["work_station1_user"],
+        episode=episode,
+        kind="test_refused",
+        drug_test=test,
+        description="拒检",
+    )
+    assert not [
+        t
+        for t in Task.objects.filter(process__artifact_object_id=episode.pk, status__in=["NEW", "ASSIGNED"])
+        if t.flow_task.name == "review"
+    ]
+    # Confirmed from the step itself, the step completes as before (no cancel of its own flow).
+    second = record_test(world, episode, "evaded", days_ago=0)
+    task = open_task(episode, "review")
+    client.force_login(world["work_station1_user"])
+    response = client.post(
+        reverse("task_page", args=[task.pk]), {"action": "confirm_breach", "note": "逃避检测"}
+    )
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.status == "DONE" and second.breach.kind == "test_evaded"
