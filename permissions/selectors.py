@@ -117,6 +117,16 @@ def _has_user_grants(user) -> bool:
     return staff_for(user).has_person_grants
 
 
+def region_only_path(user) -> str | None:
+    """The region path of a supervisor who sees persons by region alone (no grants of their own):
+    for them `visible_persons` is exactly `region__path__startswith=<path>`, which aggregate
+    pages may apply as a join from their own rows instead of a semi-join over every person."""
+    path = supervisor_region_path(user)
+    if path is None or _has_user_grants(user):
+        return None
+    return path
+
+
 def visible_persons(user, record_type: str | None = None) -> QuerySet[Person]:
     """Return the persons the user may see (and, with `record_type`, whose records of that type).
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Case, CharField, Count, DateField, Exists, F, OuterRef, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, DateField, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -84,14 +84,53 @@ COLUMNS = [
 ]
 
 
+class _Scope:
+    """Which rows of each table the audit reads, for a user and an optional region.
+
+    For a supervisor who sees by region alone, the rows are those executed in the townships of
+    the region (an indexed `township` column on obligations and episodes) whose person lives in
+    it (a join per row): the cost follows the region's overdue steps, not every person of the
+    region nor every overdue step of the country. Anyone else: the persons they may see.
+    """
+
+    def __init__(self, user, region_path: str = ""):
+        path = selectors.region_only_path(user)
+        self.fast = path is not None and (not region_path or region_path.startswith(path))
+        if self.fast:
+            self.path = region_path or path
+            # The townships whose work falls in the scope (a community's own township, or every
+            # township under a township, county or higher).
+            self.townships = (
+                Region.objects.filter(level=Region.Level.TOWNSHIP)
+                .filter(Q(path__startswith=self.path) | Q(path__in=_prefixes(self.path)))
+                .values("pk")
+            )
+        else:
+            persons = selectors.visible_persons(user)
+            if region_path:
+                persons = persons.filter(region__path__startswith=region_path)
+            self.persons = persons.values("pk")
+
+    def q(self, to_episode: str = "") -> Q:
+        """The filter for a table whose path to the township and person columns is `to_episode`
+        ("" for episodes and obligations, which carry both; "episode__" for hand-overs and
+        certifications)."""
+        if self.fast:
+            return Q(**{f"{to_episode}township__in": self.townships}) & Q(
+                **{f"{to_episode}person__region__path__startswith": self.path}
+            )
+        return Q(**{f"{to_episode}person__in": self.persons})
+
+
+def _prefixes(path: str) -> list[str]:
+    return [path[:i] for i in range(Region.steplen, len(path) + 1, Region.steplen)]
+
+
 def overdue_rows(user, as_of: date, filters: AuditFilters = AuditFilters()) -> QuerySet:
     """Return every overdue step in the user's view as one UNION, worst (oldest due) first."""
-    persons = selectors.visible_persons(user)
-    if filters.region_path:
-        persons = persons.filter(region__path__startswith=filters.region_path)
-    persons = persons.values("pk")
+    scope = _Scope(user, filters.region_path)
     unreported = (
-        Episode.objects.filter(person__in=persons, status=Episode.Status.DECIDED, report_deadline__lt=as_of)
+        Episode.objects.filter(scope.q(), status=Episode.Status.DECIDED, report_deadline__lt=as_of)
         .annotate(
             item_kind=Value("unreported", output_field=CharField()),
             person_name=F("person__name"),
@@ -104,7 +143,7 @@ def overdue_rows(user, as_of: date, filters: AuditFilters = AuditFilters()) -> Q
         .values_list(*COLUMNS)
     )
     obligations = (
-        Obligation.objects.filter(person__in=persons, status=Obligation.Status.OVERDUE)
+        Obligation.objects.filter(scope.q(), status=Obligation.Status.OVERDUE)
         .annotate(
             item_kind=Case(
                 When(kind="handover", then=Value("handover_due")), default=F("kind"), output_field=CharField()
@@ -119,7 +158,7 @@ def overdue_rows(user, as_of: date, filters: AuditFilters = AuditFilters()) -> Q
         .values_list(*COLUMNS)
     )
     handovers = (
-        HandOver.objects.filter(episode__person__in=persons, received_on__isnull=True, prepared_on__lt=as_of)
+        HandOver.objects.filter(scope.q("episode__"), received_on__isnull=True, prepared_on__lt=as_of)
         .annotate(
             item_kind=Value("handover", output_field=CharField()),
             person_id=F("episode__person_id"),
@@ -134,7 +173,7 @@ def overdue_rows(user, as_of: date, filters: AuditFilters = AuditFilters()) -> Q
     )
     certifications = (
         Certification.objects.filter(
-            episode__person__in=persons,
+            scope.q("episode__"),
             status=Certification.Status.PROPOSED,
             proposed_on__lt=as_of - timedelta(days=CERTIFICATION_DAYS),
         )
@@ -232,7 +271,7 @@ def drill_down(user, region: Region, as_of: date) -> list[dict]:
     children = list(
         Region.objects.filter(path__startswith=region.path, depth=region.depth + 1).order_by("path")
     )
-    persons = selectors.visible_persons(user)
+    scope = _Scope(user, region.path)
     counts = {
         c.pk: {"region": c, "unreported": 0, "obligations": 0, "handovers": 0, "certifications": 0}
         for c in children
@@ -245,12 +284,12 @@ def drill_down(user, region: Region, as_of: date) -> list[dict]:
         return None
 
     for path in Episode.objects.filter(
-        person__in=persons.values("pk"), status=Episode.Status.DECIDED, report_deadline__lt=as_of
+        scope.q(), status=Episode.Status.DECIDED, report_deadline__lt=as_of
     ).values_list("community__path", flat=True):
         if (key := bucket(path)) is not None:
             counts[key]["unreported"] += 1
     obligation_paths = (
-        Obligation.objects.filter(person__in=persons.values("pk"), status=Obligation.Status.OVERDUE)
+        Obligation.objects.filter(scope.q(), status=Obligation.Status.OVERDUE)
         .values("episode__community__path")
         .annotate(n=Count("pk"))
         .values_list("episode__community__path", "n")
@@ -260,10 +299,10 @@ def drill_down(user, region: Region, as_of: date) -> list[dict]:
             counts[key]["obligations"] += n
     # Hand-overs and (issue 6) certifications awaiting approval: one UNION ALL, one query.
     late_handovers = HandOver.objects.filter(
-        episode__person__in=persons.values("pk"), received_on__isnull=True, prepared_on__lt=as_of
+        scope.q("episode__"), received_on__isnull=True, prepared_on__lt=as_of
     ).values_list("episode__community__path", Value("handovers", output_field=CharField()))
     late_certifications = Certification.objects.filter(
-        episode__person__in=persons.values("pk"),
+        scope.q("episode__"),
         status=Certification.Status.PROPOSED,
         proposed_on__lt=as_of - timedelta(days=CERTIFICATION_DAYS),
     ).values_list("episode__community__path", Value("certifications", output_field=CharField()))

@@ -151,3 +151,22 @@ def test_nightly_staff_figures_equal_the_live_ones_and_follow_the_region(world, 
     mine = staff_figures(world["sup1_user"], AS_OF)
     assert mine and mine == staff_figures(world["county_sup_user"], AS_OF, world["t1"].path)
     assert staff_figures(world["sup1_user"], AS_OF, world["t2"].path) == []
+
+
+def test_a_supervisor_on_a_help_team_reads_through_the_grants_and_sees_the_same_region(world, audit):
+    """A supervisor who also holds a team grant goes the generic way (visible persons): the
+    region's rows are the same as by the region path, plus the granted person elsewhere."""
+    from permissions.selectors import region_only_path
+    from permissions.services import sync_person_grants
+
+    sup = world["sup1_user"]
+    by_region = sorted((r[0], r[1]) for r in overdue_rows(sup, AS_OF))
+    assert region_only_path(sup) is not None
+    f.add_member(audit["other"], sup, "community")
+    sync_person_grants([audit["other"].pk])
+    sup = type(sup).objects.get(pk=sup.pk)  # a fresh user: the staff post is cached per object
+    assert region_only_path(sup) is None
+    generic = sorted((r[0], r[1]) for r in overdue_rows(sup, AS_OF))
+    assert generic == sorted([*by_region, ("unreported", audit["other"].pk)])
+    drill = {r["region"].pk: r["total"] for r in drill_down(sup, world["t1"], AS_OF)}
+    assert sum(drill.values()) == len(by_region)
