@@ -91,6 +91,10 @@ class _Scope:
     the region (an indexed `township` column on obligations and episodes) whose person lives in
     it (a join per row): the cost follows the region's overdue steps, not every person of the
     region nor every overdue step of the country. Anyone else: the persons they may see.
+
+    The two conditions pick the same rows as the person's region alone, because a person's
+    region follows their open episode: registering a decision (casework.services.episode_create)
+    and accepting a transfer move it to the episode's community.
     """
 
     def __init__(self, user, region_path: str = ""):
