@@ -21,6 +21,7 @@ from permissions.services import access_log_write
 
 from . import absences as absence_services
 from . import breaches as breach_services
+from .flows import BreachHandOverFlow
 from .lifecycle_forms import (
     AbsenceExtendForm,
     AbsenceReportForm,
@@ -29,6 +30,7 @@ from .lifecycle_forms import (
     BreachConfirmForm,
 )
 from .obligations import RecordRefused
+from .steps import task_title
 from .transitions import TransitionNotAllowed
 
 
@@ -73,10 +75,28 @@ def person_breaches(request, pk):
     episodes = list(breach_services.episodes_with_counters(selectors.person_episodes(person))[:5])
     episode = episodes[0] if episodes else None
     can_write = staff.agency.kind == Agency.Kind.WORK_STATION and episode is not None
+    # The open hand-over step the user may do now (the package, or the police's decision): one query.
+    codenames = {f"casework.{c}" for c in access.actions}
+    handover_steps = (
+        [
+            {"task": t, "title": task_title(t)}
+            for t in selectors.person_tasks(person)
+            .filter(
+                flow_task_type="HUMAN",
+                status__in=["NEW", "ASSIGNED"],
+                process__flow_class=BreachHandOverFlow,
+            )
+            .order_by("created", "pk")
+            if t.owner_id == request.user.pk or (t.owner_id is None and t.owner_permission in codenames)
+        ]
+        if RecordType.VIOLATION in shown
+        else []
+    )
     return render(
         request,
         "breaches/list.html",
         {
+            "handover_steps": handover_steps,
             "person": person,
             "tab": "breaches",
             "record_types": access.record_types,

@@ -191,6 +191,11 @@ def test_third_refused_test_is_a_serious_breach_handed_over_and_police_decide_co
     assert kinds[-3:] == ["breach_confirmed", "serious_breach", "handover_due"]
 
     prepare = open_task(episode, "prepare")
+    # The 违规与外出 tab offers the hand-over step to the station, not to the police (yet).
+    step_link = reverse("task_page", args=[prepare.pk])
+    assert step_link in client.get(reverse("person_breaches", args=[person.pk])).content.decode()
+    client.force_login(world["police1_user"])
+    assert step_link not in client.get(reverse("person_breaches", args=[person.pk])).content.decode()
     for username in ("police1_user", "judicial1_user", "work_station2_user"):
         client.force_login(world[username])
         assert client.get(reverse("task_page", args=[prepare.pk])).status_code == 404
@@ -450,8 +455,8 @@ def test_breach_page_query_count_is_flat(client, world):
         )
     large = count()
     # session, user, staff post, person, grants on the person, access-log insert,
-    # episodes with counters, breaches, hand-overs, absences
-    assert small == large == 10
+    # episodes with counters, open hand-over steps, breaches, hand-overs, absences
+    assert small == large == 11
 
 
 def test_confirmed_use_without_a_test_is_a_relapse_and_a_fourth_refusal_opens_no_second_handover(world):
