@@ -14,6 +14,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework.deadlines import add_months
 from casework.models import (
     Agreement,
     DrugTest,
@@ -26,6 +27,8 @@ from casework.models import (
     Talk,
 )
 from permissions import selectors
+
+from .oversight import staff_figures_refresh
 
 CLOSED = list(Episode.CLOSED_STATUSES)
 
@@ -274,25 +277,20 @@ def rates_for(user, region: Region, start: date, end: date, *, live: bool = Fals
     """The rates of `region` for the period, as the user may see them.
 
     A supervisor sees every person under their region, so for a supervisor asking about a
-    region inside their own the sheet is the sum of the nightly per-community figures when
-    they exist for exactly this period (flat: a few hundred rows for a county); otherwise,
-    or with `live`, the same figures are computed from the records now.
+    region inside their own the sheet is that region's nightly figures when they exist for
+    exactly this period (one row); otherwise, or with `live`, the same figures are computed
+    from the records now.
     """
     if not live:
         stored = stored_figures(user, region, [(start, end)]).get((start, end))
         if stored is not None:
-            per_community, computed_at = stored
-            sheet = sheet_from(region, start, end, per_community.values())
-            sheet.computed_at = computed_at
-            return sheet
+            return _stored_sheet(region, start, end, stored)
     return sheet_from(region, start, end, community_figures(_persons(user, region), start, end).values())
 
 
 def three_years_clean_persons(persons, end: date):
     """Persons 3 years from the start of execution with no positive test, excluding refusals and
     serious breaches (上海市禁毒条例 art 29, 山东省禁毒条例 art 36; rules.md §1.12)."""
-    from casework.deadlines import add_months
-
     cutoff = add_months(end, -36)
     return (
         Person.objects.filter(pk__in=persons)
@@ -303,32 +301,18 @@ def three_years_clean_persons(persons, end: date):
     )
 
 
-def three_years_clean(persons, end: date) -> int:
-    return three_years_clean_persons(persons, end).count()
-
-
 # --- the nightly figures ---------------------------------------------------
 
 
 def standard_periods(today: date) -> list[tuple[date, date]]:
     """The periods stored each night: the year to date (the pages' default), and the last 12
     calendar months (the charts; the current month to date is the last of them)."""
-    periods = [(date(today.year, 1, 1), today)]
-    first = today.replace(day=1)
-    for _i in range(12):
-        last = today if first.month == today.month and first.year == today.year else _month_end(first)
-        periods.append((first, last))
-        first = _month_before(first)
+    this_month = today.replace(day=1)
+    periods = [(date(today.year, 1, 1), today), (this_month, today)]
+    for back in range(1, 12):
+        first = add_months(this_month, -back)
+        periods.append((first, add_months(first, 1) - timedelta(days=1)))
     return periods
-
-
-def _month_before(first: date) -> date:
-    return date(first.year - 1, 12, 1) if first.month == 1 else date(first.year, first.month - 1, 1)
-
-
-def _month_end(first: date) -> date:
-    nxt = date(first.year + 1, 1, 1) if first.month == 12 else date(first.year, first.month + 1, 1)
-    return nxt - timedelta(days=1)
 
 
 def figures_refresh(today: date) -> int:
@@ -370,8 +354,6 @@ def figures_refresh(today: date) -> int:
     for start, end in standard_periods(today):
         keep |= Q(start=start, end=end)
     RegionFigures.objects.exclude(keep).delete()
-    from .oversight import staff_figures_refresh
-
     return written + staff_figures_refresh(today)
 
 
@@ -412,16 +394,19 @@ def monthly_series(user, region: Region, months: int = 12, today: date | None = 
     today = today or timezone.localdate()
     periods = list(reversed(standard_periods(today)[1 : months + 1]))
     stored = stored_figures(user, region, periods)
-    sheets = []
-    for start, end in periods:
-        if (start, end) in stored:
-            per_community, computed_at = stored[(start, end)]
-            sheet = sheet_from(region, start, end, per_community.values())
-            sheet.computed_at = computed_at
-        else:
-            sheet = rates_for(user, region, start, end, live=True)
-        sheets.append(sheet)
-    return sheets
+    return [
+        _stored_sheet(region, start, end, stored[(start, end)])
+        if (start, end) in stored
+        else rates_for(user, region, start, end, live=True)
+        for start, end in periods
+    ]
+
+
+def _stored_sheet(region: Region, start: date, end: date, stored) -> RateSheet:
+    rows, computed_at = stored
+    sheet = sheet_from(region, start, end, rows.values())
+    sheet.computed_at = computed_at
+    return sheet
 
 
 TARGETS = {"control": 100.0, "help": 100.0, "testing": 100.0, "lost": 0.0}
