@@ -65,6 +65,11 @@ class Region(MP_Node):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def paths_above(cls, path: str) -> list[str]:
+        """The paths of the region at `path` and of every region above it, the root first."""
+        return [path[:i] for i in range(cls.steplen, len(path) + 1, cls.steplen)]
+
 
 class Agency(models.Model):
     """An office that takes part in the work, with the region it serves."""

@@ -9,9 +9,7 @@ from casework.models import Region
 
 def region_setting(region: Region, field: str, default):
     """Return the nearest value of a local setting at or above `region` (one query)."""
-    chain = Region.objects.filter(
-        path__in=[region.path[:i] for i in range(Region.steplen, len(region.path) + 1, Region.steplen)]
-    )
+    chain = Region.objects.filter(path__in=Region.paths_above(region.path))
     for value in chain.order_by("-depth").values_list(field, flat=True):
         if value is not None:
             return value

@@ -106,7 +106,7 @@ class _Scope:
             # township under a township, county or higher).
             self.townships = (
                 Region.objects.filter(level=Region.Level.TOWNSHIP)
-                .filter(Q(path__startswith=self.path) | Q(path__in=_prefixes(self.path)))
+                .filter(Q(path__startswith=self.path) | Q(path__in=Region.paths_above(self.path)))
                 .values("pk")
             )
         else:
@@ -124,10 +124,6 @@ class _Scope:
                 **{f"{to_episode}person__region__path__startswith": self.path}
             )
         return Q(**{f"{to_episode}person__in": self.persons})
-
-
-def _prefixes(path: str) -> list[str]:
-    return [path[:i] for i in range(Region.steplen, len(path) + 1, Region.steplen)]
 
 
 def overdue_rows(user, as_of: date, filters: AuditFilters = AuditFilters()) -> QuerySet:
@@ -330,14 +326,11 @@ def staff_figures(user, as_of: date, region_path: str = "") -> list[dict]:
     if path is not None and scope.startswith(path):
         stored = list(
             StaffFigures.objects.filter(community__path__startswith=scope).values_list(
-                "user__username", "user__staff__agency__name", "open", "overdue", "days_late", "computed_at"
+                "user__username", "user__staff__agency__name", "open", "overdue", "days_late"
             )
         )
         if stored or StaffFigures.objects.exists():
-            return _staff_rows(
-                (username, agency, n_open, n_overdue, days)
-                for username, agency, n_open, n_overdue, days, _at in stored
-            )
+            return _staff_rows(stored)
     persons = selectors.visible_persons(user)
     if region_path:
         persons = persons.filter(region__path__startswith=region_path)

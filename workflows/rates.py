@@ -326,7 +326,7 @@ def figures_refresh(today: date) -> int:
     regions = list(Region.objects.values_list("pk", "path", "level"))
     id_of = {path: pk for pk, path, _level in regions}
     ancestors = {
-        pk: [id_of[path[:i]] for i in range(Region.steplen, len(path), Region.steplen) if path[:i] in id_of]
+        pk: [id_of[above] for above in Region.paths_above(path)[:-1] if above in id_of]
         for pk, path, level in regions
         if level == Region.Level.COMMUNITY
     }

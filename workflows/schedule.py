@@ -22,7 +22,7 @@ def programme_year(start: date, day: date) -> int:
 
 def intervals_for(township: Region, episode_kind: str) -> dict[str, dict[int, int]]:
     """Return {obligation kind: {year: months}}: the nearest region's rules over the defaults (one query)."""
-    prefixes = [township.path[:i] for i in range(Region.steplen, len(township.path) + 1, Region.steplen)]
+    prefixes = Region.paths_above(township.path)
     rules = (
         ObligationRule.objects.filter(episode_kind=episode_kind)
         .filter(Q(region__isnull=True) | Q(region__path__in=prefixes))
