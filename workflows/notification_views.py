@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from permissions import selectors
@@ -37,7 +38,12 @@ def notification_read(request, pk: int):
     )
     if not updated and not Notification.objects.filter(pk=pk, user=request.user).exists():
         raise Http404
-    return redirect(request.POST.get("next") or "notifications")
+    # Back to the page the button was on, but only a path of this site (an outside URL or a bare
+    # word would be an open redirect or a NoReverseMatch).
+    back = request.POST.get("next", "")
+    if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("notifications")
 
 
 @require_POST

@@ -174,3 +174,55 @@ def test_mark_all_read(client, world, known):
     client.post(reverse("notifications_read_all"))
     assert not Notification.objects.filter(user=known["head1"], read_at__isnull=True).exists()
     assert Notification.objects.filter(user=world["sw1_user"], read_at__isnull=True).exists()
+
+
+def test_escalation_names_the_person_only_if_visible(client, world, known):
+    """A message about an obligation names its person and links to the file only if the reader may
+    see the person: sw1 is on A's team, not on C's (e.g. a message kept after leaving a team)."""
+    from permissions import selectors
+
+    sw1 = world["sw1_user"]
+    a, c = known["a_late"].person, known["c_late"].person
+    visible = set(selectors.visible_persons(sw1).values_list("pk", flat=True))
+    assert a.pk in visible and c.pk not in visible
+    for late in (known["a_late"], known["c_late"]):
+        Notification.objects.create(
+            user=sw1, kind="escalation", obligation=late, text="督办", created_on=TODAY
+        )
+    client.force_login(sw1)
+    body = client.get(reverse("notifications")).content.decode()
+    assert body.count("督办</p>") == 2  # both messages are listed
+    assert a.name in body and reverse("person_detail", args=[a.pk]) in body
+    assert c.name not in body and reverse("person_detail", args=[c.pk]) not in body
+
+
+def test_messages_page_query_count_is_flat(client, world, known, django_assert_max_num_queries):
+    """The page costs the same with 2 escalations as with 20 (names in one query through the one door)."""
+    notifications_send(TODAY)
+    head1 = known["head1"]
+    client.force_login(head1)
+    client.get(reverse("notifications"))
+    with django_assert_max_num_queries(8) as few:
+        assert client.get(reverse("notifications")).status_code == 200
+    for _ in range(18):
+        person = f.person_with_episode(world["c1"])
+        f.add_member(person, world["work_station1_user"], "community")
+        late = obligation(person, "talk", TODAY - timedelta(days=10), "overdue")
+        Notification.objects.create(
+            user=head1, kind="escalation", obligation=late, text="x", created_on=TODAY
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = client.get(reverse("notifications")).content.decode()
+    assert body.count('class="notice') >= 20
+
+
+def test_mark_read_goes_back_only_to_a_page_of_this_site(client, world, known):
+    notifications_send(TODAY)
+    client.force_login(world["sw1_user"])
+    mine = Notification.objects.get(user=world["sw1_user"])
+    url = reverse("notification_read", args=[mine.pk])
+    assert client.post(url, {"next": "/messages/?page=2"}).url == "/messages/?page=2"
+    for outside in ("https://evil.example/", "//evil.example/", "notifications-x"):
+        Notification.objects.filter(pk=mine.pk).update(read_at=None)
+        response = client.post(url, {"next": outside})
+        assert response.status_code == 302 and response.url == reverse("notifications")
