@@ -29,7 +29,14 @@ from casework.services import event_record
 from permissions import selectors
 
 from .flows import CompletionFlow
-from .lifecycle_common import check_not_future, deadline_meet, deadline_open, obligations_end, step_run
+from .lifecycle_common import (
+    check_not_future,
+    deadline_meet,
+    deadline_open,
+    flow_started,
+    obligations_end,
+    step_run,
+)
 from .models import EpisodeProcess
 from .obligations import RecordRefused
 from .suspensions import may_act
@@ -97,11 +104,7 @@ def completion_start(episode_id: int, as_of: date, days: int = DEFAULT_PREP_DAYS
     episode = Episode.objects.select_for_update().select_related("person").get(pk=episode_id)
     if episode.status != S.ACTIVE:
         return False
-    if EpisodeProcess.objects.filter(
-        flow_class=CompletionFlow,
-        artifact_content_type=ContentType.objects.get_for_model(Episode),
-        artifact_object_id=episode.pk,
-    ).exists():
+    if flow_started(episode, CompletionFlow):
         return False
     end = episode.expected_end_date
     CompletionFlow.start.run(episode=episode)

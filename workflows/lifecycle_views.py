@@ -28,7 +28,7 @@ from .completion import (
 )
 from .obligations import RecordRefused
 from .suspensions import episode_terminate, may_act, suspension_end, suspension_start
-from .transfers import is_work_station_of, transfer_request, transfers_of_township
+from .transfers import is_work_station_of, may_see_transfer_history, transfer_request, transfers_of_township
 from .transitions import TransitionNotAllowed
 
 
@@ -37,6 +37,14 @@ def _current_episode(person) -> Episode:
     if episode is None:
         raise Http404
     return episode
+
+
+def _person_to_act_on(request, pk) -> tuple:
+    """Return (person, current episode) for an agency that acts on the person; else 404."""
+    person = selectors.person_get(request.user, pk)
+    if not may_act(request.user, person):
+        raise Http404
+    return person, _current_episode(person)
 
 
 def _action_page(request, *, person, form, title, help_text, save, success):
@@ -94,7 +102,7 @@ def transfer_new(request, pk):
 def transfer_history(request):
     """转出/转入记录: transfers from or to the user's township, whoever holds the person now."""
     staff = selectors.staff_for(request.user)
-    if staff is None:
+    if not may_see_transfer_history(request.user):
         raise Http404
     rows = transfers_of_township(request.user).select_related(
         "person", "from_township", "to_township", "to_community"
@@ -110,10 +118,7 @@ def transfer_history(request):
 @require_http_methods(["GET", "POST"])
 def suspension_new(request, pk):
     """Suspend the measure for detention or arrest (戒毒条例 art 24)."""
-    person = selectors.person_get(request.user, pk)
-    if not may_act(request.user, person):
-        raise Http404
-    episode = _current_episode(person)
+    person, episode = _person_to_act_on(request, pk)
     form = lifecycle_forms.SuspensionForm(request.POST or None)
 
     def save(data):
@@ -137,10 +142,7 @@ def suspension_new(request, pk):
 @require_http_methods(["GET", "POST"])
 def suspension_end_page(request, pk):
     """Release: the measure continues (戒毒条例 art 24)."""
-    person = selectors.person_get(request.user, pk)
-    if not may_act(request.user, person):
-        raise Http404
-    episode = _current_episode(person)
+    person, episode = _person_to_act_on(request, pk)
     suspension = Suspension.objects.filter(episode=episode, ends_on__isnull=True).first()
     if suspension is None:
         raise Http404
@@ -160,10 +162,7 @@ def suspension_end_page(request, pk):
 @require_http_methods(["GET", "POST"])
 def episode_terminate_page(request, pk):
     """End the episode: imprisonment, compulsory education (art 24), 强戒, death, leaving the country."""
-    person = selectors.person_get(request.user, pk)
-    if not may_act(request.user, person):
-        raise Http404
-    episode = _current_episode(person)
+    person, episode = _person_to_act_on(request, pk)
     form = lifecycle_forms.TerminationForm(request.POST or None)
     return _action_page(
         request,
@@ -204,10 +203,7 @@ def follow_up_list(request):
 @require_http_methods(["GET", "POST"])
 def follow_up_relapse_page(request, pk):
     """Record a relapse during the follow-up after completion."""
-    person = selectors.person_get(request.user, pk)
-    if not may_act(request.user, person):
-        raise Http404
-    episode = _current_episode(person)
+    person, episode = _person_to_act_on(request, pk)
     if episode.status != Episode.Status.COMPLETED:
         raise Http404
     form = lifecycle_forms.RelapseForm(request.POST or None)

@@ -166,22 +166,37 @@ def handle_plan(user, episode, data, activation):
     event_record(person=episode.person, episode=episode, actor=user, kind="plan", message="制定个人计划")
 
 
-def handle_team(user, episode, data, activation):
+TEAM_PARTY_CODES = ("community", "police", "judicial", "civil_affairs", "human_resources")
+
+
+def team_members_add(episode, data) -> list[TeamMember]:
+    """Create the help team members named in a forms.TeamForm's data (at intake and after a
+    transfer) and resync the person's grants; return the members created."""
     roles = {r.code: r for r in PartyRole.objects.all()}
-    for code in ("community", "police", "judicial", "civil_affairs", "human_resources"):
-        if data.get(code):
-            TeamMember.objects.create(
-                episode=episode, role=roles[code], user=data[code], start_date=data["start_date"]
-            )
+    start = data["start_date"]
+    members = [
+        TeamMember(episode=episode, role=roles[code], user=data[code], start_date=start)
+        for code in TEAM_PARTY_CODES
+        if data.get(code)
+    ]
     if data.get("family_name"):
-        TeamMember.objects.create(
-            episode=episode,
-            role=roles["family"],
-            name=data["family_name"],
-            phone=data["family_phone"],
-            start_date=data["start_date"],
+        members.append(
+            TeamMember(
+                episode=episode,
+                role=roles["family"],
+                name=data["family_name"],
+                phone=data["family_phone"],
+                start_date=start,
+            )
         )
+    for member in members:
+        member.save()
     sync_person_grants([episode.person_id])
+    return members
+
+
+def handle_team(user, episode, data, activation):
+    team_members_add(episode, data)
     episode = episode_transition(
         episode_id=episode.pk, to=S.ACTIVE, actor=user, message="帮教小组组建，开始执行"
     )

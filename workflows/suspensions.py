@@ -12,7 +12,7 @@ compulsory isolation decision (禁毒法 art 38) and death or leaving the countr
 episode too; open obligations end and the episode's open flows are cancelled.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -144,8 +144,6 @@ def suspension_end(user, suspension: Suspension, ends_on: date) -> Suspension:
             opened.append(obligation)
     if fields:
         # Deadlines tied to the end of the term move with it (completion, 戒毒条例 arts 23, 40).
-        from datetime import timedelta
-
         end = episode.expected_end_date
         episode.obligations.filter(
             kind=ObligationKind.CLOSING_FILE, status__in=("pending", "overdue")

@@ -217,32 +217,16 @@ def handle_transfer_agreement(user, episode: Episode, data: dict, activation) ->
 def handle_transfer_team(user, episode: Episode, data: dict, activation) -> None:
     """Step 5 (new work station): the help team at the new place. The old agencies' members were
     ended the day before acceptance; the family member stays unless a new one is named."""
-    from casework.models import PartyRole
+    from .steps import team_members_add
 
     transfer = _transfer_locked(activation)
     if data["start_date"] < transfer.reported_on:
         raise RecordRefused(_("开始日期不能早于在新执行地报到的日期。"))
-    roles = {r.code: r for r in PartyRole.objects.all()}
-    named = []
-    for code in ("community", "police", "judicial", "civil_affairs", "human_resources"):
-        if data.get(code):
-            TeamMember.objects.create(
-                episode=episode, role=roles[code], user=data[code], start_date=data["start_date"]
-            )
-            named.append(roles[code].name)
     if data.get("family_name"):
-        episode.team.filter(role=roles["family"], end_date__isnull=True).update(
+        episode.team.filter(role__code="family", end_date__isnull=True).update(
             end_date=data["start_date"] - timedelta(days=1)
         )
-        TeamMember.objects.create(
-            episode=episode,
-            role=roles["family"],
-            name=data["family_name"],
-            phone=data["family_phone"],
-            start_date=data["start_date"],
-        )
-        named.append(roles["family"].name)
-    sync_person_grants([episode.person_id])
+    named = [m.role.name for m in team_members_add(episode, data)]
     event_record(
         person=episode.person,
         episode=episode,
@@ -305,16 +289,24 @@ def transfer_team(user, transfer: Transfer, start_date: date, **members) -> Epis
     return Episode.objects.get(pk=transfer.episode_id)
 
 
+def may_see_transfer_history(user) -> bool:
+    """The township's work station and the drug-control office keep the 转出/转入记录 (not social
+    workers, not other agencies)."""
+    staff = selectors.staff_for(user)
+    return (
+        staff is not None
+        and selectors.agency_group_id(staff) is not None
+        and staff.agency.kind in (Agency.Kind.WORK_STATION, Agency.Kind.DRUG_CONTROL)
+    )
+
+
 def transfers_of_township(user):
     """Return the transfers from or to the user's township (转出/转入记录), whoever holds the person now.
 
     Read by the agency's township, not by person grants: the old agency keeps the history
     (name, dates, status, reason) after the person's file has moved; nothing else of the person.
     """
-    staff = selectors.staff_for(user)
-    if staff is None or selectors.agency_group_id(staff) is None:
+    if not may_see_transfer_history(user):
         return Transfer.objects.none()
-    if staff.agency.kind not in (Agency.Kind.WORK_STATION, Agency.Kind.DRUG_CONTROL):
-        return Transfer.objects.none()
-    township_id = staff.agency.region_id
+    township_id = selectors.staff_for(user).agency.region_id
     return Transfer.objects.filter(Q(from_township_id=township_id) | Q(to_township_id=township_id))

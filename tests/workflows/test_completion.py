@@ -257,3 +257,11 @@ def test_recording_a_relapse_during_follow_up(client, world):
     assert episode.events.count() == 1
     with pytest.raises(RecordRefused):
         follow_up_relapse(world["police1_user"], episode, today, "x")
+
+
+def test_follow_up_page_is_404_without_a_staff_post(client, world):
+    """rules.md §1.12: the follow-up list is for staff; a login without a post gets 404."""
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_user(username="nopost"))
+    assert client.get(reverse("follow_up_list")).status_code == 404

@@ -285,3 +285,14 @@ def test_history_page_query_count_is_flat(client, world, django_assert_max_num_q
     with django_assert_max_num_queries(8):
         page = client.get(reverse("transfer_history")).content.decode()
     assert page.count("迁居") == 6
+
+
+@pytest.mark.parametrize("username", ["police1_user", "judicial1_user", "sw1_user"])
+def test_history_page_is_404_for_parties_without_the_right(client, world, username):
+    """转出/转入记录 is the work station's and the drug-control office's (戒毒条例 art 22); others get 404."""
+    person, episode = active_person(world)
+    transfer_request(world["work_station1_user"], episode, world["t2"], "迁居", timezone.localdate())
+    client.force_login(world[username])
+    assert client.get(reverse("transfer_history")).status_code == 404
+    client.force_login(world["sup1_user"])
+    assert "迁居" in client.get(reverse("transfer_history")).content.decode()
