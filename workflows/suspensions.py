@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from casework import deadlines
-from casework.models import RECURRING_KINDS, Episode, ObligationKind, Suspension, Transfer
+from casework.models import RECURRING_KINDS, Episode, Obligation, ObligationKind, Suspension, Transfer
 from casework.selectors import region_setting
 from casework.services import event_record
 from permissions import selectors
@@ -130,7 +130,7 @@ def suspension_end(user, suspension: Suspension, ends_on: date) -> Suspension:
     for kind, intervals in intervals_for(episode.township, episode.kind).items():
         if (
             kind not in RECURRING_KINDS
-            or episode.obligations.filter(kind=kind, status__in=("pending", "overdue")).exists()
+            or episode.obligations.filter(kind=kind, status__in=Obligation.OPEN_STATUSES).exists()
         ):
             continue
         last = (
@@ -146,10 +146,12 @@ def suspension_end(user, suspension: Suspension, ends_on: date) -> Suspension:
         # Deadlines tied to the end of the term move with it (completion, 戒毒条例 arts 23, 40).
         end = episode.expected_end_date
         episode.obligations.filter(
-            kind=ObligationKind.CLOSING_FILE, status__in=("pending", "overdue")
-        ).update(due_by=end, status="pending")
-        episode.obligations.filter(kind=ObligationKind.RELEASE, status__in=("pending", "overdue")).update(
-            due_from=end, due_by=end + timedelta(days=deadlines.RELEASE_NOTICE_DAYS), status="pending"
+            kind=ObligationKind.CLOSING_FILE, status__in=Obligation.OPEN_STATUSES
+        ).update(due_by=end, status=Obligation.Status.PENDING)
+        episode.obligations.filter(kind=ObligationKind.RELEASE, status__in=Obligation.OPEN_STATUSES).update(
+            due_from=end,
+            due_by=end + timedelta(days=deadlines.RELEASE_NOTICE_DAYS),
+            status=Obligation.Status.PENDING,
         )
     event_record(
         person=episode.person,

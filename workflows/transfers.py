@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from casework import deadlines
-from casework.models import Agency, Episode, ObligationKind, Region, TeamMember, Transfer
+from casework.models import Agency, Episode, Obligation, ObligationKind, Region, TeamMember, Transfer
 from casework.services import event_record
 from permissions import selectors
 from permissions.services import sync_person_grants
@@ -156,7 +156,7 @@ def _accept(user, episode: Episode, transfer: Transfer, community: Region, decid
     TeamMember.objects.filter(episode=episode, user__isnull=False).filter(
         Q(end_date__isnull=True) | Q(end_date__gte=decided_on)
     ).update(end_date=decided_on - timedelta(days=1))
-    episode.obligations.filter(status__in=("pending", "overdue")).update(township=transfer.to_township)
+    episode.obligations.filter(status__in=Obligation.OPEN_STATUSES).update(township=transfer.to_township)
     episode.refresh_from_db()
     deadline_open(episode, ObligationKind.TRANSFER_IN, due_from=decided_on, due_by=transfer.report_deadline)
     event_record(
