@@ -311,8 +311,16 @@ def standard_periods(today: date) -> list[tuple[date, date]]:
     periods = [(date(today.year, 1, 1), today), (this_month, today)]
     for back in range(1, 12):
         first = add_months(this_month, -back)
-        periods.append((first, add_months(first, 1) - timedelta(days=1)))
+        periods.append((first, _month_end(first)))
     return periods
+
+
+def _month_before(first: date) -> date:
+    return add_months(first, -1)
+
+
+def _month_end(first: date) -> date:
+    return add_months(first, 1) - timedelta(days=1)
 
 
 def figures_refresh(today: date) -> int:
