@@ -26,23 +26,23 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework.deadlines import add_months
 from casework.models import Agency, Certification, Episode, HandOver, Obligation, Region, Staff, Transfer
-from permissions import selectors
 
 from .models import MonthlyReport
 from .oversight import CERTIFICATION_DAYS, KINDS, OBLIGATION_ITEM_KINDS
+from .rates import _persons, rates_for
 
 LISTED = 10  # the longest-overdue items named in the report
 ORDER = ["unreported", *OBLIGATION_ITEM_KINDS, "handover", "certification"]
 
 
 def month_last(first: date) -> date:
-    nxt = date(first.year + 1, 1, 1) if first.month == 12 else date(first.year, first.month + 1, 1)
-    return nxt - timedelta(days=1)
+    return add_months(first, 1) - timedelta(days=1)
 
 
 def month_before(first: date) -> date:
-    return date(first.year - 1, 12, 1) if first.month == 1 else date(first.year, first.month - 1, 1)
+    return add_months(first, -1)
 
 
 def cutoff(first: date, today: date) -> date:
@@ -183,12 +183,14 @@ def changes(persons, township: Region, first: date, last_first: date) -> list[Ch
 
 
 def report_context(user, township: Region, first: date, today: date | None = None) -> dict:
-    """Everything the report shows, read for `user` (a supervisor whose region covers the township)."""
-    from .rates import rates_for
+    """Everything the report shows, read for `user` (a supervisor whose region covers the township).
 
+    The rates are `rates.rates_for` (the nightly figures when they hold the month, as on the rates
+    page); only the overdue counts at a date and the month's changes are computed here.
+    """
     today = today or timezone.localdate()
     last_first = month_before(first)
-    persons = selectors.visible_persons(user).filter(region__path__startswith=township.path).values("pk")
+    persons = _persons(user, township)  # the same persons the rates count
     sheet = rates_for(user, township, first, min(month_last(first), today))
     before = rates_for(user, township, last_first, month_last(last_first)).by_key()
     day = cutoff(first, today)
@@ -234,9 +236,10 @@ def render_pdf(context: dict) -> bytes:
 def covering_supervisor(township: Region):
     """The user the stored report is read for: a 禁毒办 staff member of the township, else of the
     nearest region above it (their view covers every person of the township)."""
-    ancestors = [township.path[:i] for i in range(Region.steplen, len(township.path) + 1, Region.steplen)]
     staff = (
-        Staff.objects.filter(agency__kind=Agency.Kind.DRUG_CONTROL, agency__region__path__in=ancestors)
+        Staff.objects.filter(
+            agency__kind=Agency.Kind.DRUG_CONTROL, agency__region__path__in=Region.paths_above(township.path)
+        )
         .select_related("user")
         .order_by("-agency__region__depth", "pk")
         .first()

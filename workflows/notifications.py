@@ -37,14 +37,13 @@ def escalation_days() -> dict[int, tuple[int, int]]:
         )
     )
     by_path = {path: (head, sup) for _pk, path, _level, head, sup in rows}
-    step = Region.steplen
     result = {}
     for pk, path, level, _head, _sup in rows:
         if level != Region.Level.TOWNSHIP:
             continue
         head = sup = None
-        for end in range(len(path), 0, -step):  # the township first, then its ancestors
-            values = by_path.get(path[:end], (None, None))
+        for above in reversed(Region.paths_above(path)):  # the township first, then its ancestors
+            values = by_path.get(above, (None, None))
             head = values[0] if head is None else head
             sup = values[1] if sup is None else sup
         result[pk] = (
