@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from .rates import monthly_series
 
 WIDTH = 640
 LEFT, RIGHT, TOP, BOTTOM = 44, 16, 16, 44
@@ -136,12 +139,8 @@ TREND_KEYS = ("testing", "control", "help", "report")
 def rates_trend(user, region, months: int = 12) -> dict:
     """Rates over the last `months` calendar months for the rates page: the SVG and its table.
 
-    One call for the series (`rates.monthly_series`); the lead may make that one fast.
+    One call for the series (`rates.monthly_series`: the nightly figures, one query).
     """
-    from django.utils.translation import gettext as _
-
-    from .rates import monthly_series
-
     sheets = monthly_series(user, region, months)
     labels = [f"{s.start:%y.%m}" for s in sheets]
     by_key = [s.by_key() for s in sheets]
@@ -162,8 +161,6 @@ def rates_trend(user, region, months: int = 12) -> dict:
 
 def overdue_bars(drill: list[dict], region) -> dict | None:
     """Overdue items by child region (townships for a county) from the page's drill-down rows."""
-    from django.utils.translation import gettext as _
-
     if not drill:
         return None
     title = _("%(region)s各下级区域逾期事项") % {"region": region.name}
