@@ -161,3 +161,23 @@ def test_stored_report_is_served_and_each_download_is_logged(client, world, mont
     logged = AccessLog.objects.filter(user=world["sup1_user"], action="export", record_types="monthly_report")
     assert sorted(logged.values_list("person_id", flat=True)) == report.person_ids
     assert world["t1"].name in client.get(reverse("monthly_report")).content.decode()
+
+
+def test_page_query_count_is_flat_in_stored_reports(client, world, django_assert_max_num_queries):
+    """The page lists the stored reports of the supervisor's region in one query, however many."""
+
+    def store(months):
+        for n in months:
+            first = date(2023 + n // 12, n % 12 + 1, 1)
+            for township in (world["t1"], world["t2"]):
+                MonthlyReport.objects.create(township=township, month=first, file=f"r/{township.pk}-{n}.pdf")
+
+    store(range(2))
+    client.force_login(world["county_sup_user"])
+    client.get(reverse("monthly_report"))
+    with django_assert_max_num_queries(8) as few:
+        assert client.get(reverse("monthly_report")).status_code == 200
+    store(range(2, 20))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = client.get(reverse("monthly_report")).content.decode()
+    assert body.count(">下载</a>") == 24  # the latest 24
