@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from casework.models import Absence, Agency, Episode, Obligation, ObligationKind, Staff
 from casework.selectors import region_setting
 from casework.services import event_record
+from permissions import selectors
 
-from .lifecycle_common import deadline_meet, deadline_open
+from .lifecycle_common import check_not_future, deadline_meet, deadline_open
 from .obligations import RecordRefused
 from .transitions import episode_transition
 
@@ -46,11 +47,6 @@ def _lock_episode(episode: Episode) -> Episode:
 
 def _lock_absence(absence: Absence) -> Absence:
     return Absence.objects.select_for_update().select_related("episode", "person").get(pk=absence.pk)
-
-
-def _check_not_future(day: date) -> None:
-    if day > timezone.localdate():
-        raise RecordRefused(_("日期不能晚于今天。"))
 
 
 def _check_dates(episode: Episode, leaves_on: date, back_on: date, back_label: str) -> None:
@@ -110,7 +106,7 @@ def absence_report(
     _check_dates(episode, leaves_on, returns_by, _("预计返回日期"))
     if absence_days(leaves_on, returns_by) < REPORT_MIN_DAYS:
         raise ReportNotRequired(_("离开县（市、区）不足3日，无需书面报告（《戒毒条例》第十九条），未保存。"))
-    _check_not_future(reported_on)
+    check_not_future(reported_on, _("书面报告日期"))
     if leaves_on < reported_on:
         raise RecordRefused(
             _("书面报告须在离开前提交（《戒毒条例》第十九条）；已离开且未报告的，请登记为未报告外出。")
@@ -162,7 +158,7 @@ def absence_decide(*, actor, absence: Absence, approve: bool, note: str = "") ->
         raise RecordRefused(_("该外出报告已审批，不能重复审批。"))
     if absence.recorded_by_id == actor.pk:
         raise RecordRefused(_("不能审批自己录入的外出报告。"))
-    staff = Staff.objects.select_related("agency").filter(user=actor).first()
+    staff = selectors.staff_for(actor)
     if staff is None or staff.agency.kind != Agency.Kind.WORK_STATION or staff.role != Staff.Role.HEAD:
         raise RecordRefused(_("外出审批须由工作站负责人办理。"))
     absence.decided_by = actor
@@ -231,7 +227,7 @@ def absence_return(*, actor, absence: Absence, returned_on: date) -> Absence:
         raise RecordRefused(_("该外出不在外出中，不能销假。"))
     if returned_on < absence.leaves_on:
         raise RecordRefused(_("销假日期不能早于离开日期。"))
-    _check_not_future(returned_on)
+    check_not_future(returned_on, _("返回销假日期"))
     absence.returned_on = returned_on
     absence.status = Absence.Status.RETURNED
     absence.full_clean()
@@ -275,7 +271,7 @@ def absence_unreported_record(
             _("执行状态为“%(status)s”，不能登记未报告外出。") % {"status": episode.get_status_display()}
         )
     _check_dates(episode, leaves_on, returned_on, _("返回日期"))
-    _check_not_future(returned_on)
+    check_not_future(returned_on, _("返回日期"))
     if absence_days(leaves_on, returned_on) < REPORT_MIN_DAYS:
         raise ReportNotRequired(
             _("离开县（市、区）不足3日，无需书面报告，不构成擅自离开（《戒毒条例》第十九条），未保存。")

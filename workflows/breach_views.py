@@ -253,15 +253,10 @@ def absence_unreported_page(request, pk):
 
 
 def _absence_for(request, pk) -> Absence:
-    staff = selectors.staff_for(request.user)
-    if staff is None or staff.agency.kind != Agency.Kind.WORK_STATION:
-        raise Http404
-    absence = Absence.objects.filter(pk=pk).only("pk", "person_id").first()
+    absence = Absence.objects.select_related("episode").filter(pk=pk).first()
     if absence is None:
         raise Http404
-    person = selectors.person_get(request.user, absence.person_id, record_type=RecordType.ABSENCE)
-    absence = Absence.objects.select_related("episode").get(pk=pk)
-    absence.person = person
+    absence.person = _work_station_person(request, absence.person_id, RecordType.ABSENCE)
     return absence
 
 
@@ -332,7 +327,7 @@ def handover_print(request, pk):
     person = selectors.person_get(request.user, handover.episode.person_id, record_type=RecordType.VIOLATION)
     record_types = selectors.record_types_for(request.user, person)
     full_ids = RecordType.IDENTIFIERS in record_types
-    shown = ["violation", "identity"] + (["identifiers"] if full_ids else [])
+    shown = [RecordType.VIOLATION, "identity"] + ([RecordType.IDENTIFIERS] if full_ids else [])
     access_log_write(
         request=request, person_ids=[person.pk], action=AccessLog.Action.PRINT, record_types=shown
     )

@@ -21,7 +21,8 @@ from casework.models import Absence, Breach, DrugTest, Episode, HandOver, Obliga
 from casework.selectors import region_setting
 from casework.services import event_record
 
-from .lifecycle_common import deadline_meet, deadline_open, flows_cancel, obligations_end
+from .absences import absence_days
+from .lifecycle_common import check_not_future, deadline_meet, deadline_open, flows_cancel, obligations_end
 from .obligations import RecordRefused
 from .transitions import episode_transition
 
@@ -191,8 +192,7 @@ def _lock_episode(episode: Episode) -> Episode:
 
 
 def _check_day(episode: Episode, day: date) -> None:
-    if day > timezone.localdate():
-        raise RecordRefused(_("日期不能晚于今天。"))
+    check_not_future(day, _("发生日期"))
     if episode.start_date is None or day < episode.start_date:
         raise RecordRefused(_("日期不能早于执行起始日期（报到日）。"))
 
@@ -246,7 +246,7 @@ def breach_confirm(
             raise RecordRefused(_("只有未书面报告的外出才计入擅自离开（《戒毒条例》第十九条、第二十条）。"))
         if Breach.objects.filter(absence=absence).exists():
             raise RecordRefused(_("该次外出已确认过违反协议，不能重复确认。"))
-        occurred_on, days = absence.leaves_on, (absence.returned_on - absence.leaves_on).days
+        occurred_on, days = absence.leaves_on, absence_days(absence.leaves_on, absence.returned_on)
     elif absence is not None:
         raise RecordRefused(_("只有擅自离开才对应外出记录。"))
     else:

@@ -132,6 +132,11 @@ def test_a_reported_absence_puts_the_episode_out_of_county_until_the_return_chec
             client.post(reverse("absence_return", args=[absence.pk]), {"returned_on": day(0)}).status_code
             == 404
         )
+        extend = reverse("absence_extend", args=[absence.pk])
+        assert client.get(extend).status_code == 404
+        assert client.post(extend, {"extended_to": day(20), "note": "续假"}).status_code == 404
+    absence.refresh_from_db()
+    assert absence.extended_to == timezone.localdate() + timedelta(days=10)
     client.force_login(world["police1_user"])  # but the police read absences
     assert "广东省东莞市" in client.get(reverse("person_breaches", args=[person.pk])).content.decode()
     client.force_login(world["judicial1_user"])

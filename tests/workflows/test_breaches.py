@@ -10,6 +10,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 
 from casework.models import Breach, DrugTest, Episode, HandOver, Obligation
+from permissions.models import AccessLog
 from tests import factories as f
 from workflows.breaches import breach_confirm, breach_counters
 from workflows.obligations import RecordRefused, drug_test_record, obligations_open_first, obligations_scan
@@ -298,15 +299,26 @@ def test_handover_print_shows_the_package_masked_as_the_viewer_may_read(client, 
     # session, user, staff post, hand-over (with episode, regions, users), person, grants on the
     # person, access-log insert, counter, breaches (the positive test is read for a relapse only)
     assert len(ctx.captured_queries) == 9
+    # The print is access-logged with what it showed (the police: identifiers in full).
+    log = AccessLog.objects.filter(person=person, action=AccessLog.Action.PRINT).latest("id")
+    assert (log.user, log.record_types, log.path) == (
+        world["police1_user"],
+        "identifiers,identity,violation",
+        url,
+    )
     text = page.content.decode()
     assert "严重违反社区戒毒协议证明" in text and "移交回执" in text
     assert person.id_number in text and "逃避或者拒绝接受检测3次" in text
     client.force_login(world["judicial1_user"])  # violations, but not identifiers
     text = client.get(url).content.decode()
     assert person.id_number not in text and person.id_number_masked in text
+    log = AccessLog.objects.filter(person=person, action=AccessLog.Action.PRINT).latest("id")
+    assert (log.user, log.record_types) == (world["judicial1_user"], "identity,violation")
+    printed = AccessLog.objects.filter(action=AccessLog.Action.PRINT).count()
     for username in ("human_resources1_user", "work_station2_user"):
         client.force_login(world[username])
         assert client.get(url).status_code == 404
+    assert AccessLog.objects.filter(action=AccessLog.Action.PRINT).count() == printed  # a 404 logs nothing
 
 
 def test_a_positive_test_is_a_relapse_handed_over_and_police_let_the_measure_continue(client, world):
