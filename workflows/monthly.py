@@ -258,11 +258,14 @@ def monthly_report_store(township: Region, first: date, today: date | None = Non
         report = MonthlyReport.objects.select_for_update().filter(township=township, month=first).first()
         if report is None:
             report = MonthlyReport(township=township, month=first)
-        elif report.file:
-            report.file.delete(save=False)
+        old = report.file.name if report.file else ""
         report.person_ids = sorted({row["person_id"] for row in context["listed"]})
         report.file.save(f"{township.code}-{first:%Y-%m}.pdf", ContentFile(pdf), save=False)
         report.save()
+        # The replaced file goes only once the new row is committed (a failed save keeps the old one).
+        if old:
+            storage = report.file.storage
+            transaction.on_commit(lambda: storage.delete(old))
     return report
 
 

@@ -181,3 +181,18 @@ def test_page_query_count_is_flat_in_stored_reports(client, world, django_assert
     with django_assert_max_num_queries(len(few.captured_queries)):
         body = client.get(reverse("monthly_report")).content.decode()
     assert body.count(">下载</a>") == 24  # the latest 24
+
+
+def test_regenerating_replaces_the_file_after_commit(
+    world, month, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """A second run keeps one row and one file per township and month; the old file goes on commit."""
+    settings.MEDIA_ROOT = tmp_path
+    monthly_reports_generate(date(2025, 6, 1))
+    first_name = MonthlyReport.objects.get(township=world["t1"], month=MAY).file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        monthly_reports_generate(date(2025, 6, 1))
+    report = MonthlyReport.objects.get(township=world["t1"], month=MAY)
+    assert report.file.storage.exists(report.file.name)
+    assert report.file.name == first_name or not report.file.storage.exists(first_name)
+    assert len(list(tmp_path.rglob("*.pdf"))) == 2  # one a township
