@@ -72,7 +72,6 @@ def referral_get(user, referral_id) -> Referral:
     referral and its outcomes, no other record of the person). Anyone else needs the person
     visible with the referral's record type (training for 人社, assistance for 民政).
     """
-    staff = selectors.staff_for(user)
     try:
         referral_id = int(referral_id)
     except (TypeError, ValueError):
@@ -82,11 +81,10 @@ def referral_get(user, referral_id) -> Referral:
         .filter(pk=referral_id)
         .first()
     )
-    if staff is None or referral is None:
+    if referral is None:
         raise Http404
-    if staff.agency_id == referral.agency_id and selectors.agency_group_id(staff) is not None:
-        return referral
-    selectors.person_get(user, referral.person_id, record_type=RECORD_TYPE[referral.kind])
+    if not referral_is_mine(user, referral):
+        selectors.person_get(user, referral.person_id, record_type=RECORD_TYPE[referral.kind])
     return referral
 
 
@@ -139,15 +137,35 @@ def _check_day(day: date, earliest: date | None, message: str) -> None:
         raise RecordRefused(message)
 
 
-def _lock(referral: Referral) -> Referral:
-    return (
+def _lock_mine(user, referral: Referral) -> Referral:
+    """Return the referral locked for update; refuse unless the user acts for its target agency."""
+    referral = (
         Referral.objects.select_for_update().select_related("person", "episode", "agency").get(pk=referral.pk)
+    )
+    if not referral_is_mine(user, referral):
+        raise RecordRefused(_("只有被转介的单位可以办理该转介。"))
+    return referral
+
+
+def _event(user, referral: Referral, kind: str, message: str) -> None:
+    """Record a timeline event that names neither the agency, the help, the employer nor an amount."""
+    event_record(
+        person=referral.person,
+        episode=referral.episode,
+        actor=user,
+        kind=kind,
+        message=message,
+        referral_id=referral.pk,
     )
 
 
-def _require_target(user, referral: Referral) -> None:
-    if not referral_is_mine(user, referral):
-        raise RecordRefused(_("只有被转介的单位可以办理该转介。"))
+def _update(user, referral: Referral, event_kind: str, message: str, **fields) -> Referral:
+    """Save the changed fields of a locked referral and record the event."""
+    for name, value in fields.items():
+        setattr(referral, name, value)
+    referral.save(update_fields=list(fields))
+    _event(user, referral, event_kind, message)
+    return referral
 
 
 @transaction.atomic
@@ -184,14 +202,7 @@ def referral_create(
         referred_by=user,
         referred_on=on,
     )
-    event_record(
-        person=episode.person,
-        episode=episode,
-        actor=user,
-        kind="referral",
-        message="转介帮扶（详见转介记录）",
-        referral_id=referral.pk,
-    )
+    _event(user, referral, "referral", "转介帮扶（详见转介记录）")
     sync_person_grants([episode.person_id])
     return referral
 
@@ -199,31 +210,25 @@ def referral_create(
 @transaction.atomic
 def referral_accept(user, referral: Referral, on: date) -> Referral:
     """Accept the referral (the target agency, once)."""
-    referral = _lock(referral)
-    _require_target(user, referral)
+    referral = _lock_mine(user, referral)
     if referral.status != Referral.Status.REFERRED:
         raise RecordRefused(_("该转介已处理（%(s)s），不能重复受理。") % {"s": referral.get_status_display()})
     _check_day(on, referral.referred_on, _("受理日期不能早于转介日期。"))
-    referral.status = Referral.Status.ACCEPTED
-    referral.handled_by = user
-    referral.accepted_on = on
-    referral.save(update_fields=["status", "handled_by", "accepted_on"])
-    event_record(
-        person=referral.person,
-        episode=referral.episode,
-        actor=user,
-        kind="referral_accepted",
-        message="转介已受理",
-        referral_id=referral.pk,
+    return _update(
+        user,
+        referral,
+        "referral_accepted",
+        "转介已受理",
+        status=Referral.Status.ACCEPTED,
+        handled_by=user,
+        accepted_on=on,
     )
-    return referral
 
 
 @transaction.atomic
 def referral_decline(user, referral: Referral, on: date, reason: str) -> Referral:
     """Decline the referral with a reason; the agency's grants on the person go."""
-    referral = _lock(referral)
-    _require_target(user, referral)
+    referral = _lock_mine(user, referral)
     if referral.status != Referral.Status.REFERRED:
         raise RecordRefused(
             _("该转介已处理（%(s)s），不能再不予受理。") % {"s": referral.get_status_display()}
@@ -231,18 +236,15 @@ def referral_decline(user, referral: Referral, on: date, reason: str) -> Referra
     if not reason.strip():
         raise RecordRefused(_("不予受理须填写理由。"))
     _check_day(on, referral.referred_on, _("日期不能早于转介日期。"))
-    referral.status = Referral.Status.DECLINED
-    referral.handled_by = user
-    referral.decline_reason = reason.strip()
-    referral.closed_on = on
-    referral.save(update_fields=["status", "handled_by", "decline_reason", "closed_on"])
-    event_record(
-        person=referral.person,
-        episode=referral.episode,
-        actor=user,
-        kind="referral_declined",
-        message="转介不予受理",
-        referral_id=referral.pk,
+    _update(
+        user,
+        referral,
+        "referral_declined",
+        "转介不予受理",
+        status=Referral.Status.DECLINED,
+        handled_by=user,
+        decline_reason=reason.strip(),
+        closed_on=on,
     )
     sync_person_grants([referral.person_id])
     return referral
@@ -263,8 +265,7 @@ def outcome_record(
     note: str = "",
 ) -> ReferralOutcome:
     """Record what the agency did on an accepted referral (rules.md §3.2-3.3)."""
-    referral = _lock(referral)
-    _require_target(user, referral)
+    referral = _lock_mine(user, referral)
     if referral.status == Referral.Status.DECLINED:
         raise RecordRefused(_("该转介已不予受理，不能登记结果。"))
     if referral.status != Referral.Status.ACCEPTED:
@@ -294,35 +295,17 @@ def outcome_record(
     )
     outcome.full_clean()
     outcome.save()
-    event_record(
-        person=referral.person,
-        episode=referral.episode,
-        actor=user,
-        kind="referral_outcome",
-        message="登记转介结果",
-        referral_id=referral.pk,
-    )
+    _event(user, referral, "referral_outcome", "登记转介结果")
     return outcome
 
 
 @transaction.atomic
 def referral_close(user, referral: Referral, on: date) -> Referral:
     """Close an accepted referral; the agency keeps no grant on the person."""
-    referral = _lock(referral)
-    _require_target(user, referral)
+    referral = _lock_mine(user, referral)
     if referral.status != Referral.Status.ACCEPTED:
         raise RecordRefused(_("该转介%(s)s，不能办结。") % {"s": referral.get_status_display()})
     _check_day(on, referral.accepted_on, _("办结日期不能早于受理日期。"))
-    referral.status = Referral.Status.CLOSED
-    referral.closed_on = on
-    referral.save(update_fields=["status", "closed_on"])
-    event_record(
-        person=referral.person,
-        episode=referral.episode,
-        actor=user,
-        kind="referral_closed",
-        message="转介已办结",
-        referral_id=referral.pk,
-    )
+    _update(user, referral, "referral_closed", "转介已办结", status=Referral.Status.CLOSED, closed_on=on)
     sync_person_grants([referral.person_id])
     return referral

@@ -1,18 +1,14 @@
 """Forms for detox certification and for referrals to 人社 and 民政."""
 
 from django import forms
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from casework.forms import DATE_WIDGET
 from casework.models import Certification, Episode, Referral, ReferralOutcome
 
-
-def _not_future(value):
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(_("日期不能晚于今天。"))
-    return value
+from .forms import _not_future
+from .referrals import AMOUNT_KINDS, OUTCOME_KINDS
 
 
 class CertificationProposeForm(forms.Form):
@@ -109,11 +105,7 @@ class OutcomeForm(forms.ModelForm):
 
     def __init__(self, *args, referral: Referral, **kwargs):
         super().__init__(*args, **kwargs)
-        allowed = (
-            ReferralOutcome.EMPLOYMENT_KINDS
-            if referral.kind == Referral.Kind.EMPLOYMENT
-            else ReferralOutcome.ASSISTANCE_KINDS
-        )
+        allowed = OUTCOME_KINDS[referral.kind]
         self.fields["kind"].choices = [
             (k, label) for k, label in ReferralOutcome.Kind.choices if k in allowed
         ]
@@ -136,12 +128,7 @@ class OutcomeForm(forms.ModelForm):
                 self.add_error("hours", _("职业技能培训须填写学时。"))
         if kind == ReferralOutcome.Kind.PLACEMENT and not cleaned.get("employer"):
             self.add_error("employer", _("就业安置须填写用人单位。"))
-        if kind in (
-            ReferralOutcome.Kind.SUBSIDY,
-            ReferralOutcome.Kind.DIBAO,
-            ReferralOutcome.Kind.TEMPORARY,
-            ReferralOutcome.Kind.MEDICAL,
-        ) and not cleaned.get("amount"):
+        if kind in AMOUNT_KINDS and not cleaned.get("amount"):
             self.add_error("amount", _("请填写金额（元）。"))
         return cleaned
 

@@ -36,18 +36,15 @@ from .support_forms import (
 )
 
 
-def _work_station_episode(request, episode_id) -> Episode:
-    """Return an episode whose person the user's work station acts on, else raise Http404."""
+def _require_work_station(request, person) -> None:
+    """Raise Http404 unless the user's work station acts on this (visible) person."""
     staff = selectors.staff_for(request.user)
-    if staff is None or staff.agency.kind != Agency.Kind.WORK_STATION:
+    if (
+        staff is None
+        or staff.agency.kind != Agency.Kind.WORK_STATION
+        or "act_work_station" not in selectors.person_access_for(request.user, person).actions
+    ):
         raise Http404
-    episode = Episode.objects.select_related("person", "township", "community").filter(pk=episode_id).first()
-    if episode is None:
-        raise Http404
-    person = selectors.person_get(request.user, episode.person_id)
-    if "act_work_station" not in selectors.person_access_for(request.user, person).actions:
-        raise Http404
-    return episode
 
 
 # --- detox certification ----------------------------------------------------------------------
@@ -56,7 +53,11 @@ def _work_station_episode(request, episode_id) -> Episode:
 @require_http_methods(["GET", "POST"])
 def certification_page(request, pk):
     """The criteria check and, when met, the proposal to the 禁毒办 (rules.md §3.1)."""
-    episode = _work_station_episode(request, pk)
+    episode = Episode.objects.select_related("township", "community").filter(pk=pk).first()
+    if episode is None:
+        raise Http404
+    episode.person = selectors.person_get(request.user, episode.person_id)
+    _require_work_station(request, episode.person)
     today = timezone.localdate()
     form = CertificationProposeForm(request.POST or None, initial={"proposed_on": today})
     if request.method == "POST":
@@ -72,6 +73,13 @@ def certification_page(request, pk):
                 return redirect("person_detail", pk=episode.person_id)
         else:
             messages.error(request, _("请更正下列标红的内容，信息尚未保存。"))
+    # The criteria summarise the person's tests and breaches: a read of the file, logged.
+    access_log_write(
+        request=request,
+        person_ids=[episode.person_id],
+        action=AccessLog.Action.DETAIL,
+        record_types=["certification"],
+    )
     live = (
         Certification.objects.filter(
             episode=episode, status__in=[Certification.Status.PROPOSED, Certification.Status.APPROVED]
@@ -167,10 +175,10 @@ def person_support(request, pk):
 def referral_new(request, pk):
     """The work station refers the person to 人社 or 民政 (禁毒法 art 34 para 2; 戒毒条例 arts 18, 39)."""
     person = selectors.person_get(request.user, pk)
+    _require_work_station(request, person)
     episode = person.episodes.exclude(status__in=Episode.CLOSED_STATUSES).order_by("-decision_date").first()
     if episode is None:
         raise Http404
-    episode = _work_station_episode(request, episode.pk)
     form = ReferralForm(request.POST or None, initial={"referred_on": timezone.localdate()})
     if request.method == "POST":
         if form.is_valid():
@@ -209,6 +217,12 @@ def referral_list(request):
 def referral_detail(request, pk):
     referral = referral_services.referral_get(request.user, pk)
     mine = referral_services.referral_is_mine(request.user, referral)
+    access_log_write(
+        request=request,
+        person_ids=[referral.person_id],
+        action=AccessLog.Action.DETAIL,
+        record_types=[referral_services.RECORD_TYPE[referral.kind]],
+    )
     today = timezone.localdate()
     return render(
         request,

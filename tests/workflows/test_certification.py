@@ -14,6 +14,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 
 from casework.models import CaseEvent, Certification, DrugTest, Episode, HandOver, Obligation, Staff
+from permissions.models import AccessLog
 from tests import factories as f
 from workflows.certification import (
     certification_check,
@@ -156,6 +157,9 @@ def test_certification_approved_prints_the_certificate_and_starts_the_three_year
     ):
         assert text in html
     assert person.id_number not in html
+    # The print is access-logged (architecture.md: every read of a person's record writes a row).
+    log = AccessLog.objects.filter(person_id=person.pk, action=AccessLog.Action.PRINT).get()
+    assert (log.user, log.record_types) == (world["work_station1_user"], "certification")
 
     # A party that does not see the person gets 404; so does a supervisor of another township.
     for outsider in ("police2_user", "sup2_user", "work_station2_user"):

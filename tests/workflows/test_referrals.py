@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework.models import CaseEvent, Episode, Referral, ReferralOutcome
+from permissions.models import AccessLog
 from tests import factories as f
 from workflows import referrals as services
 from workflows.obligations import RecordRefused
@@ -299,3 +300,61 @@ def test_support_tab_query_count_does_not_grow_and_the_person_page_adds_none(cli
     # open episode, referrals, outcomes
     assert small == large == 10, (small, large)
     assert 'id="referrals"' not in client.get(reverse("person_detail", args=[person.pk])).content.decode()
+
+
+def test_parties_without_the_right_get_404_on_every_referral_page(client, world):
+    """A party that may not see the person, or may not act on the referral, gets 404 on each page
+    and nothing changes (permissions.selectors is the one door)."""
+    person, _episode = active(world)
+    referral = refer(client, world, person, Referral.Kind.EMPLOYMENT)
+    today = timezone.localdate().isoformat()
+    for outsider in ("police2_user", "work_station2_user", "human_resources2_user", "civil_affairs1_user"):
+        client.force_login(world[outsider])
+        assert client.get(reverse("person_support", args=[person.pk])).status_code == 404
+        assert client.get(reverse("referral_detail", args=[referral.pk])).status_code == 404
+        assert client.get(reverse("referral_outcome_new", args=[referral.pk])).status_code == 404
+        response = client.post(
+            reverse("referral_decide", args=[referral.pk]), {"decision": "accept", "on": today}
+        )
+        assert response.status_code == 404
+    # Only the work station acting on the person refers (police1 and 人社 see the person).
+    for username in ("police1_user", "human_resources1_user", "work_station2_user"):
+        client.force_login(world[username])
+        response = client.post(
+            reverse("referral_new", args=[person.pk]),
+            {"kind": "assistance", "referred_on": today, "needs": "需求"},
+        )
+        assert response.status_code == 404
+    referral.refresh_from_db()
+    assert referral.status == Referral.Status.REFERRED
+    assert Referral.objects.count() == 1
+
+
+def test_reading_a_referral_is_access_logged(client, world):
+    """The referral page shows the person's training or assistance records: one access-log row."""
+    person, _episode = active(world)
+    referral = refer(client, world, person, Referral.Kind.ASSISTANCE)
+    client.force_login(world["civil_affairs1_user"])
+    before = AccessLog.objects.count()
+    assert client.get(reverse("referral_detail", args=[referral.pk])).status_code == 200
+    log = AccessLog.objects.order_by("-id").first()
+    assert AccessLog.objects.count() == before + 1
+    assert (log.user, log.person_id, log.record_types) == (
+        world["civil_affairs1_user"],
+        person.pk,
+        "assistance",
+    )
+
+
+def test_agency_referral_list_query_count_is_pinned(client, world, django_assert_max_num_queries):
+    """转介事项 with 12 referrals stays within its pinned count."""
+    today = timezone.localdate()
+    for _ in range(12):
+        _person, episode = active(world)
+        services.referral_create(
+            world["work_station1_user"], episode, Referral.Kind.EMPLOYMENT, "需求", on=today
+        )
+    client.force_login(world["human_resources1_user"])
+    client.get(reverse("referral_list"))
+    with django_assert_max_num_queries(5):
+        assert client.get(reverse("referral_list")).status_code == 200
