@@ -31,7 +31,7 @@ from casework.models import Agency, Certification, Episode, HandOver, Obligation
 
 from .models import MonthlyReport
 from .oversight import CERTIFICATION_DAYS, KINDS, OBLIGATION_ITEM_KINDS
-from .rates import _persons, rates_for
+from .rates import rates_for, region_persons
 
 LISTED = 10  # the longest-overdue items named in the report
 ORDER = ["unreported", *OBLIGATION_ITEM_KINDS, "handover", "certification"]
@@ -190,7 +190,7 @@ def report_context(user, township: Region, first: date, today: date | None = Non
     """
     today = today or timezone.localdate()
     last_first = month_before(first)
-    persons = _persons(user, township)  # the same persons the rates count
+    persons = region_persons(user, township)  # the same persons the rates count
     sheet = rates_for(user, township, first, min(month_last(first), today))
     before = rates_for(user, township, last_first, month_last(last_first)).by_key()
     day = cutoff(first, today)

@@ -59,7 +59,8 @@ class RateSheet:
         return {r.key: r for r in self.rates}
 
 
-def _persons(user, region: Region):
+def region_persons(user, region: Region):
+    """The persons under `region` the user may see (a values("pk") query): what the rates count."""
     return selectors.visible_persons(user).filter(region__path__startswith=region.path).values("pk")
 
 
@@ -285,7 +286,9 @@ def rates_for(user, region: Region, start: date, end: date, *, live: bool = Fals
         stored = stored_figures(user, region, [(start, end)]).get((start, end))
         if stored is not None:
             return _stored_sheet(region, start, end, stored)
-    return sheet_from(region, start, end, community_figures(_persons(user, region), start, end).values())
+    return sheet_from(
+        region, start, end, community_figures(region_persons(user, region), start, end).values()
+    )
 
 
 def three_years_clean_persons(persons, end: date):
@@ -313,10 +316,6 @@ def standard_periods(today: date) -> list[tuple[date, date]]:
         first = add_months(this_month, -back)
         periods.append((first, _month_end(first)))
     return periods
-
-
-def _month_before(first: date) -> date:
-    return add_months(first, -1)
 
 
 def _month_end(first: date) -> date:
@@ -428,7 +427,7 @@ def scoreboard(user, region: Region, start: date, end: date, *, live: bool = Fal
     stored = (
         None if live else stored_figures(user, region, [(start, end)], communities=True).get((start, end))
     )
-    per = stored[0] if stored else community_figures(_persons(user, region), start, end)
+    per = stored[0] if stored else community_figures(region_persons(user, region), start, end)
     empty = dict.fromkeys(FIGURES, 0)
     labels = {"control": _("管控率"), "help": _("帮教率"), "testing": _("尿检率"), "lost": _("失控率")}
     rows = []
