@@ -12,15 +12,13 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 PYTEST_ARGS ?=
 TEST_SETTINGS := config.settings.test
-PG_PROBE_URL := postgres://postgres@127.0.0.1:5432/postgres
-PG_TEST_URL := postgres://postgres@127.0.0.1:5432/casework_test
 
-.PHONY: help venv run test lint fmt migrate seed clean
+.PHONY: help venv run dev test test-sqlite setup lint fmt migrate seed clean
 
 help: ## Show this list of targets
 	@echo "Usage: make <target> [PORT=8000] [PYTEST_ARGS='-k name']"
 	@echo
-	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-zA-Z_-]+:[^#]*## / {printf "  %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-zA-Z_-]+:[^#]*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 venv: $(STAMP) ## Create .venv (if missing) and install requirements-dev.txt when requirements change
 
@@ -33,38 +31,29 @@ $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
 	@touch $@
 
-run: venv ## Migrate, seed demo data and serve on http://127.0.0.1:PORT (default 8000; SQLite unless DATABASE_URL)
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	$(PY) manage.py workflow_timers
-	$(PY) manage.py scan_obligations
-	$(PY) manage.py refresh_figures
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+run: seed ## The demo as users see it (DEBUG off, SQLite unless DATABASE_URL) on http://127.0.0.1:PORT
+	@scripts/setup-system --pdf || echo "make run: the monthly report PDF will not render until the part above is installed" >&2
+	DEBUG=false $(PY) manage.py collectstatic --noinput -v 0
+	DEBUG=false $(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
 
-test: venv ## Run pytest on PostgreSQL (DATABASE_URL or server on 127.0.0.1:5432), else SQLite
-	@set -e; \
-	mask() { sed -E 's#(://[^:/@]*):[^@]*@#\1:***@#'; }; \
-	if [ -n "$${DATABASE_URL:-}" ]; then \
-		echo "Tests run against PostgreSQL ($$(printf '%s' "$$DATABASE_URL" | mask), from DATABASE_URL)"; \
-	else \
-		probe=1; \
-		$(PY) -c "import psycopg" 2>/dev/null && probe=0; \
-		if [ $$probe = 0 ]; then \
-			$(PY) -c "import psycopg; psycopg.connect('$(PG_PROBE_URL)', connect_timeout=2).close()" \
-				>/dev/null 2>&1 && found=1 || found=0; \
-		else \
-			command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432 -t 2 && found=1 || found=0; \
-		fi; \
-		if [ $$found = 1 ]; then \
-			export DATABASE_URL='$(PG_TEST_URL)'; \
-			echo "Tests run against PostgreSQL ($$DATABASE_URL, server found on 127.0.0.1:5432)"; \
-		else \
-			unset DATABASE_URL; \
-			echo "Tests run against SQLite (no PostgreSQL found)"; \
-		fi; \
+dev: seed ## Auto-reloading debug server (DEBUG on) for developers on http://127.0.0.1:PORT, same data as run
+	DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: ## Set up the system (scripts/setup-system), then the suite on PostgreSQL and again on SQLite
+	@scripts/setup-system; setup=$$?; \
+	$(MAKE) --no-print-directory venv || exit 1; \
+	PY=$(PY) PYTEST_ARGS="$(PYTEST_ARGS)" scripts/test-suite postgres sqlite; tests=$$?; \
+	if [ $$setup -ne 0 ]; then \
+		echo "make test: the system set-up is incomplete (the MISSING lines at the top say what and why)" >&2; \
+		exit 1; \
 	fi; \
-	export DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS); \
-	$(PY) -m pytest $(PYTEST_ARGS)
+	exit $$tests
+
+test-sqlite: venv ## Only the SQLite pass (every test not marked postgres), on DATABASE_URL if it is sqlite://
+	@PY=$(PY) PYTEST_ARGS="$(PYTEST_ARGS)" scripts/test-suite sqlite
+
+setup: ## Install or start the system parts: PostgreSQL, Redis, Chromium, pango, CJK font, poppler
+	@scripts/setup-system
 
 lint: venv ## ruff check, ruff format --check, makemigrations --check
 	$(RUFF) check .
@@ -78,8 +67,11 @@ fmt: venv ## Format and autofix with ruff
 migrate: venv ## Apply database migrations
 	$(PY) manage.py migrate --noinput
 
-seed: migrate ## Load demo data (prints demo accounts)
+seed: migrate ## Load demo data (prints demo accounts), fire timers, run the daily scan and figures
 	$(PY) manage.py seed_demo
+	$(PY) manage.py workflow_timers
+	$(PY) manage.py scan_obligations
+	$(PY) manage.py refresh_figures
 
 clean: ## Remove caches and test artifacts (keeps .venv and db.sqlite3)
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +

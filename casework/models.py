@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
@@ -399,7 +400,10 @@ class CaseEvent(models.Model):
         related_name="+",
         verbose_name=_("操作人"),
     )
-    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    # The day the thing happened (a talk held on 3 March) and the moment it was recorded (5 March,
+    # 16:20): the timeline reads by the first, the record of who wrote what when keeps the second.
+    happened_on = models.DateField(_("发生日期"), default=timezone.localdate)
+    at = models.DateTimeField(_("记录时间"), default=timezone.now)
     kind = models.CharField(_("类型"), max_length=40)
     message = models.CharField(_("内容"), max_length=300)
     data = models.JSONField(_("数据"), default=dict, blank=True)
@@ -407,8 +411,10 @@ class CaseEvent(models.Model):
     class Meta:
         verbose_name = _("事件记录")
         verbose_name_plural = _("事件记录")
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["person", "-at"], name="caseevent_person_at_idx")]
+        ordering = ["-happened_on", "-at", "-id"]
+        indexes = [
+            models.Index(fields=["person", "-happened_on", "-at"], name="caseevent_person_day_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.message

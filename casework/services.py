@@ -7,6 +7,7 @@ grant updates and status transitions that must happen at the same time.
 from datetime import date
 
 from django.db import transaction
+from django.utils import timezone
 
 from casework import deadlines
 from casework.models import CaseEvent, Episode, Person, Region
@@ -14,11 +15,25 @@ from casework.selectors import report_deadline_days
 
 
 def event_record(
-    *, person: Person, actor, kind: str, message: str, episode: Episode | None = None, **data
+    *,
+    person: Person,
+    actor,
+    kind: str,
+    message: str,
+    episode: Episode | None = None,
+    happened_on: date | None = None,
+    **data,
 ) -> CaseEvent:
-    """Append one line to the person's timeline."""
+    """Append one line to the person's timeline, dated the day the thing happened (default today;
+    a talk held on 3 March and recorded on 5 March is a line of 3 March, recorded on the 5th)."""
     return CaseEvent.objects.create(
-        person=person, episode=episode, actor=actor, kind=kind, message=message[:300], data=data
+        person=person,
+        episode=episode,
+        actor=actor,
+        kind=kind,
+        message=message[:300],
+        happened_on=happened_on or timezone.localdate(),
+        data=data,
     )
 
 

@@ -237,8 +237,9 @@ EVENT_RECORD_TYPES: dict[str, str] = {
 
 
 def person_events(person: Person, record_types=None, limit: int = 50) -> QuerySet[CaseEvent]:
-    """The person's timeline, without the lines about records the reader may not see."""
-    events = person.events.select_related("actor").order_by("-at", "-id")
+    """The person's timeline, latest day first (the day things happened, then the order they
+    were recorded), without the lines about records the reader may not see."""
+    events = person.events.select_related("actor").order_by("-happened_on", "-at", "-id")
     if record_types is not None:
         hidden_kinds = [k for k, t in EVENT_RECORD_TYPES.items() if t not in record_types]
         hidden = Q(kind__in=hidden_kinds)

@@ -242,6 +242,7 @@ def absence_return(*, actor, absence: Absence, returned_on: date) -> Absence:
         episode=episode,
         actor=actor,
         kind="absence_returned",
+        happened_on=returned_on,
         message=_("返回销假（%(date)s）") % {"date": returned_on.strftime("%Y-%m-%d")}
         + (_("，逾期%(n)d日") % {"n": late} if late > 0 else ""),
         absence_id=absence.pk,
@@ -303,6 +304,7 @@ def absence_unreported_record(
         episode=episode,
         actor=actor,
         kind="absence_unreported",
+        happened_on=leaves_on,
         message=_("登记未报告外出：%(start)s 至 %(end)s，共%(n)d日（待确认是否擅自离开）")
         % {
             "start": leaves_on.strftime("%Y-%m-%d"),

@@ -289,6 +289,7 @@ def breach_confirm(
         episode=episode,
         actor=actor,
         kind="breach_confirmed",
+        happened_on=occurred_on,
         message=_("确认违反协议：%(kind)s（%(date)s），%(response)s%(warning)s")
         % {
             "kind": label,
@@ -397,6 +398,7 @@ def handle_handover_prepare(user, episode: Episode, data: dict, activation) -> H
         episode=episode,
         actor=user,
         kind="handover",
+        happened_on=handover.prepared_on,
         message=_("%(reason)s，移交公安机关（%(docs)s）%(late)s")
         % {
             "reason": handover.get_reason_display(),
@@ -443,6 +445,7 @@ def handle_handover_receive(user, episode: Episode, data: dict, activation) -> H
             episode=episode,
             actor=user,
             kind="handover",
+            happened_on=handover.received_on,
             message=_("公安机关接收移交材料（回执 %(receipt)s），决定强制隔离戒毒（%(number)s，%(reason)s）")
             % {
                 "receipt": data["receipt_number"],
@@ -467,6 +470,7 @@ def handle_handover_receive(user, episode: Episode, data: dict, activation) -> H
             episode=episode,
             actor=user,
             kind="police_continue",
+            happened_on=handover.received_on,
             message=_("公安机关接收移交材料（回执 %(receipt)s），决定继续执行（%(reason)s）")
             % {"receipt": data["receipt_number"], "reason": data["decision_reason"]},
             handover_id=handover.pk,

@@ -143,6 +143,7 @@ def handle_prepare_file(user, episode: Episode, data: dict, activation) -> None:
         episode=episode,
         actor=user,
         kind="closing_file",
+        happened_on=sent_on,
         message=f"期满材料移送公安机关（{sent_on:%Y-%m-%d}：{data['documents']}）",
     )
 
@@ -315,6 +316,7 @@ def follow_up_relapse(user, episode: Episode, relapsed_on: date, note: str) -> E
         episode=episode,
         actor=user,
         kind="relapse_after_completion",
+        happened_on=relapsed_on,
         message=f"解除后复吸（{relapsed_on:%Y-%m-%d}）：{note}",
     )
     return episode

@@ -40,7 +40,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import TypeVar
 
@@ -368,6 +368,12 @@ def _pad(text: str, width: int) -> str:
 
 def _days(n: int) -> timedelta:
     return timedelta(days=n)
+
+
+def _recorded_at(day: date) -> datetime:
+    """The moment a seeded event was written down: mid-morning of the day it happened, so the demo
+    timeline of a three-year case reads over three years and not as this morning's work."""
+    return timezone.make_aware(datetime(day.year, day.month, day.day, 10, 0))
 
 
 def _phone(rng: random.Random) -> str:
@@ -794,6 +800,9 @@ class DemoSeeder:
                     person=person,
                     episode=episode,
                     actor_id=ws_user,
+                    # Registered the day the decision was served, as the work station would.
+                    happened_on=episode.served_on,
+                    at=_recorded_at(episode.served_on),
                     kind="registered",
                     message=f"登记决定书 {episode.decision_number}（{episode.get_kind_display()}，"
                     f"期限{episode.term_months}个月）",
@@ -809,6 +818,8 @@ class DemoSeeder:
                         person=person,
                         episode=episode,
                         actor_id=ws_user,
+                        happened_on=episode.reported_on,
+                        at=_recorded_at(episode.reported_on),
                         kind="reported",
                         message=f"报到，{episode.start_date:%Y年%m月%d日}起执行，"
                         f"预计{episode.expected_end_date:%Y年%m月%d日}期满",

@@ -309,6 +309,7 @@ class _History:
             person_id=self.e.person_id,
             episode_id=self.e.pk,
             actor_id=self.clerk_on(day),
+            happened_on=day,
             at=_at(day),
             kind=kind,
             message=message[:300],

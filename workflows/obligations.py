@@ -108,6 +108,7 @@ def drug_test_record(
         episode=episode,
         actor=actor,
         kind="drug_test",
+        happened_on=test.tested_on,
         message=f"吸毒检测（{test.get_sample_type_display()}）：{test.get_result_display()}",
     )
     if test.result == DrugTest.Result.POSITIVE:
@@ -143,6 +144,7 @@ def talk_record(*, actor, episode: Episode, obligation_id: int | None = None, **
         episode=episode,
         actor=actor,
         kind="talk",
+        happened_on=talk.held_on,
         message=f"{talk.get_kind_display()}记录",
     )
     return talk

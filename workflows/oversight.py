@@ -297,15 +297,23 @@ def drill_down(user, region: Region, as_of: date) -> list[dict]:
     for path, n in obligation_paths:
         if (key := bucket(path)) is not None:
             counts[key]["obligations"] += n
-    # Hand-overs and (issue 6) certifications awaiting approval: one UNION ALL, one query.
-    late_handovers = HandOver.objects.filter(
-        scope.q("episode__"), received_on__isnull=True, prepared_on__lt=as_of
-    ).values_list("episode__community__path", Value("handovers", output_field=CharField()))
-    late_certifications = Certification.objects.filter(
-        scope.q("episode__"),
-        status=Certification.Status.PROPOSED,
-        proposed_on__lt=as_of - timedelta(days=CERTIFICATION_DAYS),
-    ).values_list("episode__community__path", Value("certifications", output_field=CharField()))
+    # Hand-overs and (issue 6) certifications awaiting approval: one UNION ALL, one query. Each
+    # part drops its model's default ordering: SQLite refuses ORDER BY inside a compound
+    # statement, and on PostgreSQL it only sorted rows that are counted, not listed.
+    late_handovers = (
+        HandOver.objects.filter(scope.q("episode__"), received_on__isnull=True, prepared_on__lt=as_of)
+        .values_list("episode__community__path", Value("handovers", output_field=CharField()))
+        .order_by()
+    )
+    late_certifications = (
+        Certification.objects.filter(
+            scope.q("episode__"),
+            status=Certification.Status.PROPOSED,
+            proposed_on__lt=as_of - timedelta(days=CERTIFICATION_DAYS),
+        )
+        .values_list("episode__community__path", Value("certifications", output_field=CharField()))
+        .order_by()
+    )
     for path, column in late_handovers.union(late_certifications, all=True):
         if (key := bucket(path)) is not None:
             counts[key][column] += 1

@@ -158,12 +158,26 @@ def handle_agreement(user, episode, data, activation):
         period_end=episode.expected_end_date,
         signed_by=user,
     )
-    event_record(person=episode.person, episode=episode, actor=user, kind="agreement", message="签订协议")
+    event_record(
+        person=episode.person,
+        episode=episode,
+        actor=user,
+        kind="agreement",
+        message="签订协议",
+        happened_on=data["signed_on"],
+    )
 
 
 def handle_plan(user, episode, data, activation):
     Plan.objects.create(episode=episode, written_by=user, **data)
-    event_record(person=episode.person, episode=episode, actor=user, kind="plan", message="制定个人计划")
+    event_record(
+        person=episode.person,
+        episode=episode,
+        actor=user,
+        kind="plan",
+        message="制定个人计划",
+        happened_on=data["written_on"],
+    )
 
 
 TEAM_PARTY_CODES = ("community", "police", "judicial", "civil_affairs", "human_resources")

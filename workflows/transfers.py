@@ -191,6 +191,7 @@ def handle_report_at_new_place(user, episode: Episode, data: dict, activation) -
         episode=episode,
         actor=user,
         kind="transfer_reported",
+        happened_on=reported_on,
         message=f"在新执行地报到（{'按期' if on_time else '逾期'}，{reported_on:%Y-%m-%d}）",
         transfer_id=transfer.pk,
     )
