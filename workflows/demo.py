@@ -65,7 +65,13 @@ from casework.models import (
 )
 from permissions.services import holds_agency_grants, rebuild_all_grants
 
-from .demo_flows import HistoryStats, seed_intake_flows, seed_intake_records, seed_obligations
+from .demo_flows import (
+    HistoryStats,
+    seed_handover_flows,
+    seed_intake_flows,
+    seed_intake_records,
+    seed_obligations,
+)
 
 PASSWORD = "demo-pass-2026"
 DEFAULT_PERSONS = 60
@@ -473,6 +479,7 @@ class SeedReport:
     intake_records: int = 0
     obligations: int = 0
     intake_flows: int = 0
+    handover_flows: int = 0
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
@@ -491,7 +498,7 @@ class SeedReport:
             f"team members {self.team_members}, case events {self.events}",
             f"  grants: added {self.grants_added}, removed {self.grants_removed}",
             f"  workflow: reporting-in records {self.intake_records}, open obligations {self.obligations}, "
-            f"intake flows {self.intake_flows}",
+            f"intake flows {self.intake_flows}, hand-over flows {self.handover_flows}",
             "  seconds: "
             + ", ".join(f"{k} {v:.1f}" for k, v in self.timings.items())
             + f"; total {self.seconds:.1f}",
@@ -1005,6 +1012,8 @@ class DemoSeeder:
                 )
             self.report.intake_flows = seed_intake_flows()
             mark = lap("intake flows", mark)
+            self.report.handover_flows = seed_handover_flows()
+            mark = lap("hand-over flows", mark)
         self.report.seconds = time.monotonic() - started
         self.report.accounts, self.report.extra_accounts = self.account_table()
         return self.report

@@ -34,9 +34,13 @@ So the serious-breach counter (workflows.breaches.breach_counters) is serious ex
 comes from ``random.Random(f"{seed}:history:{decision_number}")``, so a larger run extends a smaller
 one with the rows a fresh run would have made.
 
+Every case event is dated the day it happened and recorded that morning. Each hand-over waiting
+for the police gets its BreachHandOverFlow (``seed_handover_flows``): the package step done, the
+police's step open, as the app leaves it.
+
 Not seeded: case events for each test and talk (the timeline shows the issue-5 records' events
-only), the viewflow processes of hand-overs and transfers, an open Transfer for
-``transfer_pending`` episodes, suspensions.
+only), the viewflow processes of transfers, an open Transfer for ``transfer_pending`` episodes,
+suspensions.
 """
 
 import json
@@ -659,3 +663,77 @@ def seed_intake_records() -> int:
     Agreement.objects.bulk_create(agreements, batch_size=5000)
     Plan.objects.bulk_create(plans, batch_size=5000)
     return len(reports)
+
+
+def seed_handover_flows() -> int:
+    """Give every seeded hand-over that waits for the police its BreachHandOverFlow, as the app
+    leaves one: started by workflows.breaches.handover_open when the hand-over fell due, the work
+    station's package step done by the clerk who prepared it, the police station's step open (so
+    the police see it in their tasks and on the 违规与外出 tab). Backdated to the seeded days.
+    Idempotent: episodes that already have the flow are left alone; return the number started."""
+    from viewflow.workflow.models import Process, Task
+
+    from .flows import BreachHandOverFlow
+
+    content_type = ContentType.objects.get_for_model(Episode)
+    started = Process.objects.filter(
+        artifact_content_type=content_type, flow_class=BreachHandOverFlow
+    ).values("artifact_object_id")
+    waiting = (
+        HandOver.objects.filter(
+            received_on__isnull=True,
+            reason__in=(HandOver.Reason.RELAPSE, HandOver.Reason.SERIOUS_BREACH),
+            episode__status=Episode.Status.VIOLATION_REPORTED,
+        )
+        .exclude(episode_id__in=started)
+        .select_related("episode", "prepared_by")
+        .order_by("episode_id", "-prepared_on", "-pk")
+    )
+    count = 0
+    seen: set[int] = set()
+    for handover in waiting:
+        episode = handover.episode
+        if episode.pk in seen:
+            continue
+        seen.add(episode.pk)
+        # What handover_open is given: the positive test (relapse) or the breach answered by the
+        # hand-over (a serious breach).
+        drug_test_id = breach_id = None
+        if handover.reason == HandOver.Reason.RELAPSE:
+            drug_test_id = (
+                DrugTest.objects.filter(episode=episode, result=DrugTest.Result.POSITIVE)
+                .order_by("-tested_on", "-pk")
+                .values_list("pk", flat=True)
+                .first()
+            )
+        else:
+            breach_id = (
+                Breach.objects.filter(episode=episode, response=Breach.Response.HANDOVER)
+                .order_by("-occurred_on", "-pk")
+                .values_list("pk", flat=True)
+                .first()
+            )
+        due_from = (
+            Obligation.objects.filter(episode=episode, kind=ObligationKind.HANDOVER)
+            .order_by("-due_by", "-pk")
+            .values_list("due_from", flat=True)
+            .first()
+        ) or handover.prepared_on
+        process = BreachHandOverFlow.start.run(
+            episode=episode, reason=handover.reason, drug_test_id=drug_test_id, breach_id=breach_id
+        )
+        prepare = Task.objects.get(process=process, flow_task=BreachHandOverFlow.prepare)
+        with BreachHandOverFlow.lock(process.pk):
+            activation = prepare.flow_task.activation_class(prepare)
+            activation.assign(handover.prepared_by)
+            activation.start(None)
+            activation.execute()
+        opened, prepared = _at(due_from), _at(handover.prepared_on)
+        Process.objects.filter(pk=process.pk).update(created=opened)
+        Task.objects.filter(process=process, flow_task_type="START").update(created=opened, finished=opened)
+        Task.objects.filter(pk=prepare.pk).update(
+            created=opened, assigned=prepared, started=prepared, finished=prepared
+        )
+        Task.objects.filter(process=process, flow_task=BreachHandOverFlow.receive).update(created=prepared)
+        count += 1
+    return count
