@@ -1,7 +1,12 @@
 import os
+import shutil
+import subprocess
 
 import pytest
 from django.db import connection
+
+# The Debian package that gives WeasyPrint Chinese glyphs (scripts/setup-system installs it).
+CJK_FONT_PACKAGE = "fonts-noto-cjk"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -13,6 +18,34 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+def cjk_font_problem(fc_list: str = "fc-list") -> str | None:
+    """Why a PDF with Chinese text cannot be read back on this machine, or None.
+
+    Without a CJK font WeasyPrint still writes a PDF, but its text reads back as glyph numbers
+    ('\\x184\\x003...'): a test comparing it would fail with an unreadable assertion."""
+    path = shutil.which(fc_list)
+    if path is None:
+        return (
+            f"fc-list (fontconfig) is not installed, so no CJK font can be found: install {CJK_FONT_PACKAGE} "
+            f"and fontconfig (apt-get install {CJK_FONT_PACKAGE} fontconfig, or scripts/setup-system --pdf)"
+        )
+    found = subprocess.run([path, ":lang=zh", "family"], capture_output=True, text=True, timeout=60).stdout
+    if not found.strip():
+        return (
+            f"no CJK font is installed (fc-list :lang=zh finds none), so the PDF's Chinese text cannot be "
+            f"read: install {CJK_FONT_PACKAGE} (apt-get install {CJK_FONT_PACKAGE}, or scripts/setup-system --pdf)"
+        )
+    return None
+
+
+@pytest.fixture
+def cjk_font():
+    """Fail first, naming the package to install, where the PDF text could not be read."""
+    problem = cjk_font_problem()
+    if problem:
+        pytest.fail(problem, pytrace=False)
 
 
 @pytest.fixture

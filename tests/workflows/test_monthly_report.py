@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from casework.models import Certification, Episode, Obligation, Transfer
 from permissions.models import AccessLog
 from tests import factories as f
+from tests.conftest import CJK_FONT_PACKAGE, cjk_font_problem
 from workflows.models import MonthlyReport
 from workflows.monthly import monthly_reports_generate, render_pdf, report_context
 from workflows.rates import rates_for
@@ -81,7 +82,22 @@ def pdf_text(pdf: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages)
 
 
-def test_report_figures_for_a_known_township(world, month):
+def test_a_missing_cjk_font_is_named_not_read_as_garbage(tmp_path):
+    """Where fontconfig or a CJK font is missing, the PDF-text tests fail first with the package to
+    install (tests/conftest.py cjk_font), never on glyph numbers."""
+    assert CJK_FONT_PACKAGE == "fonts-noto-cjk"
+    no_fontconfig = cjk_font_problem(fc_list=str(tmp_path / "fc-list"))
+    assert no_fontconfig.startswith("fc-list (fontconfig) is not installed")
+    assert "apt-get install fonts-noto-cjk fontconfig" in no_fontconfig
+    empty = tmp_path / "fc-list-empty"
+    empty.write_text("#!/bin/sh\nexit 0\n")
+    empty.chmod(0o755)
+    no_font = cjk_font_problem(fc_list=str(empty))
+    assert no_font.startswith("no CJK font is installed (fc-list :lang=zh finds none)")
+    assert "apt-get install fonts-noto-cjk" in no_font
+
+
+def test_report_figures_for_a_known_township(cjk_font, world, month):
     """Rates (rules.md §5) for May, overdue at the end of May against the end of April, changes."""
     ctx = report_context(world["sup1_user"], world["t1"], MAY, today=TODAY)
     assert ctx["cutoff"] == date(2025, 6, 1)
@@ -117,7 +133,7 @@ def test_report_figures_for_a_known_township(world, month):
     assert month["unreported"].name in text and month["other"].name not in text
 
 
-def test_township_supervisor_gets_only_their_township(client, world, month):
+def test_township_supervisor_gets_only_their_township(cjk_font, client, world, month):
     url_t1 = reverse("monthly_report_pdf", args=[world["t1"].pk, 2025, 5])
     url_t2 = reverse("monthly_report_pdf", args=[world["t2"].pk, 2025, 5])
     client.force_login(world["sup1_user"])
