@@ -29,12 +29,18 @@ def test_check_deploy_is_clean_with_production_settings():
 
 def test_make_run_settings_are_the_demo_as_users_see_it():
     """`make run` serves config.settings.local with DEBUG=false: no debug pages, local hosts only,
-    static files through whitenoise (collected first, as the Makefile does)."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local", "DEBUG": "false"}
+    static files through whitenoise from the apps' folders (the Makefile's environment)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DEBUG": "false",
+        "WHITENOISE_USE_FINDERS": "true",
+    }
     env.pop("ALLOWED_HOSTS", None)
     script = (
         "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.DEBUG, s.ALLOWED_HOSTS, 'whitenoise.middleware.WhiteNoiseMiddleware' in s.MIDDLEWARE)"
+        "print(s.DEBUG, s.ALLOWED_HOSTS, 'whitenoise.middleware.WhiteNoiseMiddleware' in s.MIDDLEWARE, "
+        "s.WHITENOISE_USE_FINDERS)"
     )
     result = subprocess.run(
         [sys.executable, "-c", script],
@@ -44,7 +50,7 @@ def test_make_run_settings_are_the_demo_as_users_see_it():
         text=True,
         timeout=120,
     )
-    assert result.stdout.strip() == "False ['127.0.0.1', 'localhost'] True", result.stderr
+    assert result.stdout.strip() == "False ['127.0.0.1', 'localhost'] True True", result.stderr
 
 
 @pytest.mark.django_db

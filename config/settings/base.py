@@ -159,6 +159,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# `make run` lets whitenoise serve the files straight from the apps' static folders (no
+# collectstatic: compressing viewflow's bundles takes minutes on a small machine); deployments
+# collect them into STATIC_ROOT.
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", False)
 MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "media/"
 
