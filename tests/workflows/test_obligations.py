@@ -285,3 +285,43 @@ def test_changing_the_schedule_moves_open_obligations_but_never_past_ones(world)
     current = Obligation.objects.get(episode=episode, kind="drug_test", status="pending")
     assert current.due_by == add_months(done_on, 2)
     assert obligations_reschedule(region=world["t1"], episode_kind="detox") == 0
+
+
+def test_the_timeline_reads_by_the_day_things_happened_and_shows_when_they_were_recorded(client, world):
+    """A talk held two days ago and recorded today is a line of the day it was held, below a test
+    taken yesterday that was recorded before it; the line also says when it was written down."""
+    from casework.models import CaseEvent
+
+    today = timezone.localdate()
+    held, tested = today - timedelta(days=2), today - timedelta(days=1)
+    person, episode = active_person(world, today - timedelta(days=40))
+    actor = world["work_station1_user"]
+    drug_test_record(
+        actor=actor,
+        episode=episode,
+        tested_on=tested,
+        sample_type="urine",
+        place="工作站",
+        result="negative",
+        collector_1="甲",
+        collector_1_sex="M",
+        collector_2="乙",
+        collector_2_sex="M",
+    )
+    talk_record(actor=actor, episode=episode, held_on=held, kind="talk", summary="谈话")
+    talk = CaseEvent.objects.get(person=person, kind="talk")
+    assert (talk.happened_on, timezone.localtime(talk.at).date()) == (held, today)
+    assert CaseEvent.objects.get(person=person, kind="drug_test").happened_on == tested
+
+    client.force_login(actor)
+    html = client.get(reverse("person_detail", args=[person.pk])).content.decode()
+    timeline = html[html.index('<ol class="timeline">') :]
+    test_line = timeline.index(f'<time datetime="{tested:%Y-%m-%d}">')
+    talk_line = timeline.index(f'<time datetime="{held:%Y-%m-%d}">')
+    assert test_line < talk_line
+    talk_item = timeline[talk_line : timeline.index("</li>", talk_line)]
+    assert f"<span>{episode.talks.get().get_kind_display()}记录</span>" in talk_item
+    assert f'记录于 <time datetime="{timezone.localtime(talk.at).isoformat()}"' in talk_item
+    # The test, taken yesterday and recorded today, shows its recording time as well.
+    test_item = timeline[test_line : timeline.index("</li>", test_line)]
+    assert "记录于" in test_item
