@@ -169,7 +169,7 @@ class TeamMemberAdmin(ScopedToVisiblePersons):
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(ScopedToVisiblePersons):
-    list_display = ["at", "person", "kind", "message", "actor"]
+    list_display = ["happened_on", "at", "person", "kind", "message", "actor"]
     list_select_related = ["person", "actor"]
 
     def has_add_permission(self, request):
