@@ -16,7 +16,12 @@ from casework.selectors import report_deadline_days
 def event_record(
     *, person: Person, actor, kind: str, message: str, episode: Episode | None = None, **data
 ) -> CaseEvent:
-    """Append one line to the person's timeline."""
+    """Append one line to the person's timeline; refuse a kind `CaseEvent.Kind` does not know.
+
+    An unknown kind would have no record type to decide who reads it (permissions.kinds).
+    """
+    if kind not in CaseEvent.Kind.values:
+        raise ValueError(f"unknown case event kind: {kind!r}")
     return CaseEvent.objects.create(
         person=person, episode=episode, actor=actor, kind=kind, message=message[:300], data=data
     )
