@@ -144,7 +144,10 @@ def test_edit_page_masks_numbers_without_reveal_keeps_them_and_logs_each_read(cl
     sync_person_grants([person.pk])
     page = client.get(url).content.decode()
     assert person.id_number in page and "13911112222" in page
-    assert AccessLog.objects.filter(user=world["work_station1_user"]).get().record_types == "identifiers,identity"
+    assert (
+        AccessLog.objects.filter(user=world["work_station1_user"]).get().record_types
+        == "identifiers,identity"
+    )
     # Without the identity record type (司法所, 派出所) the page does not exist.
     for key in ("judicial1_user", "police1_user"):
         client.force_login(world[key])
@@ -231,8 +234,12 @@ def test_timeline_and_to_do_table_show_only_the_kinds_the_reader_may_read(client
         due_by=timezone.localdate() + timedelta(days=3),
         township=world["t1"],
     )
-    event_record(person=person, episode=episode, actor=None, kind="absence_reported", message="外出报备：前往广州")
-    CaseEvent.objects.create(person=person, episode=episode, kind="absence_future_kind", message="未登记类型的外出")
+    event_record(
+        person=person, episode=episode, actor=None, kind="absence_reported", message="外出报备：前往广州"
+    )
+    CaseEvent.objects.create(
+        person=person, episode=episode, kind="absence_future_kind", message="未登记类型的外出"
+    )
     client.force_login(world["human_resources1_user"])
     page = client.get(reverse("person_detail", args=[person.pk])).content.decode()
     assert person.name in page
@@ -278,6 +285,8 @@ def test_team_membership_ends_on_its_date_without_a_command(client, world):
         assert "结束后的谈话" in client.get(url).content.decode()
         result = team_grants_refresh()
         assert (result.added, result.removed) == (0, held)
-        assert not grants.exists() and PersonUserObjectPermission.objects.filter(user=world["sw1_user"]).exists()
+        assert (
+            not grants.exists() and PersonUserObjectPermission.objects.filter(user=world["sw1_user"]).exists()
+        )
         again = team_grants_refresh()
         assert (again.added, again.removed) == (0, 0)
