@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework import deadlines
-from casework.idnumber import InvalidIdNumber, parse_id_number
+from casework.idnumber import InvalidIdNumber, mask_id_number, mask_phone, parse_id_number
 from casework.models import Episode, Person, Region
 
 ID_ERRORS = {
@@ -72,6 +72,38 @@ class PersonForm(forms.ModelForm):
             if cleaned.get("birth_date") and cleaned["birth_date"] != parsed.birth_date:
                 self.add_error("birth_date", _("出生日期与公民身份号码不一致。"))
         return cleaned
+
+
+class PersonEditForm(PersonForm):
+    """The file's edit form. Without the reveal right the numbers are shown masked, as on every
+    other page; a masked value posted back unchanged keeps the stored number (个人信息保护法
+    art 51: least privilege), and a new full number replaces it."""
+
+    MASKED = {"id_number": mask_id_number, "phone": mask_phone, "guarantor_phone": mask_phone}
+
+    def __init__(self, *args, reveal: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reveal = reveal
+        if not reveal:
+            for name, mask in self.MASKED.items():
+                self.initial[name] = mask(getattr(self.instance, name))
+                self.fields[name].help_text = _("已隐去部分号码；不修改则保留原号码。")
+
+    def _stored_if_masked(self, name: str):
+        """Return the stored number when the masked value came back unchanged, else None."""
+        stored = getattr(self.instance, name)
+        if not self.reveal and stored and self.cleaned_data.get(name) == self.MASKED[name](stored):
+            return stored
+        return None
+
+    def clean_id_number(self) -> str:
+        return self._stored_if_masked("id_number") or super().clean_id_number()
+
+    def clean_phone(self) -> str:
+        return self._stored_if_masked("phone") or self.cleaned_data["phone"]
+
+    def clean_guarantor_phone(self) -> str:
+        return self._stored_if_masked("guarantor_phone") or self.cleaned_data["guarantor_phone"]
 
 
 class EpisodeForm(forms.ModelForm):

@@ -219,6 +219,7 @@ class Person(models.Model):
             ("view_assistance", _("查看救助记录")),
             ("view_legalaid", _("查看法律援助记录")),
             ("reveal_identifiers", _("查看完整证件号码和电话")),
+            ("edit_identity", _("修改身份信息")),
             ("act_work_station", _("办理工作站事务")),
             ("act_police", _("办理公安事务")),
             ("act_human_resources", _("办理人社事务")),
@@ -390,6 +391,56 @@ class TeamMember(models.Model):
 class CaseEvent(models.Model):
     """One line of a person's timeline: who did what, when. Written with the change itself."""
 
+    class Kind(models.TextChoices):
+        """Every kind of timeline line. The values are the strings stored since the first
+        release; `permissions.kinds.EVENT_RECORD_TYPE` says which record type each one reveals."""
+
+        PERSON_CREATED = "person_created", _("建立档案")
+        PERSON_UPDATED = "person_updated", _("修改档案")
+        DECISION_REGISTERED = "decision_registered", _("登记决定书")
+        REGISTERED = "registered", _("登记决定书(导入)")
+        REPORTED = "reported", _("报到(导入)")
+        STATUS_CHANGED = "status_changed", _("状态变更")
+        DEADLINE_EXTENDED = "deadline_extended", _("延长报到期限")
+        REFUSAL_CONFIRMED = "refusal_confirmed", _("逾期未报到核实")
+        AGREEMENT = "agreement", _("签订协议")
+        PLAN = "plan", _("制定个人计划")
+        TEAM = "team", _("帮教小组")
+        SCHEDULE = "schedule", _("生成应办事项")
+        OBLIGATION_EXCUSED = "obligation_excused", _("免除应办事项")
+        OBLIGATIONS_CLOSED = "obligations_closed", _("结束应办事项")
+        DRUG_TEST = "drug_test", _("吸毒检测")
+        FOLLOW_UP = "follow_up", _("异常检测处置")
+        TALK = "talk", _("谈话走访")
+        ABSENCE_REPORTED = "absence_reported", _("外出报告")
+        ABSENCE_AWAY = "absence_away", _("外出")
+        ABSENCE_DECIDED = "absence_decided", _("外出审批")
+        ABSENCE_EXTENDED = "absence_extended", _("续假")
+        ABSENCE_RETURNED = "absence_returned", _("返回销假")
+        ABSENCE_UNREPORTED = "absence_unreported", _("未报告外出")
+        BREACH_CONFIRMED = "breach_confirmed", _("确认违反协议")
+        SERIOUS_BREACH = "serious_breach", _("严重违反协议")
+        UNAUTHORISED_EXIT = "unauthorised_exit", _("擅自离开")
+        HANDOVER_DUE = "handover_due", _("须移交公安")
+        HANDOVER = "handover", _("移交公安")
+        POLICE_CONTINUE = "police_continue", _("公安决定继续执行")
+        TRANSFER_ACCEPTED = "transfer_accepted", _("接收变更执行地")
+        TRANSFER_REPORTED = "transfer_reported", _("在新执行地报到")
+        SUSPENSION_START = "suspension_start", _("中止执行")
+        SUSPENSION_END = "suspension_end", _("恢复执行")
+        EPISODE_CLOSED = "episode_closed", _("执行结束")
+        COMPLETION_PREP = "completion_prep", _("期满准备")
+        CLOSING_FILE = "closing_file", _("移送期满材料")
+        RELAPSE_AFTER_COMPLETION = "relapse_after_completion", _("解除后复吸")
+        CERTIFICATION_PROPOSED = "certification_proposed", _("提请脱毒认定")
+        CERTIFICATION_APPROVED = "certification_approved", _("脱毒认定通过")
+        CERTIFICATION_RETURNED = "certification_returned", _("脱毒认定退回")
+        REFERRAL = "referral", _("转介帮扶")
+        REFERRAL_ACCEPTED = "referral_accepted", _("转介已受理")
+        REFERRAL_DECLINED = "referral_declined", _("转介不予受理")
+        REFERRAL_OUTCOME = "referral_outcome", _("转介结果")
+        REFERRAL_CLOSED = "referral_closed", _("转介办结")
+
     person = models.ForeignKey(Person, models.CASCADE, related_name="events", verbose_name=_("人员"))
     episode = models.ForeignKey(Episode, models.CASCADE, null=True, blank=True, related_name="events")
     actor = models.ForeignKey(
@@ -404,7 +455,7 @@ class CaseEvent(models.Model):
     # 16:20): the timeline reads by the first, the record of who wrote what when keeps the second.
     happened_on = models.DateField(_("发生日期"), default=timezone.localdate)
     at = models.DateTimeField(_("记录时间"), default=timezone.now)
-    kind = models.CharField(_("类型"), max_length=40)
+    kind = models.CharField(_("类型"), max_length=40, choices=Kind.choices)
     message = models.CharField(_("内容"), max_length=300)
     data = models.JSONField(_("数据"), default=dict, blank=True)
 

@@ -25,7 +25,13 @@ def event_record(
     **data,
 ) -> CaseEvent:
     """Append one line to the person's timeline, dated the day the thing happened (default today;
-    a talk held on 3 March and recorded on 5 March is a line of 3 March, recorded on the 5th)."""
+    a talk held on 3 March and recorded on 5 March is a line of 3 March, recorded on the 5th).
+
+    A kind `CaseEvent.Kind` does not know is refused: it would have no record type to decide
+    who reads it (permissions.kinds).
+    """
+    if kind not in CaseEvent.Kind.values:
+        raise ValueError(f"unknown case event kind: {kind!r}")
     return CaseEvent.objects.create(
         person=person,
         episode=episode,

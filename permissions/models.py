@@ -13,6 +13,9 @@ class PersonUserObjectPermission(UserObjectPermissionBase):
     """A grant to one user (a help-team member) on one person."""
 
     content_object = models.ForeignKey(Person, models.CASCADE)
+    # A help-team grant ends with the membership: the door compares it with today in the same
+    # query, so an end date entered in advance takes effect on its day without a re-sync.
+    valid_until = models.DateField(_("有效期至"), null=True, blank=True)
 
     class Meta(UserObjectPermissionBase.Meta):
         verbose_name = _("人员授权(个人)")
@@ -58,6 +61,8 @@ class RecordType(models.TextChoices):
     ASSISTANCE = "assistance", _("救助")
     LEGALAID = "legalaid", _("法律援助")
     IDENTIFIERS = "identifiers", _("完整证件号和电话")
+    # Editing the file's identity part (name, numbers, addresses, drug history, guarantor).
+    IDENTITY = "identity", _("修改身份信息")
 
 
 class RecordAccessRule(models.Model):

@@ -10,19 +10,21 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.http import Http404
+from django.utils import timezone
 
 from casework.models import Agency, CaseEvent, Episode, Person, Staff, TeamMember
 
+from .kinds import EVENT_RECORD_TYPE, FILE, OBLIGATION_RECORD_TYPE, kinds_of_type, kinds_readable
 from .models import (
     AccessLog,
     Party,
     PersonGroupObjectPermission,
     PersonUserObjectPermission,
     RecordAccessRule,
-    RecordType,
 )
 from .services import (
     AGENCY_PARTY,
+    RECEIVING_TRANSFER,
     VIEW_PERSON,
     codename_for,
     holds_agency_grants,
@@ -41,7 +43,7 @@ def staff_for(user) -> Staff | None:
         user._staff_post = (
             Staff.objects.select_related("agency__region")
             .annotate(
-                has_person_grants=Exists(PersonUserObjectPermission.objects.filter(user=OuterRef("user"))),
+                has_person_grants=Exists(_current_user_grants().filter(user=OuterRef("user"))),
                 # Issue 6 (helper h4): the unread count in the top bar rides on this query.
                 unread_notifications=_unread_notifications(),
             )
@@ -96,12 +98,17 @@ def _permission_id(codename: str) -> int:
     return person_permission_ids()[codename]
 
 
+def _current_user_grants():
+    """Help-team grants that hold today: a membership's end date takes effect on its day, in the
+    same query that reads the grant (no re-sync needed)."""
+    today = timezone.localdate()
+    return PersonUserObjectPermission.objects.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+
+
 def _granted_person_ids(user, staff: Staff, codename: str):
     """Return a subquery of person ids granted to the user or their agency group (UNION ALL)."""
     permission = _permission_id(codename)
-    ids = PersonUserObjectPermission.objects.filter(user=user, permission_id=permission).values(
-        "content_object_id"
-    )
+    ids = _current_user_grants().filter(user=user, permission_id=permission).values("content_object_id")
     group_id = agency_group_id(staff)
     if group_id is not None:
         ids = ids.union(
@@ -172,6 +179,9 @@ class PersonAccess:
 
     record_types: frozenset[str]
     actions: frozenset[str]
+    # The user's work station holds the person only as the new place of a transfer not yet
+    # accepted (then record_types and actions are empty).
+    receiving_transfer: bool = False
 
 
 def person_access_for(user, person: Person) -> PersonAccess:
@@ -193,13 +203,31 @@ def person_access_for(user, person: Person) -> PersonAccess:
             .annotate(codename=Concat(Value("view_"), "record_type", output_field=CharField()))
             .values_list("codename", flat=True)
         )
+    if staff.agency.kind == Agency.Kind.WORK_STATION and agency_group_id(staff) is not None:
+        # A station that a pending transfer names as the new place holds the person through
+        # that request only: the gate lets it read the request and act on it, nothing else.
+        from casework.models import Transfer
+
+        sources.append(
+            Transfer.objects.filter(
+                person=person, status=Transfer.Status.REQUESTED, to_township_id=staff.agency.region_id
+            )
+            .order_by()
+            .annotate(codename=Value(RECEIVING_TRANSFER, output_field=CharField()))
+            .values_list("codename", flat=True)
+        )
     codenames = set(
-        PersonUserObjectPermission.objects.filter(user=user, content_object=person)
+        _current_user_grants()
+        .filter(user=user, content_object=person)
         .values_list("permission__codename", flat=True)
         .union(*sources)
     )
-    types = {"identifiers" if c == "view_identifiers" else record_type_for(c) for c in codenames} - {None}
-    return PersonAccess(frozenset(types), frozenset(c for c in codenames if c.startswith("act_")))
+    types = {record_type_for(c) for c in codenames if c != RECEIVING_TRANSFER} - {None}
+    # Held through a pending transfer only: no record type and no act on the file; the request's
+    # own step is matched by `actionable_tasks`.
+    receiving = RECEIVING_TRANSFER in codenames and not types
+    actions = frozenset() if receiving else frozenset(c for c in codenames if c.startswith("act_"))
+    return PersonAccess(frozenset(types), actions, receiving_transfer=receiving)
 
 
 def record_types_for(user, person: Person) -> set[str]:
@@ -220,33 +248,23 @@ def person_team(person: Person) -> QuerySet[TeamMember]:
     )
 
 
-# Timeline lines that tell the content of a record type: shown only to readers of that type.
-# Kinds are matched exactly; every absence_* line is an absence record.
-EVENT_RECORD_TYPES: dict[str, str] = {
-    "drug_test": RecordType.DRUGTEST,
-    "follow_up": RecordType.DRUGTEST,
-    "talk": RecordType.TALK,
-    "breach_confirmed": RecordType.VIOLATION,
-    "serious_breach": RecordType.VIOLATION,
-    "unauthorised_exit": RecordType.VIOLATION,
-    "handover": RecordType.VIOLATION,
-    "handover_due": RecordType.VIOLATION,
-    "police_continue": RecordType.VIOLATION,
-    "relapse_after_completion": RecordType.VIOLATION,
-}
-
-
 def person_events(person: Person, record_types=None, limit: int = 50) -> QuerySet[CaseEvent]:
     """The person's timeline, latest day first (the day things happened, then the order they
-    were recorded), without the lines about records the reader may not see."""
+    were recorded): only the kinds whose record type the reader holds (permissions.kinds; an
+    allow-list, so a kind without a record type shows to no one)."""
     events = person.events.select_related("actor").order_by("-happened_on", "-at", "-id")
     if record_types is not None:
-        hidden_kinds = [k for k, t in EVENT_RECORD_TYPES.items() if t not in record_types]
-        hidden = Q(kind__in=hidden_kinds)
-        if RecordType.ABSENCE not in record_types:
-            hidden |= Q(kind__startswith="absence_")
-        events = events.exclude(hidden)
+        events = events.filter(kind__in=kinds_readable(EVENT_RECORD_TYPE, record_types))
     return events[:limit]
+
+
+def person_obligations(person: Person, record_types) -> QuerySet:
+    """The person's open duties whose kind the reader may see (the to-do table)."""
+    from casework.models import Obligation
+
+    return person.obligations.filter(
+        status__in=Obligation.OPEN_STATUSES, kind__in=kinds_readable(OBLIGATION_RECORD_TYPE, record_types)
+    )
 
 
 @dataclass(frozen=True)
@@ -263,9 +281,13 @@ def person_access(person: Person) -> list[AccessRow]:
     rows: list[AccessRow] = []
     user_grants: dict[int, set[str]] = {}
     names: dict[int, str] = {}
-    for user_id, username, full_first, full_last, codename in PersonUserObjectPermission.objects.filter(
-        content_object=person
-    ).values_list("user_id", "user__username", "user__first_name", "user__last_name", "permission__codename"):
+    for user_id, username, full_first, full_last, codename in (
+        _current_user_grants()
+        .filter(content_object=person)
+        .values_list(
+            "user_id", "user__username", "user__first_name", "user__last_name", "permission__codename"
+        )
+    ):
         user_grants.setdefault(user_id, set()).add(codename)
         names[user_id] = f"{full_last}{full_first}（{username}）" if (full_first or full_last) else username
     for user_id, codenames in sorted(user_grants.items(), key=lambda item: names[item[0]]):
@@ -335,6 +357,9 @@ def person_tasks(person: Person):
     )
 
 
+TRANSFER_ACCEPT = "workflows/flows.TransferFlow.accept_or_decline"
+
+
 def actionable_tasks(user):
     """Return open human tasks the user holds or may claim: an agency queue plus their own inbox.
 
@@ -356,16 +381,27 @@ def actionable_tasks(user):
     if group_id is None:
         return open_tasks.filter(owner=user)
     may_claim = Q()
+    station = staff.agency.kind == Agency.Kind.WORK_STATION
     for codename in ("act_work_station", "act_police"):
         held = PersonGroupObjectPermission.objects.filter(
             group_id=group_id, permission_id=_permission_id(codename)
         )
-        episodes = Episode.objects.filter(person_id__in=held.values("content_object_id")).values("pk")
-        may_claim |= Q(
-            owner_permission=f"casework.{codename}",
-            owner__isnull=True,
-            process__artifact_object_id__in=episodes,
-        )
+        episodes = Episode.objects.filter(person_id__in=held.values("content_object_id"))
+        claimable = Q(owner_permission=f"casework.{codename}", owner__isnull=True)
+        if station and codename == "act_work_station":
+            # A station does the steps of the episodes it executes, except accepting its own
+            # transfer request; the new place of a pending transfer (戒毒条例 art 22) holds the
+            # person for that request only, and may accept or decline it, nothing else.
+            from casework.models import Transfer
+
+            own = episodes.filter(township_id=staff.agency.region_id).values("pk")
+            may_claim |= claimable & Q(process__artifact_object_id__in=own) & ~Q(flow_task=TRANSFER_ACCEPT)
+            receiving = Transfer.objects.filter(
+                status=Transfer.Status.REQUESTED, to_township_id=staff.agency.region_id
+            ).values("episode_id")
+            may_claim |= claimable & Q(flow_task=TRANSFER_ACCEPT, process__artifact_object_id__in=receiving)
+        else:
+            may_claim |= claimable & Q(process__artifact_object_id__in=episodes.values("pk"))
     # --- Supervisors (helper h3, detox certification): they hold no grants, so the steps for the
     # 禁毒办 (owner_permission = workflows.flows.SUPERVISOR, a marker checked by the node itself)
     # are matched by region: episodes whose township lies under the supervisor's region. One more
@@ -378,17 +414,14 @@ def actionable_tasks(user):
             owner__isnull=True,
             process__artifact_object_id__in=in_region,
         )
-    queue = open_tasks.filter(Q(owner=user) | (Q(status=STATUS.NEW) & may_claim))
-    if staff.agency.kind == Agency.Kind.WORK_STATION:
-        # A transfer is accepted by the receiving station (戒毒条例 art 22); the station that asked
-        # also holds act_work_station on the person, so its own requests are left out here.
-        queue = queue.exclude(
-            flow_task="workflows/flows.TransferFlow.accept_or_decline",
-            process__artifact_object_id__in=Episode.objects.filter(township_id=staff.agency.region_id).values(
-                "pk"
-            ),
-        )
-    return queue
+    return open_tasks.filter(Q(owner=user) | (Q(status=STATUS.NEW) & may_claim))
+
+
+def task_actionable(user, task) -> bool:
+    """Return whether the user may do this open step now: it is theirs, or theirs to claim."""
+    if task.owner_id is not None:
+        return task.owner_id == user.pk
+    return actionable_tasks(user).filter(pk=task.pk).exists()
 
 
 def task_get(user, task_id):
@@ -400,6 +433,16 @@ def task_get(user, task_id):
 
 
 def visible_obligations(user):
+    """Return the obligations of persons the user may see, each kind only to readers of its
+    record type (permissions.kinds): one statement, one semi-join per record type."""
     from casework.models import Obligation
 
-    return Obligation.objects.filter(person__in=visible_persons(user).values("pk"))
+    readable = Q(
+        kind__in=kinds_of_type(OBLIGATION_RECORD_TYPE, FILE), person__in=visible_persons(user).values("pk")
+    )
+    for record_type in sorted(set(OBLIGATION_RECORD_TYPE.values()) - {FILE}):
+        readable |= Q(
+            kind__in=kinds_of_type(OBLIGATION_RECORD_TYPE, record_type),
+            person__in=visible_persons(user, record_type).values("pk"),
+        )
+    return Obligation.objects.filter(readable)

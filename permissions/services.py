@@ -14,7 +14,7 @@ from datetime import date
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from casework.models import Agency, Episode, Person, Region, Staff, TeamMember
@@ -29,6 +29,8 @@ from .models import (
 )
 
 VIEW_PERSON = "view_person"
+# Not a permission: the marker `selectors.person_access_for` reads for a pending transfer's new place.
+RECEIVING_TRANSFER = "receiving_transfer"
 
 # Agencies that hold jurisdiction over a person and the party whose matrix row they take.
 AGENCY_PARTY = {
@@ -77,12 +79,16 @@ def codename_for(record_type: str) -> str:
     """Return the Person permission codename that lets a party read `record_type`."""
     if record_type == RecordType.IDENTIFIERS:
         return "reveal_identifiers"
+    if record_type == RecordType.IDENTITY:
+        return "edit_identity"
     return f"view_{record_type}"
 
 
 def record_type_for(codename: str) -> str | None:
     if codename == "reveal_identifiers":
         return RecordType.IDENTIFIERS
+    if codename == "edit_identity":
+        return RecordType.IDENTITY
     if codename == VIEW_PERSON or codename.startswith("act_"):
         return None
     return codename.removeprefix("view_")
@@ -124,6 +130,8 @@ class Grant:
     holder_id: int
     person_id: int
     codename: str
+    # The last day a help-team grant holds (None: open-ended); group grants have none.
+    until: date | None = None
 
 
 def desired_grants(person_ids: list[int], today: date | None = None) -> set[Grant]:
@@ -171,15 +179,23 @@ def desired_grants(person_ids: list[int], today: date | None = None) -> set[Gran
             grant_group(Agency.Kind.JUDICIAL, township_id, person_id)
 
     current_episode_ids = [c[0] for c in current.values()]
-    for person_id, user_id, role_code in (
+    # A user on the team in two roles, or twice, holds each codename until the latest end.
+    team_until: dict[tuple[int, int, str], date | None] = {}
+    for person_id, user_id, role_code, end_date in (
         TeamMember.objects.filter(
             episode_id__in=current_episode_ids, user__isnull=False, user__is_active=True
         )
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=today), start_date__lte=today)
-        .values_list("episode__person_id", "user_id", "role__code")
+        .values_list("episode__person_id", "user_id", "role__code", "end_date")
     ):
         for codename in party_codenames(party_matrix, role_code):
-            grants.add(Grant("user", user_id, person_id, codename))
+            key = (user_id, person_id, codename)
+            if key not in team_until:
+                team_until[key] = end_date
+            elif team_until[key] is not None:
+                team_until[key] = None if end_date is None else max(team_until[key], end_date)
+    for (user_id, person_id, codename), until in team_until.items():
+        grants.add(Grant("user", user_id, person_id, codename, until))
 
     # --- Referrals (helper h3; 禁毒法 art 34 para 2, 戒毒条例 arts 18, 39): while a referral to
     # 人社/民政 is referred or accepted, the target agency reads the person and its matrix record
@@ -222,10 +238,10 @@ def desired_grants(person_ids: list[int], today: date | None = None) -> set[Gran
 def existing_grants(person_ids: list[int]) -> dict[Grant, int]:
     """Return {grant: row id} for the grants stored on these persons."""
     result: dict[Grant, int] = {}
-    for pk, user_id, person_id, codename in PersonUserObjectPermission.objects.filter(
+    for pk, user_id, person_id, codename, until in PersonUserObjectPermission.objects.filter(
         content_object_id__in=person_ids
-    ).values_list("pk", "user_id", "content_object_id", "permission__codename"):
-        result[Grant("user", user_id, person_id, codename)] = pk
+    ).values_list("pk", "user_id", "content_object_id", "permission__codename", "valid_until"):
+        result[Grant("user", user_id, person_id, codename, until)] = pk
     for pk, group_id, person_id, codename in PersonGroupObjectPermission.objects.filter(
         content_object_id__in=person_ids
     ).values_list("pk", "group_id", "content_object_id", "permission__codename"):
@@ -255,24 +271,22 @@ def forget_permission_ids(**kwargs) -> None:
 COPY_THRESHOLD = 5000
 
 
-def _insert_grants(model, holder_column: str, rows: list[tuple[int, int, int]]) -> None:
-    """Insert (holder, person, permission) rows: COPY on PostgreSQL for big batches, else bulk_create."""
+def _insert_grants(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert grant rows (values in the order of `columns`): COPY on PostgreSQL for big batches,
+    else bulk_create."""
     if not rows:
         return
     if connection.vendor == "postgresql" and len(rows) >= COPY_THRESHOLD:
         table = model._meta.db_table
         with (
             connection.cursor() as cursor,
-            cursor.cursor.copy(
-                f"COPY {table} ({holder_column}, content_object_id, permission_id) FROM STDIN"
-            ) as copy,
+            cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
         ):
             for row in rows:
                 copy.write_row(row)
         return
     model.objects.bulk_create(
-        [model(**{holder_column: h, "content_object_id": p, "permission_id": perm}) for h, p, perm in rows],
-        batch_size=5000,
+        [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=5000
     )
 
 
@@ -306,12 +320,20 @@ def sync_person_grants(
         if group_extra:
             PersonGroupObjectPermission.objects.filter(pk__in=group_extra).delete()
         perm_ids = person_permission_ids()
-        for model, holder, column in (
-            (PersonUserObjectPermission, "user", "user_id"),
-            (PersonGroupObjectPermission, "group", "group_id"),
-        ):
-            rows = [(g.holder_id, g.person_id, perm_ids[g.codename]) for g in missing if g.holder == holder]
-            _insert_grants(model, column, rows)
+        _insert_grants(
+            PersonUserObjectPermission,
+            ("user_id", "content_object_id", "permission_id", "valid_until"),
+            [
+                (g.holder_id, g.person_id, perm_ids[g.codename], g.until)
+                for g in missing
+                if g.holder == "user"
+            ],
+        )
+        _insert_grants(
+            PersonGroupObjectPermission,
+            ("group_id", "content_object_id", "permission_id"),
+            [(g.holder_id, g.person_id, perm_ids[g.codename]) for g in missing if g.holder == "group"],
+        )
     return SyncResult(added=len(missing), removed=len(extra))
 
 
@@ -327,6 +349,29 @@ def rebuild_all_grants(*, dry_run: bool = False, batch_size: int = 2000) -> Sync
             return total
         total += sync_person_grants(ids, dry_run=dry_run)
         last_id = ids[-1]
+
+
+def team_grants_refresh(today: date | None = None) -> SyncResult:
+    """Re-sync the persons whose help-team grants changed with the calendar: a grant past its
+    last day (the door already ignores it; this removes the row) and a membership that starts
+    today. Two indexed queries find them; running it twice on a day changes nothing."""
+    today = today or timezone.localdate()
+    expired = PersonUserObjectPermission.objects.filter(valid_until__lt=today).values_list(
+        "content_object_id", flat=True
+    )
+    view_id = person_permission_ids()[VIEW_PERSON]
+    granted = PersonUserObjectPermission.objects.filter(
+        user_id=OuterRef("user_id"), content_object_id=OuterRef("episode__person_id"), permission_id=view_id
+    )
+    starting = (
+        TeamMember.objects.filter(user__isnull=False, user__is_active=True, start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .exclude(episode__status__in=Episode.CLOSED_STATUSES)
+        .filter(~Exists(granted))
+        .values_list("episode__person_id", flat=True)
+    )
+    person_ids = set(expired.distinct()) | set(starting.distinct())
+    return sync_person_grants(person_ids, today=today)
 
 
 def seed_default_matrix() -> None:

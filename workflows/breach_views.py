@@ -14,8 +14,10 @@ from django.utils.formats import date_format  # dates as the pages show them (h6
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from casework.forms import RevealForm
 from casework.models import Absence, Agency, Breach, Episode, HandOver
 from permissions import selectors
+from permissions.gate import person_gate
 from permissions.models import AccessLog, RecordType
 from permissions.services import access_log_write
 
@@ -38,7 +40,7 @@ def _work_station_person(request, pk, record_type):
     staff = selectors.staff_for(request.user)
     if staff is None or staff.agency.kind != Agency.Kind.WORK_STATION:
         raise Http404
-    return selectors.person_get(request.user, pk, record_type=record_type)
+    return person_gate(request.user, pk, read=record_type).person
 
 
 def _current_episode(person, statuses) -> Episode:
@@ -63,9 +65,9 @@ def _form_page(request, *, form, person, title, help_text, template="breaches/fo
 
 def person_breaches(request, pk):
     """A person's breaches, counter, hand-overs and absences: each part only to parties that may read it."""
-    person = selectors.person_get(request.user, pk)
-    access = selectors.person_access_for(request.user, person)
-    shown = access.record_types & {RecordType.VIOLATION, RecordType.ABSENCE}
+    gate = person_gate(request.user, pk)
+    person, access = gate.person, gate.access
+    shown = gate.record_types & {RecordType.VIOLATION, RecordType.ABSENCE}
     if not shown:
         raise Http404
     access_log_write(
@@ -309,11 +311,14 @@ def absence_extend_page(request, pk):
     )
 
 
+@require_http_methods(["GET", "POST"])
 def handover_print(request, pk):
     """The hand-over package as an A4 page: 严重违反协议证明 (or the relapse report) and 移交回执.
 
-    Readable by parties whose matrix includes violations; the ID number is shown in full only
-    to those who may read identifiers, and the print is logged with what it showed.
+    Readable by parties whose matrix includes violations. It prints masked numbers; a reader who
+    may see identifiers prints them in full by giving a reason, as on the reveal page, and the
+    log row carries it. The relapse report's test details are shown only to readers of drug tests
+    (the judicial office reads violations, not tests). Each print is logged with what it showed.
     """
     handover = (
         HandOver.objects.select_related(
@@ -324,12 +329,24 @@ def handover_print(request, pk):
     )
     if handover is None:
         raise Http404
-    person = selectors.person_get(request.user, handover.episode.person_id, record_type=RecordType.VIOLATION)
-    record_types = selectors.record_types_for(request.user, person)
-    full_ids = RecordType.IDENTIFIERS in record_types
-    shown = [RecordType.VIOLATION, "identity"] + ([RecordType.IDENTIFIERS] if full_ids else [])
+    gate = person_gate(request.user, handover.episode.person_id, read=RecordType.VIOLATION)
+    person = gate.person
+    form = RevealForm(request.POST or None) if gate.full_identifiers else None
+    full_ids = form is not None and request.method == "POST" and form.is_valid()
+    context = breach_services.handover_print_context(handover)
+    if not gate.reads(RecordType.DRUGTEST):
+        context["positive_test"] = None
+    shown = [RecordType.VIOLATION, "identity"]
+    if context["positive_test"] is not None:
+        shown.append(RecordType.DRUGTEST)
+    if full_ids:
+        shown.append(RecordType.IDENTIFIERS)
     access_log_write(
-        request=request, person_ids=[person.pk], action=AccessLog.Action.PRINT, record_types=shown
+        request=request,
+        person_ids=[person.pk],
+        action=AccessLog.Action.PRINT,
+        record_types=shown,
+        reason=form.cleaned_data["reason"] if full_ids else "",
     )
     return render(
         request,
@@ -340,6 +357,7 @@ def handover_print(request, pk):
             "person": person,
             "id_number": person.id_number if full_ids else person.id_number_masked,
             "phone": person.phone if full_ids else person.phone_masked,
-            **breach_services.handover_print_context(handover),
+            "reveal_form": None if full_ids else form,
+            **context,
         },
     )

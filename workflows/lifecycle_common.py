@@ -16,6 +16,7 @@ from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.status import STATUS
 
 from casework.models import Episode, Obligation
+from permissions import selectors
 
 from .models import EpisodeProcess
 from .obligations import RecordRefused
@@ -107,7 +108,9 @@ def step_run(user, flow_class, node_name: str, episode: Episode, data: dict):
     task = next((t for t in tasks if t.flow_task.name == node_name), None)
     if task is None:
         raise RecordRefused(_("没有待办理的该步骤。"))
-    if task.owner_id != user.pk and not task.flow_task.can_assign(user, task):
+    if task.owner_id != user.pk and not (
+        task.flow_task.can_assign(user, task) and selectors.task_actionable(user, task)
+    ):
         raise PermissionDenied
     task_complete(SimpleNamespace(user=user), task, STEPS[(flow_class, node_name)], episode, data)
     return task

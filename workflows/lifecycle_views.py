@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from casework.models import Episode, Suspension
 from permissions import selectors
+from permissions.gate import person_gate
 
 from . import lifecycle_forms
 from .completion import (
@@ -27,7 +28,7 @@ from .completion import (
     three_years_on,
 )
 from .obligations import RecordRefused
-from .suspensions import episode_terminate, may_act, suspension_end, suspension_start
+from .suspensions import ACT_CODENAMES, episode_terminate, suspension_end, suspension_start
 from .transfers import is_work_station_of, may_see_transfer_history, transfer_request, transfers_of_township
 from .transitions import TransitionNotAllowed
 
@@ -40,10 +41,8 @@ def _current_episode(person) -> Episode:
 
 
 def _person_to_act_on(request, pk) -> tuple:
-    """Return (person, current episode) for an agency that acts on the person; else 404."""
-    person = selectors.person_get(request.user, pk)
-    if not may_act(request.user, person):
-        raise Http404
+    """Return (person, current episode) for an agency that acts on the person's file; else 404."""
+    person = person_gate(request.user, pk, act=ACT_CODENAMES).person
     return person, _current_episode(person)
 
 
@@ -70,7 +69,7 @@ def _action_page(request, *, person, form, title, help_text, save, success):
 @require_http_methods(["GET", "POST"])
 def transfer_new(request, pk):
     """Request a change of execution place (戒毒条例 art 22): the current work station only."""
-    person = selectors.person_get(request.user, pk)
+    person = person_gate(request.user, pk).person
     episode = _current_episode(person)
     if not is_work_station_of(request.user, episode.township_id):
         raise Http404

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from casework.models import Agency, Episode, Staff
 from permissions import selectors
+from permissions.gate import person_gate
 from permissions.models import RecordType
 
 from .forms import DrugTestForm, ExcuseForm, TalkForm
@@ -25,7 +26,7 @@ def _record_page(request, pk, record_type, form_class, save, template_title, ext
     staff = selectors.staff_for(request.user)
     if staff is None or staff.agency.kind not in (Agency.Kind.WORK_STATION, Agency.Kind.POLICE):
         raise Http404
-    person = selectors.person_get(request.user, pk, record_type=record_type)
+    person = person_gate(request.user, pk, read=record_type).person
     episode = _active_episode(person)
     obligation_id = request.GET.get("obligation") or request.POST.get("obligation")
     form = form_class(request.POST or None, initial={"obligation": obligation_id}, **extra_kwargs(person))
@@ -87,6 +88,9 @@ def obligation_excuse_page(request, pk):
     obligation = selectors.visible_obligations(request.user).select_related("person").filter(pk=pk).first()
     if obligation is None:
         raise Http404
+    if staff.agency.kind == Agency.Kind.WORK_STATION:
+        # Excusing is the executing station's act on the file, not a transfer's new place's.
+        person_gate(request.user, obligation.person_id, act="act_work_station")
     form = ExcuseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

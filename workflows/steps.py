@@ -352,9 +352,12 @@ def task_title(task) -> str:
 
 
 def _can_work_on(user, task) -> bool:
+    """The node's own permission check and the door's: the step is the user's, or one their
+    agency may claim on a person whose file it holds (not a transfer's new place, except for
+    the request itself)."""
     if task.owner_id:
         return task.owner_id == user.pk
-    return task.flow_task.can_assign(user, task)
+    return task.flow_task.can_assign(user, task) and selectors.task_actionable(user, task)
 
 
 @require_http_methods(["GET", "POST"])
@@ -421,7 +424,7 @@ def task_claim(request, pk):
     task = selectors.task_get(request.user, pk)
     try:
         with task.activation() as activation:
-            if task.status != STATUS.NEW or not task.flow_task.can_assign(request.user, task):
+            if task.status != STATUS.NEW or not _can_work_on(request.user, task):
                 raise RecordRefused(_("该任务已被他人认领。"))
             activation.assign(request.user)
         messages.success(request, _("已认领。"))

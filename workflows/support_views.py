@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.models import Agency, Certification, Episode
 from permissions import selectors
+from permissions.gate import person_gate
 from permissions.models import AccessLog
 from permissions.services import access_log_write
 
@@ -36,15 +37,12 @@ from .support_forms import (
 )
 
 
-def _require_work_station(request, person) -> None:
-    """Raise Http404 unless the user's work station acts on this (visible) person."""
+def _work_station_gate(request, person_id):
+    """Return the person if the user's work station acts on its file (the gate), else raise Http404."""
     staff = selectors.staff_for(request.user)
-    if (
-        staff is None
-        or staff.agency.kind != Agency.Kind.WORK_STATION
-        or "act_work_station" not in selectors.person_access_for(request.user, person).actions
-    ):
+    if staff is None or staff.agency.kind != Agency.Kind.WORK_STATION:
         raise Http404
+    return person_gate(request.user, person_id, act="act_work_station").person
 
 
 # --- detox certification ----------------------------------------------------------------------
@@ -56,8 +54,7 @@ def certification_page(request, pk):
     episode = Episode.objects.select_related("township", "community").filter(pk=pk).first()
     if episode is None:
         raise Http404
-    episode.person = selectors.person_get(request.user, episode.person_id)
-    _require_work_station(request, episode.person)
+    episode.person = _work_station_gate(request, episode.person_id)
     today = timezone.localdate()
     form = CertificationProposeForm(request.POST or None, initial={"proposed_on": today})
     if request.method == "POST":
@@ -112,7 +109,7 @@ def certificate_print(request, pk):
     if certification is None:
         raise Http404
     episode = certification.episode
-    person = selectors.person_get(request.user, episode.person_id)
+    person = person_gate(request.user, episode.person_id).person
     access_log_write(
         request=request, person_ids=[person.pk], action=AccessLog.Action.PRINT, record_types=["certification"]
     )
@@ -134,8 +131,8 @@ def person_support(request, pk):
     """The 认定与帮扶 tab: certifications (everyone who sees the person) and referrals with their
     outcomes (only the kinds whose record type the user reads; the employer only for the work
     station and 人社). Logged like the records tab."""
-    person = selectors.person_get(request.user, pk)
-    access = selectors.person_access_for(request.user, person)
+    gate = person_gate(request.user, pk)
+    person, access = gate.person, gate.access
     staff = selectors.staff_for(request.user)
     kinds = referral_services.referral_kinds_visible(access.record_types)
     access_log_write(
@@ -174,8 +171,7 @@ def person_support(request, pk):
 @require_http_methods(["GET", "POST"])
 def referral_new(request, pk):
     """The work station refers the person to 人社 or 民政 (禁毒法 art 34 para 2; 戒毒条例 arts 18, 39)."""
-    person = selectors.person_get(request.user, pk)
-    _require_work_station(request, person)
+    person = _work_station_gate(request, pk)
     episode = person.episodes.exclude(status__in=Episode.CLOSED_STATUSES).order_by("-decision_date").first()
     if episode is None:
         raise Http404

@@ -24,6 +24,16 @@ def scan_obligations() -> tuple[int, int, int, int]:
 
 
 @shared_task
+def refresh_team_grants() -> tuple[int, int]:
+    """Just after midnight: remove the help-team grants whose last day has passed (the door
+    already ignores them) and add those of memberships starting today. Returns (added, removed)."""
+    from permissions.services import team_grants_refresh
+
+    result = team_grants_refresh(timezone.localdate())
+    return result.added, result.removed
+
+
+@shared_task
 def fire_workflow_timers() -> int:
     from viewflow.workflow.timers import fire_due_timers
 

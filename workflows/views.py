@@ -11,10 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from casework.forms import EpisodeForm, PersonForm, PersonSearchForm, RevealForm
-from casework.models import Agency, Episode, Obligation, Region
+from casework.forms import EpisodeForm, PersonEditForm, PersonForm, PersonSearchForm, RevealForm
+from casework.models import Agency, Episode, Region, Transfer
 from casework.selectors import communities_under
 from permissions import selectors
+from permissions.gate import PersonGate, person_gate
 from permissions.models import AccessLog, RecordType
 from permissions.services import access_log_write
 
@@ -141,10 +142,42 @@ def person_open_tasks(user, person, actions, episodes=()) -> list[dict]:
     ]
 
 
+def _transfer_request(request, gate: PersonGate):
+    """What the new place of a pending transfer sees: the request, the person's name and masked
+    identity, the decision's summary, and the step to accept or decline (戒毒条例 art 22)."""
+    person = gate.person
+    transfer = (
+        Transfer.objects.select_related("episode", "from_township", "to_township", "requested_by")
+        .filter(person=person, status=Transfer.Status.REQUESTED)
+        .order_by("-id")
+        .first()
+    )
+    if transfer is None:
+        raise Http404
+    access_log_write(
+        request=request,
+        person_ids=[person.pk],
+        action=AccessLog.Action.DETAIL,
+        record_types=["transfer_request"],
+    )
+    task = (
+        selectors.actionable_tasks(request.user)
+        .filter(process__artifact_object_id=transfer.episode_id)
+        .first()
+    )
+    return render(
+        request,
+        "persons/transfer_request.html",
+        {"person": person, "transfer": transfer, "episode": transfer.episode, "task": task},
+    )
+
+
 def person_detail(request, pk):
-    person = selectors.person_get(request.user, pk)
-    access = selectors.person_access_for(request.user, person)
-    record_types = access.record_types
+    gate = person_gate(request.user, pk, file=False)
+    if gate.transfer_request_only:
+        return _transfer_request(request, gate)
+    person, access = gate.person, gate.access
+    record_types = gate.record_types
     # This page shows identity, episodes, team and due items; the records tab shows (and logs) the rest.
     access_log_write(
         request=request, person_ids=[person.pk], action=AccessLog.Action.DETAIL, record_types=["identity"]
@@ -161,9 +194,7 @@ def person_detail(request, pk):
         "persons/detail.html",
         {
             "person": person,
-            "due": list(
-                person.obligations.filter(status__in=Obligation.OPEN_STATUSES).order_by("due_by", "pk")
-            ),
+            "due": list(selectors.person_obligations(person, record_types).order_by("due_by", "pk")),
             "open_tasks": open_tasks,
             "is_work_station": staff.agency.kind == Agency.Kind.WORK_STATION,
             # helper h2: links to transfer, suspension, termination and relapse (act grants only).
@@ -177,8 +208,8 @@ def person_detail(request, pk):
             "family": list(person.family.all()),
             "record_types": record_types,
             "record_type_labels": [label for value, label in RecordType.choices if value in record_types],
-            "can_reveal": RecordType.IDENTIFIERS in record_types,
-            "can_edit": staff.agency.kind == Agency.Kind.WORK_STATION,
+            "can_reveal": gate.full_identifiers,
+            "can_edit": staff.agency.kind == Agency.Kind.WORK_STATION and gate.edits_identity,
             "is_supervisor": staff.agency.kind == Agency.Kind.DRUG_CONTROL,
             "today": timezone.localdate(),
             "tab": "file",
@@ -189,9 +220,9 @@ def person_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def person_records(request, pk):
     """The records tab: drug tests and talks, each shown only to the parties the matrix allows."""
-    person = selectors.person_get(request.user, pk)
-    access = selectors.person_access_for(request.user, person)
-    shown = access.record_types & {RecordType.DRUGTEST, RecordType.TALK}
+    gate = person_gate(request.user, pk)
+    person, access = gate.person, gate.access
+    shown = gate.record_types & {RecordType.DRUGTEST, RecordType.TALK}
     access_log_write(
         request=request, person_ids=[person.pk], action=AccessLog.Action.DETAIL, record_types=shown
     )
@@ -212,7 +243,7 @@ def person_records(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def person_reveal(request, pk):
-    person = selectors.person_get(request.user, pk, record_type=RecordType.IDENTIFIERS)
+    person = person_gate(request.user, pk, full_identifiers=True).person
     form = RevealForm(request.POST or None)
     revealed = False
     if request.method == "POST" and form.is_valid():
@@ -267,15 +298,29 @@ def person_register(request):
 
 @require_http_methods(["GET", "POST"])
 def person_edit(request, pk):
+    """Edit the file's identity part: the identity record type; numbers masked without reveal.
+
+    Each rendering of the form is a read of the file and writes one access-log row, naming
+    `identifiers` when the form showed the full numbers.
+    """
     _staff_or_404(request, Agency.Kind.WORK_STATION)
-    person = selectors.person_get(request.user, pk)
-    form = PersonForm(request.POST or None, instance=person, prefix="person")
+    gate = person_gate(request.user, pk, edit_identity=True)
+    person = gate.person
+    form = PersonEditForm(
+        request.POST or None, instance=person, prefix="person", reveal=gate.full_identifiers
+    )
     if request.method == "POST":
         if form.is_valid():
             services.person_edit(actor=request.user, person_form=form)
             messages.success(request, _("档案已保存。"))
             return redirect("person_detail", pk=person.pk)
         messages.error(request, _("请更正下列标红的内容，信息尚未保存。"))
+    access_log_write(
+        request=request,
+        person_ids=[person.pk],
+        action=AccessLog.Action.DETAIL,
+        record_types=[RecordType.IDENTITY] + ([RecordType.IDENTIFIERS] if gate.full_identifiers else []),
+    )
     return render(
         request,
         "persons/form.html",
@@ -286,7 +331,7 @@ def person_edit(request, pk):
 @require_http_methods(["GET", "POST"])
 def episode_add(request, pk):
     staff = _staff_or_404(request, Agency.Kind.WORK_STATION)
-    person = selectors.person_get(request.user, pk)
+    person = person_gate(request.user, pk, edit_identity=True).person
     person_form = PersonForm(instance=person, prefix="person")
     episode_form = EpisodeForm(
         request.POST or None,
@@ -334,7 +379,7 @@ def _episode_for(user, episode_id) -> Episode:
     episode = Episode.objects.select_related("person", "township", "community").filter(pk=episode_id).first()
     if episode is None:
         raise Http404
-    selectors.person_get(user, episode.person_id)  # 404 unless the person is visible
+    person_gate(user, episode.person_id)  # 404 unless the user may open the person's file
     return episode
 
 

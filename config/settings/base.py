@@ -185,6 +185,12 @@ from celery.schedules import crontab  # noqa: E402
 CELERY_BEAT_SCHEDULE = {
     # At night, in this order: the scan marks what fell overdue (and sends the digests), then
     # the supervisors' figures are recomputed from the marked records.
+    # A help-team membership ends on its date in the door itself; this removes the spent rows
+    # and adds the grants of memberships starting today.
+    "team-grants-daily": {
+        "task": "workflows.tasks.refresh_team_grants",
+        "schedule": crontab(minute=5, hour=0),
+    },
     "scan-obligations-daily": {
         "task": "workflows.tasks.scan_obligations",
         "schedule": crontab(minute=30, hour=1),

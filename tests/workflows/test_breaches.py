@@ -299,16 +299,22 @@ def test_handover_print_shows_the_package_masked_as_the_viewer_may_read(client, 
     # session, user, staff post, hand-over (with episode, regions, users), person, grants on the
     # person, access-log insert, counter, breaches (the positive test is read for a relapse only)
     assert len(ctx.captured_queries) == 9
-    # The print is access-logged with what it showed (the police: identifiers in full).
+    # The print is access-logged with what it showed: masked numbers until a reason is given.
     log = AccessLog.objects.filter(person=person, action=AccessLog.Action.PRINT).latest("id")
-    assert (log.user, log.record_types, log.path) == (
+    assert (log.user, log.record_types, log.reason, log.path) == (
         world["police1_user"],
-        "identifiers,identity,violation",
+        "identity,violation",
+        "",
         url,
     )
     text = page.content.decode()
-    assert "严重违反社区戒毒协议证明" in text and "移交回执" in text
-    assert person.id_number in text and "逃避或者拒绝接受检测3次" in text
+    assert "严重违反社区戒毒协议证明" in text and "移交回执" in text and "逃避或者拒绝接受检测3次" in text
+    assert person.id_number not in text and person.id_number_masked in text and "打印完整号码" in text
+    # The police read identifiers: with a reason the package prints them in full, logged with it.
+    text = client.post(url, {"reason": "移交派出所办理强戒"}).content.decode()
+    assert person.id_number in text and person.phone in text and "打印完整号码" not in text
+    log = AccessLog.objects.filter(person=person, action=AccessLog.Action.PRINT).latest("id")
+    assert (log.record_types, log.reason) == ("identifiers,identity,violation", "移交派出所办理强戒")
     client.force_login(world["judicial1_user"])  # violations, but not identifiers
     text = client.get(url).content.decode()
     assert person.id_number not in text and person.id_number_masked in text

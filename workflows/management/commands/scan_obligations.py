@@ -6,6 +6,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from permissions.services import team_grants_refresh
 from workflows.notifications import notifications_send
 from workflows.obligations import obligations_scan
 
@@ -21,6 +22,12 @@ class Command(BaseCommand):
             day = date.fromisoformat(as_of) if as_of else timezone.localdate()
         except ValueError as exc:
             raise CommandError(f"--as-of must be YYYY-MM-DD, not {as_of!r}") from exc
+        started = time.monotonic()
+        grants = team_grants_refresh(day)
+        self.stdout.write(
+            f"as of {day}: help-team grants: {grants.added} added, {grants.removed} removed "
+            f"in {time.monotonic() - started:.2f} s"
+        )
         started = time.monotonic()
         marked, reminders = obligations_scan(day)
         self.stdout.write(
