@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "django_htmx",
+    "csp",
     "treebeard",
     "viewflow",
     "viewflow.workflow",
@@ -49,12 +50,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "permissions.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "permissions.middleware.PrivateResponseMiddleware",
+    "permissions.middleware.RejectNulMiddleware",
     "permissions.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -62,6 +66,25 @@ MIDDLEWARE = [
     "permissions.middleware.LoginRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy (django-csp): scripts only from our own static files, never inline,
+# so an injected <script> or on* attribute does not run. Styles may be inline: the print
+# pages and the server-drawn SVG charts carry their own.
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 # viewflow would append its own site and Turbo middleware; we render our own pages.
 VIEWFLOW = {"AUTOREGISTER": False}
