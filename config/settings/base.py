@@ -196,6 +196,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
+# Proxies whose X-Forwarded-For the access log believes (addresses or networks, comma-separated),
+# e.g. TRUSTED_PROXIES=127.0.0.1 for the HTTPS proxy on the same host. Empty: REMOTE_ADDR only.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+
 APP_NAME = _("社区戒毒社区康复工作平台")
 
 # Background work in deployments (issue 4, 6): the daily scan and viewflow's DB timers.
