@@ -1,6 +1,8 @@
 """Forms for the flow steps and the records of recurring duties."""
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +19,33 @@ def _not_future(value):
     return value
 
 
+# What a decision document's photo or scan may be, told by its first bytes (a name or a
+# browser-sent content type proves nothing): the extension it is stored under follows.
+UPLOAD_SIGNATURES = (
+    (b"%PDF-", "pdf"),
+    (b"\xff\xd8\xff", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+)
+
+
+def checked_upload(upload, stem: str):
+    """Return the upload renamed `<stem>.<type>` if it is a PDF, JPEG or PNG within the size
+    limit (settings.DECISION_UPLOAD_MAX_BYTES); raise ValidationError otherwise."""
+    limit = settings.DECISION_UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        raise forms.ValidationError(
+            _("文件不能超过 %(limit)s。") % {"limit": filesizeformat(limit)}, code="too_large"
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for signature, extension in UPLOAD_SIGNATURES:
+        if head.startswith(signature):
+            upload.name = f"{stem}.{extension}"
+            return upload
+    raise forms.ValidationError(_("只接受 PDF、JPEG 或 PNG 文件。"), code="file_type")
+
+
 class ReportInForm(forms.Form):
     reported_on = forms.DateField(label=_("报到日期"), widget=DATE_WIDGET)
     documents = forms.CharField(
@@ -27,6 +56,11 @@ class ReportInForm(forms.Form):
     def __init__(self, *args, episode: Episode, **kwargs):
         super().__init__(*args, **kwargs)
         self.episode = episode
+
+    def clean_decision_photo(self):
+        upload = self.cleaned_data.get("decision_photo")
+        # The stored name says nothing about the person (files outlive access checks).
+        return checked_upload(upload, "decision") if upload else upload
 
     def clean_reported_on(self):
         value = _not_future(self.cleaned_data["reported_on"])

@@ -184,6 +184,8 @@ STORAGES = {
 }
 MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "media/"
+# A decision document's photo or scan (PDF, JPEG or PNG); a phone photo is 2-4 MB.
+DECISION_UPLOAD_MAX_BYTES = int(os.environ.get("DECISION_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
