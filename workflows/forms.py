@@ -2,8 +2,8 @@
 
 from django import forms
 from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.contrib.auth import get_user_model
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 

@@ -29,14 +29,22 @@ def _post(client, task, upload):
 
 
 def _files(root):
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    return (
+        sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+        if root.exists()
+        else []
+    )
 
 
 @pytest.mark.parametrize(
     ("name", "content", "content_type"),
     [
         ("decision.html", b"<html><script>alert(1)</script></html>", "text/html"),
-        ("decision.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "image/svg+xml"),
+        (
+            "decision.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            "image/svg+xml",
+        ),
         ("decision.pdf", b"<html>not really a pdf</html>", "application/pdf"),  # the name lies
         ("decision.png", b"GIF89a" + b"\x00" * 32, "image/png"),
     ],
@@ -57,7 +65,9 @@ def test_a_file_that_is_not_pdf_jpeg_or_png_is_refused_and_nothing_is_saved(
 def test_a_file_over_the_size_limit_is_refused(client, world, media):
     episode = register(client, world)
     task = open_task(episode, "report_in")
-    response = _post(client, task, SimpleUploadedFile("big.png", PNG + b"\x00" * 1024, content_type="image/png"))
+    response = _post(
+        client, task, SimpleUploadedFile("big.png", PNG + b"\x00" * 1024, content_type="image/png")
+    )
     assert response.status_code == 200
     assert response.context["form"].errors["decision_photo"] == ["文件不能超过 1.0\xa0KB。"]
     assert ReportingIn.objects.count() == 0
@@ -85,6 +95,8 @@ def test_the_file_is_not_written_when_the_transaction_rolls_back(world, media):
 
     reporting_in = ReportingIn(pk=None)
     with pytest.raises(RuntimeError), transaction.atomic():
-        decision_photo_keep_on_commit(reporting_in, checked_upload(SimpleUploadedFile("x.png", PNG), "decision"))
+        decision_photo_keep_on_commit(
+            reporting_in, checked_upload(SimpleUploadedFile("x.png", PNG), "decision")
+        )
         raise RuntimeError("the step failed after the photo was attached")
     assert _files(media) == []
