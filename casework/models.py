@@ -55,6 +55,12 @@ class Region(MP_Node):
     escalate_supervisor_days = models.PositiveSmallIntegerField(
         _("逾期几天提醒禁毒办"), null=True, blank=True, help_text=_("留空则沿用上级设置，默认7天")
     )
+    max_extension_days = models.PositiveSmallIntegerField(
+        _("期限最多延长天数"),
+        null=True,
+        blank=True,
+        help_text=_("新的报到期限、续假等延长后的日期最晚为今天加此天数；留空则沿用上级设置，默认90天"),
+    )
 
     node_order_by = ["code"]
 

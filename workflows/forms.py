@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.forms import DATE_WIDGET
 from casework.models import Agency, DrugTest, Episode, HandOver, Person, Talk
+from casework.selectors import extension_too_far
 
 User = get_user_model()
 
@@ -79,6 +80,10 @@ class RefusalCheckForm(forms.Form):
     reason = forms.CharField(label=_("情况说明"), max_length=200)
     new_deadline = forms.DateField(label=_("新的报到期限"), required=False, widget=DATE_WIDGET)
 
+    def __init__(self, *args, episode: Episode, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.episode = episode
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("legitimate_reason"):
@@ -87,6 +92,8 @@ class RefusalCheckForm(forms.Form):
                 self.add_error("new_deadline", _("有正当理由时须填写新的报到期限。"))
             elif deadline < timezone.localdate():
                 self.add_error("new_deadline", _("新的报到期限不能早于今天。"))
+            elif refusal := extension_too_far(self.episode.township, deadline):
+                self.add_error("new_deadline", refusal)
         return cleaned
 
 
@@ -122,6 +129,10 @@ class PoliceDecisionForm(forms.Form):
     decision_reason = forms.CharField(label=_("决定理由"), max_length=200)
     new_deadline = forms.DateField(label=_("继续执行时的报到期限"), required=False, widget=DATE_WIDGET)
 
+    def __init__(self, *args, episode: Episode, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.episode = episode
+
     def clean_received_on(self):
         return _not_future(self.cleaned_data["received_on"])
 
@@ -131,6 +142,8 @@ class PoliceDecisionForm(forms.Form):
             deadline = cleaned.get("new_deadline")
             if not deadline or deadline < timezone.localdate():
                 self.add_error("new_deadline", _("继续执行时须填写今天或以后的报到期限。"))
+            elif refusal := extension_too_far(self.episode.township, deadline):
+                self.add_error("new_deadline", refusal)
         return cleaned
 
 

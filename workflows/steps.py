@@ -260,12 +260,13 @@ STEPS: dict[tuple[type, str], Step] = {
     (IntakeFlow, "refusal_check"): Step(
         forms.RefusalCheckForm,
         handle_refusal_check,
+        True,
         help=gettext_lazy(
             "逾期未报到且无正当理由的，视为拒绝接受社区戒毒，须及时报告公安机关（《戒毒条例》第十四条、第二十一条）。"
         ),
     ),
     (IntakeFlow, "handover"): Step(forms.HandOverForm, handle_handover),
-    (IntakeFlow, "police_decision"): Step(forms.PoliceDecisionForm, handle_police_decision),
+    (IntakeFlow, "police_decision"): Step(forms.PoliceDecisionForm, handle_police_decision, True),
     (IntakeFlow, "agreement"): Step(
         forms.AgreementForm,
         handle_agreement,
