@@ -154,16 +154,12 @@ UNCOUNTED = ("django_session", "permissions_accesslog")
 
 
 def _snapshot_sql(tables) -> str:
-    """One query: the row count of each table and, on PostgreSQL, the rows this transaction
-    updated or deleted in them (its own statistics counters), so an UPDATE is caught too."""
-    parts = [f'(SELECT count(*) FROM "{t}")' for t in tables]
-    if connection.vendor == "postgresql":
-        names = ", ".join(f"'{t}'" for t in tables)
-        parts.append(
-            "(SELECT coalesce(sum(n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_user_tables "
-            f"WHERE relname IN ({names}))"
-        )
-    return "SELECT " + ", ".join(parts)
+    """One query: the row count of every table a form could write to.
+
+    (PostgreSQL's per-transaction counters would catch updates too, but they also count rows a
+    refused save wrote and rolled back, which is exactly the behaviour wanted.)
+    """
+    return "SELECT " + ", ".join(f'(SELECT count(*) FROM "{t}")' for t in tables)
 
 
 def _snapshot(sql):
