@@ -15,6 +15,10 @@ REHAB_MAX_TERM_MONTHS = 36
 TRANSFER_REPORT_DAYS = 15
 # 戒毒条例 arts 23 and 40: the police notify the township within 7 days of expiry.
 RELEASE_NOTICE_DAYS = 7
+# No article bounds an extension (a new reporting deadline for a legitimate reason, a longer
+# absence): a local setting does (Region.max_extension_days), so a typo such as 2126 for 2026
+# cannot silently park a person outside every overdue list for a century.
+DEFAULT_MAX_EXTENSION_DAYS = 90
 
 
 def add_months(day: date, months: int) -> date:

@@ -56,6 +56,12 @@ class Region(MP_Node):
     escalate_supervisor_days = models.PositiveSmallIntegerField(
         _("逾期几天提醒禁毒办"), null=True, blank=True, help_text=_("留空则沿用上级设置，默认7天")
     )
+    max_extension_days = models.PositiveSmallIntegerField(
+        _("期限最多延长天数"),
+        null=True,
+        blank=True,
+        help_text=_("新的报到期限、续假等延长后的日期最晚为今天加此天数；留空则沿用上级设置，默认90天"),
+    )
 
     node_order_by = ["code"]
 
@@ -123,6 +129,46 @@ class Staff(models.Model):
     @property
     def is_supervisor(self) -> bool:
         return self.agency.kind == Agency.Kind.DRUG_CONTROL
+
+
+class StaffPostEvent(models.Model):
+    """A staff post created, changed or removed, and who did it. Append-only.
+
+    A post decides what a user sees (their agency's grants), so giving one, to oneself above
+    all, is an act to be able to audit afterwards; the row keeps the post's agency and role as
+    they were, since posts change.
+    """
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("设立岗位")
+        CHANGED = "changed", _("变更岗位")
+        DELETED = "deleted", _("撤销岗位")
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("操作人")
+    )
+    staff_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("岗位所属用户")
+    )
+    action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
+    message = models.CharField(_("内容"), max_length=300)
+
+    class Meta:
+        verbose_name = _("岗位变更记录")
+        verbose_name_plural = _("岗位变更记录")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return self.message
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("staff post events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("staff post events are append-only")
 
 
 class PartyRole(models.Model):

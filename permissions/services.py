@@ -6,11 +6,13 @@ grant tables in line with that data for a set of persons, and every write that
 changes one of those inputs calls it in the same transaction.
 """
 
+import ipaddress
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
@@ -387,8 +389,40 @@ def seed_default_matrix() -> None:
     )
 
 
+def _address(value: str):
+    try:
+        return ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+
+
+def _trusted_networks() -> list:
+    return [ipaddress.ip_network(item, strict=False) for item in settings.TRUSTED_PROXIES]
+
+
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """Return the address of the client, as the access log records it.
+
+    Behind the HTTPS proxy REMOTE_ADDR is the proxy's. X-Forwarded-For is believed only as far
+    as it was written by proxies in settings.TRUSTED_PROXIES: walking it from the right, the
+    first address not of a trusted proxy is the client (anything left of it could be forged by
+    the client itself). A value that is not an IP address is never stored.
+    """
+    remote = _address(request.META.get("REMOTE_ADDR", ""))
+    if remote is None:
+        return None
+    trusted = _trusted_networks()
+    if not any(remote in network for network in trusted):
+        return str(remote)
+    client = remote
+    for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        address = _address(hop)
+        if address is None:
+            break
+        client = address
+        if not any(address in network for network in trusted):
+            break
+    return str(client)
 
 
 def access_log_write(

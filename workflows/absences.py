@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.models import Absence, Agency, Episode, Obligation, ObligationKind, Staff
-from casework.selectors import region_setting
+from casework.selectors import extension_too_far, region_setting
 from casework.services import event_record
 from permissions import selectors
 
@@ -191,6 +191,8 @@ def absence_extend(*, actor, absence: Absence, extended_to: date, note: str = ""
         raise RecordRefused(
             _("续假日期须晚于原定返回日期 %(date)s。") % {"date": current.strftime("%Y-%m-%d")}
         )
+    if refusal := extension_too_far(absence.episode.township, extended_to):
+        raise RecordRefused(refusal)
     absence.extended_to = extended_to
     absence.save(update_fields=["extended_to"])
     obligation = (

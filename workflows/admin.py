@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
+from viewflow.workflow.models import Process, Task
 
 from casework.models import (
     Agency,
@@ -21,6 +22,7 @@ from casework.models import (
     Person,
     Region,
     Staff,
+    StaffPostEvent,
     TeamMember,
 )
 from permissions.models import AccessLog, RecordAccessRule
@@ -58,15 +60,94 @@ class StaffAdmin(admin.ModelAdmin):
     autocomplete_fields = ["agency"]
     raw_id_fields = ["user"]
 
+    @staticmethod
+    def _post(agency_name, role) -> str:
+        return f"{agency_name} · {Staff.Role(role).label}"
+
+    @transaction.atomic
     def save_model(self, request, obj, form, change):
-        previous = Staff.objects.filter(pk=obj.pk).values_list("agency__group_id", flat=True).first()
+        before = (
+            Staff.objects.filter(pk=obj.pk).values_list("agency__group_id", "agency__name", "role").first()
+        )
         super().save_model(request, obj, form, change)
-        if previous and previous != obj.agency.group_id:
-            obj.user.groups.remove(previous)
+        if before and before[0] != obj.agency.group_id:
+            obj.user.groups.remove(before[0])
         if holds_agency_grants(obj.role):
             obj.user.groups.add(obj.agency.group)
         else:
             obj.user.groups.remove(obj.agency.group)
+        now = self._post(obj.agency.name, obj.role)
+        if before is None:
+            action, message = StaffPostEvent.Action.CREATED, now
+        else:
+            was = self._post(before[1], before[2])
+            if was == now and not form.changed_data:
+                return
+            action, message = StaffPostEvent.Action.CHANGED, f"{was} → {now}" if was != now else now
+        StaffPostEvent.objects.create(
+            actor=request.user,
+            staff_user=obj.user,
+            action=action,
+            message=_("%(actor)s为%(user)s%(action)s：%(post)s")
+            % {
+                "actor": request.user.get_username(),
+                "user": obj.user.get_username(),
+                "action": StaffPostEvent.Action(action).label,
+                "post": message,
+            },
+        )
+
+    def _deleted(self, request, staff):
+        StaffPostEvent.objects.create(
+            actor=request.user,
+            staff_user=staff.user,
+            action=StaffPostEvent.Action.DELETED,
+            message=_("%(actor)s为%(user)s%(action)s：%(post)s")
+            % {
+                "actor": request.user.get_username(),
+                "user": staff.user.get_username(),
+                "action": StaffPostEvent.Action.DELETED.label,
+                "post": self._post(staff.agency.name, staff.role),
+            },
+        )
+        staff.user.groups.remove(staff.agency.group)
+
+    @transaction.atomic
+    def delete_model(self, request, obj):
+        self._deleted(request, obj)
+        super().delete_model(request, obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for staff in queryset.select_related("user", "agency"):
+            self._deleted(request, staff)
+        super().delete_queryset(request, queryset)
+
+
+@admin.register(StaffPostEvent)
+class StaffPostEventAdmin(admin.ModelAdmin):
+    """Who gave whom which post: read-only."""
+
+    list_display = ["at", "actor", "staff_user", "action", "message"]
+    list_filter = ["action"]
+    list_select_related = ["actor", "staff_user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# viewflow registers its Process and Task admin, which list every flow of every person and let
+# a superuser edit a task's status or owner. Flow state changes only through the flows, and
+# process rows are read through permissions.selectors on the person pages: no admin for them.
+for flow_model in (Process, Task):
+    if admin.site.is_registered(flow_model):
+        admin.site.unregister(flow_model)
 
 
 @admin.register(PartyRole)

@@ -33,6 +33,7 @@ from .lifecycle_forms import (
 )
 from .obligations import RecordRefused
 from .steps import task_title
+from .submissions import AlreadyRecorded, already_recorded_page, submission_key_add, submitted_once
 from .transitions import TransitionNotAllowed
 
 
@@ -135,21 +136,30 @@ def breach_confirm_page(request, pk):
     person = _work_station_person(request, pk, RecordType.VIOLATION)
     episode = _current_episode(person, breach_services.CONFIRMABLE_STATUSES)
     initial = {k: request.GET[k] for k in ("kind", "absence", "drug_test") if k in request.GET}
-    form = BreachConfirmForm(request.POST or None, episode=episode, initial=initial)
+    form = submission_key_add(BreachConfirmForm(request.POST or None, episode=episode, initial=initial))
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             try:
-                breach = breach_services.breach_confirm(
-                    actor=request.user,
-                    episode=episode,
-                    kind=data["kind"],
-                    occurred_on=data["occurred_on"],
-                    drug_test=data["drug_test"],
-                    absence=data["absence"],
-                    response=data["response"],
-                    warning_number=data["warning_number"],
-                    description=data["description"],
+                breach = submitted_once(
+                    key=data["submission_key"],
+                    user=request.user,
+                    save=lambda: breach_services.breach_confirm(
+                        actor=request.user,
+                        episode=episode,
+                        kind=data["kind"],
+                        occurred_on=data["occurred_on"],
+                        drug_test=data["drug_test"],
+                        absence=data["absence"],
+                        response=data["response"],
+                        warning_number=data["warning_number"],
+                        description=data["description"],
+                    ),
+                    record_url=lambda b: reverse("person_breaches", args=[person.pk]) + f"#breach-{b.pk}",
+                )
+            except AlreadyRecorded as repeat:
+                return already_recorded_page(
+                    request, person=person, submission=repeat.submission, title=_("确认违反协议")
                 )
             except (RecordRefused, TransitionNotAllowed) as exc:
                 messages.error(request, str(exc))
@@ -185,14 +195,25 @@ def absence_report_page(request, pk):
     """Record the written report before leaving the county (戒毒条例 art 19(3))."""
     person = _work_station_person(request, pk, RecordType.ABSENCE)
     episode = _current_episode(person, [Episode.Status.ACTIVE, Episode.Status.OUT_OF_COUNTY])
-    form = AbsenceReportForm(
-        request.POST or None, initial={"reported_on": timezone.localdate(), "contact_phone": ""}
+    form = submission_key_add(
+        AbsenceReportForm(
+            request.POST or None, initial={"reported_on": timezone.localdate(), "contact_phone": ""}
+        )
     )
     if request.method == "POST":
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            key = data.pop("submission_key")
             try:
-                absence = absence_services.absence_report(
-                    actor=request.user, episode=episode, **form.cleaned_data
+                absence = submitted_once(
+                    key=key,
+                    user=request.user,
+                    save=lambda: absence_services.absence_report(actor=request.user, episode=episode, **data),
+                    record_url=lambda a: reverse("person_breaches", args=[person.pk]) + f"#absence-{a.pk}",
+                )
+            except AlreadyRecorded as repeat:
+                return already_recorded_page(
+                    request, person=person, submission=repeat.submission, title=_("登记外出报告")
                 )
             except absence_services.ReportNotRequired as exc:
                 messages.info(request, str(exc))

@@ -258,6 +258,12 @@ def breach_confirm(
         raise RecordRefused(_("请填写情况说明。"))
     if response not in (Breach.Response.EDUCATION, Breach.Response.WARNING):
         raise RecordRefused(_("一般违反协议的处理为批评教育，或批评教育并发告诫书。"))
+    # Each confirmation counts toward a serious breach (art 20): the same breach confirmed twice
+    # (same kind, day and account) would count one act twice. The episode row is locked above.
+    if Breach.objects.filter(
+        episode=episode, kind=kind, occurred_on=occurred_on, description=description.strip()
+    ).exists():
+        raise RecordRefused(_("同一类别、同一日期、同一情况说明的违反协议已经确认过，不能重复确认。"))
     if response == Breach.Response.WARNING and not warning_number.strip():
         raise RecordRefused(_("发告诫书须填写告诫书编号。"))
 

@@ -1,12 +1,15 @@
 """Forms for the flow steps and the records of recurring duties."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.forms import DATE_WIDGET
 from casework.models import Agency, DrugTest, Episode, HandOver, Person, Talk
+from casework.selectors import extension_too_far
 
 User = get_user_model()
 
@@ -15,6 +18,33 @@ def _not_future(value):
     if value and value > timezone.localdate():
         raise forms.ValidationError(_("日期不能晚于今天。"))
     return value
+
+
+# What a decision document's photo or scan may be, told by its first bytes (a name or a
+# browser-sent content type proves nothing): the extension it is stored under follows.
+UPLOAD_SIGNATURES = (
+    (b"%PDF-", "pdf"),
+    (b"\xff\xd8\xff", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+)
+
+
+def checked_upload(upload, stem: str):
+    """Return the upload renamed `<stem>.<type>` if it is a PDF, JPEG or PNG within the size
+    limit (settings.DECISION_UPLOAD_MAX_BYTES); raise ValidationError otherwise."""
+    limit = settings.DECISION_UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        raise forms.ValidationError(
+            _("文件不能超过 %(limit)s。") % {"limit": filesizeformat(limit)}, code="too_large"
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for signature, extension in UPLOAD_SIGNATURES:
+        if head.startswith(signature):
+            upload.name = f"{stem}.{extension}"
+            return upload
+    raise forms.ValidationError(_("只接受 PDF、JPEG 或 PNG 文件。"), code="file_type")
 
 
 class ReportInForm(forms.Form):
@@ -27,6 +57,11 @@ class ReportInForm(forms.Form):
     def __init__(self, *args, episode: Episode, **kwargs):
         super().__init__(*args, **kwargs)
         self.episode = episode
+
+    def clean_decision_photo(self):
+        upload = self.cleaned_data.get("decision_photo")
+        # The stored name says nothing about the person (files outlive access checks).
+        return checked_upload(upload, "decision") if upload else upload
 
     def clean_reported_on(self):
         value = _not_future(self.cleaned_data["reported_on"])
@@ -45,6 +80,10 @@ class RefusalCheckForm(forms.Form):
     reason = forms.CharField(label=_("情况说明"), max_length=200)
     new_deadline = forms.DateField(label=_("新的报到期限"), required=False, widget=DATE_WIDGET)
 
+    def __init__(self, *args, episode: Episode, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.episode = episode
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("legitimate_reason"):
@@ -53,6 +92,8 @@ class RefusalCheckForm(forms.Form):
                 self.add_error("new_deadline", _("有正当理由时须填写新的报到期限。"))
             elif deadline < timezone.localdate():
                 self.add_error("new_deadline", _("新的报到期限不能早于今天。"))
+            elif refusal := extension_too_far(self.episode.township, deadline):
+                self.add_error("new_deadline", refusal)
         return cleaned
 
 
@@ -88,6 +129,10 @@ class PoliceDecisionForm(forms.Form):
     decision_reason = forms.CharField(label=_("决定理由"), max_length=200)
     new_deadline = forms.DateField(label=_("继续执行时的报到期限"), required=False, widget=DATE_WIDGET)
 
+    def __init__(self, *args, episode: Episode, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.episode = episode
+
     def clean_received_on(self):
         return _not_future(self.cleaned_data["received_on"])
 
@@ -97,6 +142,8 @@ class PoliceDecisionForm(forms.Form):
             deadline = cleaned.get("new_deadline")
             if not deadline or deadline < timezone.localdate():
                 self.add_error("new_deadline", _("继续执行时须填写今天或以后的报到期限。"))
+            elif refusal := extension_too_far(self.episode.township, deadline):
+                self.add_error("new_deadline", refusal)
         return cleaned
 
 

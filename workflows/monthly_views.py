@@ -73,7 +73,7 @@ def monthly_report_pdf(request, township: int, year: int, month: int):
     ).first()
     try:
         first = date(year, month, 1)
-    except ValueError:
+    except (ValueError, OverflowError):  # a month like 99999999999999999999 overflows C's int
         raise Http404 from None
     if place is None or first > timezone.localdate():
         raise Http404

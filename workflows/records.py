@@ -3,16 +3,18 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from casework.models import Agency, Episode, Staff
+from casework.models import Agency, Episode, Obligation, ObligationKind, Staff
 from permissions import selectors
 from permissions.gate import person_gate
 from permissions.models import RecordType
 
 from .forms import DrugTestForm, ExcuseForm, TalkForm
 from .obligations import RecordRefused, drug_test_record, obligation_excuse, talk_record
+from .submissions import AlreadyRecorded, already_recorded_page, submission_key_add, submitted_once
 
 
 def _active_episode(person) -> Episode:
@@ -22,24 +24,48 @@ def _active_episode(person) -> Episode:
     return episode
 
 
-def _record_page(request, pk, record_type, form_class, save, template_title, extra_kwargs):
+def _record_page(
+    request, pk, record_type, form_class, save, template_title, extra_kwargs, anchor, default_duty=None
+):
     staff = selectors.staff_for(request.user)
     if staff is None or staff.agency.kind not in (Agency.Kind.WORK_STATION, Agency.Kind.POLICE):
         raise Http404
     person = person_gate(request.user, pk, read=record_type).person
     episode = _active_episode(person)
     obligation_id = request.GET.get("obligation") or request.POST.get("obligation")
-    form = form_class(request.POST or None, initial={"obligation": obligation_id}, **extra_kwargs(person))
+    if request.method == "GET" and not obligation_id and default_duty:
+        # Name the duty this page fulfils when it is rendered: a repeated post then finds that
+        # duty done and is refused, instead of fulfilling the next one and moving the schedule.
+        obligation_id = (
+            episode.obligations.filter(kind=default_duty, status__in=Obligation.OPEN_STATUSES)
+            .values_list("pk", flat=True)
+            .first()
+        )
+    form = submission_key_add(
+        form_class(request.POST or None, initial={"obligation": obligation_id}, **extra_kwargs(person))
+    )
     if request.method == "POST":
         if form.is_valid():
             data = dict(form.cleaned_data)
             data.pop("obligation", None)
+            key = data.pop("submission_key", None)
             try:
-                save(
-                    actor=request.user,
-                    episode=episode,
-                    obligation_id=form.cleaned_data.get("obligation"),
-                    **data,
+                submitted_once(
+                    key=key,
+                    user=request.user,
+                    save=lambda: save(
+                        actor=request.user,
+                        episode=episode,
+                        obligation_id=form.cleaned_data.get("obligation"),
+                        **data,
+                    ),
+                    record_url=lambda record: (
+                        reverse("person_records", args=[person.pk]) + f"#{anchor}-{record.pk}"
+                    ),
+                )
+            except AlreadyRecorded as repeat:
+                return already_recorded_page(
+                    request, person=person, submission=repeat.submission, title=template_title
                 )
             except RecordRefused as exc:
                 messages.error(request, str(exc))
@@ -61,6 +87,8 @@ def drug_test_new(request, pk):
         drug_test_record,
         _("登记吸毒检测"),
         lambda p: {"person": p},
+        "drugtest",
+        default_duty=ObligationKind.DRUG_TEST,
     )
 
 
@@ -69,7 +97,11 @@ def talk_new(request, pk):
     staff = selectors.staff_for(request.user)
     if staff is None or staff.agency.kind != Agency.Kind.WORK_STATION:
         raise Http404
-    return _record_page(request, pk, RecordType.TALK, TalkForm, talk_record, _("登记谈话走访"), lambda p: {})
+    # A talk page names no duty by itself: whether it fulfils a talk or a home visit is chosen
+    # on the form. A link from a due item names it (?obligation=); the key stops a double click.
+    return _record_page(
+        request, pk, RecordType.TALK, TalkForm, talk_record, _("登记谈话走访"), lambda p: {}, "talk"
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -91,10 +123,21 @@ def obligation_excuse_page(request, pk):
     if staff.agency.kind == Agency.Kind.WORK_STATION:
         # Excusing is the executing station's act on the file, not a transfer's new place's.
         person_gate(request.user, obligation.person_id, act="act_work_station")
-    form = ExcuseForm(request.POST or None)
+    form = submission_key_add(ExcuseForm(request.POST or None))
     if request.method == "POST" and form.is_valid():
         try:
-            obligation_excuse(actor=request.user, obligation=obligation, reason=form.cleaned_data["reason"])
+            submitted_once(
+                key=form.cleaned_data["submission_key"],
+                user=request.user,
+                save=lambda: obligation_excuse(
+                    actor=request.user, obligation=obligation, reason=form.cleaned_data["reason"]
+                ),
+                record_url=lambda excused: reverse("person_detail", args=[excused.person_id]),
+            )
+        except AlreadyRecorded as repeat:
+            return already_recorded_page(
+                request, person=obligation.person, submission=repeat.submission, title=_("免除应办事项")
+            )
         except RecordRefused as exc:
             messages.error(request, str(exc))
         else:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from django import forms as django_forms
 from django.contrib import messages
+from django.core.files.base import ContentFile
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -57,16 +59,33 @@ S = Episode.Status
 # --- step handlers: each saves its form and moves the episode ---------------------------
 
 
+def decision_photo_keep_on_commit(reporting_in, upload) -> None:
+    """Write the photo to storage only once the step's transaction has committed.
+
+    Saved inside the transaction, a file would stay on disk when the step rolls back (a lost
+    flow lock, a refused transition) with no row pointing at it. The content is read now (it is
+    at most settings.DECISION_UPLOAD_MAX_BYTES): the upload's temporary file may be closed by then.
+    """
+    content = ContentFile(upload.read(), name=upload.name)
+
+    def keep():
+        reporting_in.decision_photo.save(content.name, content, save=False)
+        ReportingIn.objects.filter(pk=reporting_in.pk).update(decision_photo=reporting_in.decision_photo.name)
+
+    transaction.on_commit(keep)
+
+
 def handle_report_in(user, episode, data, activation):
     reported = data["reported_on"]
-    ReportingIn.objects.create(
+    reporting_in = ReportingIn.objects.create(
         episode=episode,
         reported_on=reported,
         documents=data["documents"],
-        decision_photo=data.get("decision_photo") or "",
         on_time=reported <= episode.report_deadline,
         recorded_by=user,
     )
+    if data.get("decision_photo"):
+        decision_photo_keep_on_commit(reporting_in, data["decision_photo"])
     paused = 0
     episode_transition(
         episode_id=episode.pk,
@@ -255,12 +274,13 @@ STEPS: dict[tuple[type, str], Step] = {
     (IntakeFlow, "refusal_check"): Step(
         forms.RefusalCheckForm,
         handle_refusal_check,
+        True,
         help=gettext_lazy(
             "逾期未报到且无正当理由的，视为拒绝接受社区戒毒，须及时报告公安机关（《戒毒条例》第十四条、第二十一条）。"
         ),
     ),
     (IntakeFlow, "handover"): Step(forms.HandOverForm, handle_handover),
-    (IntakeFlow, "police_decision"): Step(forms.PoliceDecisionForm, handle_police_decision),
+    (IntakeFlow, "police_decision"): Step(forms.PoliceDecisionForm, handle_police_decision, True),
     (IntakeFlow, "agreement"): Step(
         forms.AgreementForm,
         handle_agreement,

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "django_htmx",
+    "csp",
     "treebeard",
     "viewflow",
     "viewflow.workflow",
@@ -49,12 +50,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "permissions.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "permissions.middleware.PrivateResponseMiddleware",
+    "permissions.middleware.RejectNulMiddleware",
     "permissions.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -62,6 +66,25 @@ MIDDLEWARE = [
     "permissions.middleware.LoginRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy (django-csp): scripts only from our own static files, never inline,
+# so an injected <script> or on* attribute does not run. Styles may be inline: the print
+# pages and the server-drawn SVG charts carry their own.
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 # viewflow would append its own site and Turbo middleware; we render our own pages.
 VIEWFLOW = {"AUTOREGISTER": False}
@@ -165,6 +188,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", False)
 MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "media/"
+# A decision document's photo or scan (PDF, JPEG or PNG); a phone photo is 2-4 MB.
+DECISION_UPLOAD_MAX_BYTES = int(os.environ.get("DECISION_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
@@ -176,6 +201,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Proxies whose X-Forwarded-For the access log believes (addresses or networks, comma-separated),
+# e.g. TRUSTED_PROXIES=127.0.0.1 for the HTTPS proxy on the same host. Empty: REMOTE_ADDR only.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 
 APP_NAME = _("社区戒毒社区康复工作平台")
 

@@ -1,0 +1,111 @@
+"""The access log's hash chain: each row's hash covers its own fields and the previous row's hash.
+
+A row changed, deleted or inserted out of order behind the app's back breaks the chain from
+that row on, and `manage.py verify_access_log` names the first row that does not match.
+
+The canonical form is frozen: every stored hash depends on it, and PostgreSQL computes the same
+form in a trigger (permissions migration 0005), so a change here must change both and re-hash.
+Each field is written as ``<length>:<value>;`` so no value can imitate a field boundary.
+"""
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# The columns of a row, in the order the canonical form lists them (after the previous hash).
+FIELDS = ("id", "user_id", "at", "person_id", "action", "record_types", "reason", "ip", "path")
+
+
+def _micros(at: datetime) -> int:
+    # Integer arithmetic on timedelta is exact; at.timestamp() is a float and may round.
+    return (at - EPOCH) // timedelta(microseconds=1)
+
+
+def row_hash(prev: str, row: dict) -> str:
+    """Return the hex SHA-256 of `row` (a dict of FIELDS) chained to the previous row's hash."""
+    values = [prev or ""]
+    for field in FIELDS:
+        value = row[field]
+        if field == "at":
+            value = _micros(value)
+        values.append("" if value is None else str(value))
+    canonical = "".join(f"{len(v)}:{v};" for v in values)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# PostgreSQL's half: the same canonical form, computed under an advisory lock so concurrent
+# writers are put in one order, and the id is drawn inside that lock so id order is chain order.
+PG_LOCK_KEY = 7314230001
+
+PG_CREATE = f"""
+CREATE OR REPLACE FUNCTION permissions_accesslog_field(value text) RETURNS text AS $$
+  SELECT length(coalesce(value, ''))::text || ':' || coalesce(value, '') || ';'
+$$ LANGUAGE sql IMMUTABLE;
+
+CREATE OR REPLACE FUNCTION permissions_accesslog_chain() RETURNS trigger AS $$
+DECLARE
+  prev text;
+BEGIN
+  PERFORM pg_advisory_xact_lock({PG_LOCK_KEY});
+  NEW.id := nextval(pg_get_serial_sequence('permissions_accesslog', 'id'));
+  SELECT row_hash INTO prev FROM permissions_accesslog ORDER BY id DESC LIMIT 1;
+  NEW.row_hash := encode(sha256(convert_to(
+      permissions_accesslog_field(coalesce(prev, ''))
+      || permissions_accesslog_field(NEW.id::text)
+      || permissions_accesslog_field(NEW.user_id::text)
+      || permissions_accesslog_field(((extract(epoch FROM NEW.at) * 1000000)::bigint)::text)
+      || permissions_accesslog_field(NEW.person_id::text)
+      || permissions_accesslog_field(NEW.action)
+      || permissions_accesslog_field(NEW.record_types)
+      || permissions_accesslog_field(NEW.reason)
+      || permissions_accesslog_field(host(NEW.ip))
+      || permissions_accesslog_field(NEW.path),
+      'UTF8')), 'hex');
+  RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER permissions_accesslog_chain
+  BEFORE INSERT ON permissions_accesslog
+  FOR EACH ROW EXECUTE FUNCTION permissions_accesslog_chain();
+
+CREATE OR REPLACE FUNCTION permissions_accesslog_no_truncate() RETURNS trigger AS $$
+BEGIN
+  -- A superuser can drop or disable any trigger anyway, so refusing it protects nothing and
+  -- would break the test runner's flush; every other role, the table's owner included, is refused.
+  IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+    RETURN NULL;
+  END IF;
+  RAISE EXCEPTION 'permissions_accesslog cannot be truncated';
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER permissions_accesslog_no_truncate
+  BEFORE TRUNCATE ON permissions_accesslog
+  FOR EACH STATEMENT EXECUTE FUNCTION permissions_accesslog_no_truncate();
+"""
+
+PG_DROP = """
+DROP TRIGGER IF EXISTS permissions_accesslog_no_truncate ON permissions_accesslog;
+DROP FUNCTION IF EXISTS permissions_accesslog_no_truncate();
+DROP TRIGGER IF EXISTS permissions_accesslog_chain ON permissions_accesslog;
+DROP FUNCTION IF EXISTS permissions_accesslog_chain();
+DROP FUNCTION IF EXISTS permissions_accesslog_field(text);
+"""
+
+
+def chain_check(rows) -> tuple[int, int | None]:
+    """Walk rows (dicts of FIELDS plus row_hash, in id order).
+
+    Return (rows checked, id of the first row whose stored hash is not the one recomputed from
+    the chain, or None when every row matches).
+    """
+    prev = ""
+    checked = 0
+    for row in rows:
+        checked += 1
+        if row["row_hash"] != row_hash(prev, row):
+            return checked, row["id"]
+        prev = row["row_hash"]
+    return checked, None

@@ -1,0 +1,61 @@
+-- Who may do what to the access log (permissions_accesslog) on PostgreSQL.
+--
+-- A separate owner role (NOLOGIN) owns the table, its sequence and its trigger functions.
+-- The app's role may only INSERT and SELECT it: it cannot UPDATE, DELETE or TRUNCATE rows,
+-- disable the triggers, drop the table or change its owner. The owner role itself is still
+-- refused UPDATE, DELETE and TRUNCATE by the triggers; only a superuser can assume it.
+--
+-- Run as a superuser, after `manage.py migrate`, in the app's database:
+--   psql "postgres://postgres@HOST/casework" -v ON_ERROR_STOP=1 \
+--        -v app_role=casework -v owner_role=casework_log_owner -f scripts/access-log-roles.sql
+-- Idempotent: a second run changes nothing. Later migrations that alter this table must be run
+-- by a superuser (or SET ROLE to the owner role); the app's role no longer can.
+
+SELECT set_config('casework.app_role', :'app_role', false),
+       set_config('casework.owner_role', :'owner_role', false);
+
+DO $roles$
+DECLARE
+  app text := current_setting('casework.app_role');
+  log_owner text := current_setting('casework.owner_role');
+  fn text;
+BEGIN
+  IF app = log_owner THEN
+    RAISE EXCEPTION 'the owner role must not be the app''s role (%)', app;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = app) THEN
+    RAISE EXCEPTION 'the app''s role % does not exist', app;
+  END IF;
+  IF (SELECT rolsuper FROM pg_roles WHERE rolname = app) THEN
+    RAISE WARNING 'the app''s role % is a superuser: it passes every check below; connect as a NOSUPERUSER role', app;
+  END IF;
+  IF EXISTS (SELECT FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner
+             WHERE n.nspname = 'public' AND r.rolname = app) THEN
+    RAISE WARNING 'the app''s role % owns schema public and so could drop the access log; give the schema to another role', app;
+  END IF;
+
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = log_owner) THEN
+    EXECUTE format('CREATE ROLE %I NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT', log_owner);
+  END IF;
+  -- Membership would hand the app the owner's rights (ALTER TABLE, DISABLE TRIGGER).
+  IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = app) AND pg_has_role(app, log_owner, 'MEMBER') THEN
+    EXECUTE format('REVOKE %I FROM %I', log_owner, app);
+  END IF;
+
+  EXECUTE format('ALTER TABLE permissions_accesslog OWNER TO %I', log_owner);
+  FOREACH fn IN ARRAY ARRAY[
+    'permissions_accesslog_append_only()',
+    'permissions_accesslog_no_truncate()',
+    'permissions_accesslog_chain()',
+    'permissions_accesslog_field(text)'
+  ] LOOP
+    EXECUTE format('ALTER FUNCTION %s OWNER TO %I', fn, log_owner);
+  END LOOP;
+
+  EXECUTE format('REVOKE ALL ON TABLE permissions_accesslog FROM PUBLIC, %I', app);
+  EXECUTE format('GRANT SELECT, INSERT ON TABLE permissions_accesslog TO %I', app);
+  -- The chain trigger draws each id itself (nextval): USAGE, not UPDATE (setval).
+  EXECUTE format('REVOKE ALL ON SEQUENCE %s FROM PUBLIC, %I', pg_get_serial_sequence('permissions_accesslog', 'id'), app);
+  EXECUTE format('GRANT USAGE ON SEQUENCE %s TO %I', pg_get_serial_sequence('permissions_accesslog', 'id'), app);
+END
+$roles$;
