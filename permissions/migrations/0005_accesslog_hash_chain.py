@@ -31,7 +31,7 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("permissions", "0003_accesslog_append_only_trigger")]
+    dependencies = [("permissions", "0004_identity_record_type_and_team_grant_end")]
 
     operations = [
         migrations.AlterField(
