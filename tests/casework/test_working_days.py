@@ -32,10 +32,8 @@ def test_the_seeded_calendar_covers_2004_to_2026_from_the_package():
     years = national_calendar.calendar_years()
     assert (years[0][0], years[-1][0]) == (2004, LATEST)
     assert [y for y, _h, _w in years] == list(range(2004, LATEST + 1))
-    assert dict((y, (h, w)) for y, h, w in years)[LATEST] == (
-        33,
-        6,
-    )  # 元旦 3, 春节 9, 清明 3, 劳动节 5, 端午 3, 中秋 3, 国庆 7
+    # 2026: 元旦 3, 春节 9, 清明 3, 劳动节 5, 端午 3, 中秋 3, 国庆 7 days off; 6 weekend days worked.
+    assert {y: (h, w) for y, h, w in years}[LATEST] == (33, 6)
     assert max(national_calendar.package_years()) == LATEST
     workdays = CalendarDay.objects.filter(day__year=LATEST, kind=CalendarDay.Kind.WORKDAY)
     assert sorted(workdays.values_list("day", flat=True)) == [
