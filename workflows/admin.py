@@ -333,23 +333,21 @@ class ObligationRuleAdmin(admin.ModelAdmin):
             messages.info(
                 request, _("已按新频次调整 %(n)d 个未办事项的截止日期；已完成的事项不变。") % {"n": moved}
             )
-            # rules.md §2.1: the table must reach each order's minimum number of tests.
-            short = schedule_shortfalls(obj.region, obj.episode_kind)
-            if short:
-                messages.warning(
-                    request,
-                    _("按%(where)s的频次表，以下期限达不到最少检测次数：%(list)s。")
-                    % {
-                        "where": obj.region.name if obj.region else _("默认"),
-                        "list": "、".join(
-                            _("%(t)d个月（%(p)d次，至少%(m)d次）")
-                            % {"t": s.term_months, "p": s.planned, "m": s.minimum}
-                            for s in short
-                        ),
-                    },
-                )
 
         transaction.on_commit(run)
+        # rules.md §2.1: the table must reach each order's minimum number of tests. Read inside
+        # the admin's transaction, which already holds the change.
+        short = schedule_shortfalls(obj.region, obj.episode_kind)
+        if short:
+            listed = "、".join(
+                _("%(t)d个月（%(p)d次，至少%(m)d次）") % {"t": s.term_months, "p": s.planned, "m": s.minimum}
+                for s in short
+            )
+            messages.warning(
+                request,
+                _("按%(where)s的频次表，以下期限达不到最少检测次数：%(list)s。")
+                % {"where": obj.region.name if obj.region else _("默认"), "list": listed},
+            )
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
