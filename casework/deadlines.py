@@ -140,11 +140,12 @@ def work_calendar(first: date, last: date) -> WorkCalendar:
     holidays, workdays = set(), set()
     for day, kind in CalendarDay.objects.filter(day__range=(first, last)).values_list("day", "kind"):
         (workdays if kind == CalendarDay.Kind.WORKDAY else holidays).add(day)
-    years = set(
-        CalendarDay.objects.filter(day__year__gte=first.year, day__year__lte=last.year)
-        .dates("day", "year")
-        .values_list("day__year", flat=True)
-    )
+    years = {
+        day.year
+        for day in CalendarDay.objects.filter(day__year__gte=first.year, day__year__lte=last.year).dates(
+            "day", "year"
+        )
+    }
     return WorkCalendar(frozenset(holidays), frozenset(workdays), frozenset(years))
 
 

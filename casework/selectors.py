@@ -3,7 +3,7 @@
 Reads of persons for a user go through `permissions.selectors`, never here.
 """
 
-from casework.deadlines import DEADLINE_KINDS, DEFAULT_REPORT_DAYS
+from casework.deadlines import DEADLINE_KINDS
 from casework.models import Region
 
 
@@ -18,7 +18,7 @@ def region_setting(region: Region, field: str, default):
 
 def report_deadline_days(region: Region) -> int:
     """Return the reporting-in period for a township (戒毒条例 arts 14, 38: 15 days unless local rules say less)."""
-    return region_setting(region, "report_deadline_days", DEFAULT_REPORT_DAYS)
+    return deadline_rule(region, "report_in")[0]
 
 
 def deadline_rule(region: Region, kind: str) -> tuple[int, str]:

@@ -69,6 +69,7 @@ def test_the_seven_working_days_before_expiry_skip_the_mid_autumn_holiday_and_co
 
 def test_a_year_not_imported_counts_monday_to_friday():
     """A year the table does not hold yet has no holidays to skip: weekends only (and it says so)."""
+    assert deadlines.work_calendar(date(2026, 12, 1), date(2027, 1, 31)).years == {2026}
     calendar = deadlines.work_calendar(date(2030, 1, 1), date(2030, 1, 31))
     assert not calendar.covers(date(2030, 1, 1))
     # Tuesday 1 January 2030 is 元旦 in every year, but the year is not imported: it counts.
@@ -279,3 +280,25 @@ def test_a_region_period_of_zero_or_negative_days_is_refused_on_the_admin_form(
     assert (t1.release_notice_days, t1.release_notice_count) == (7, "working")
     with pytest.raises(IntegrityError), transaction.atomic():
         type(t1).objects.filter(pk=t1.pk).update(report_deadline_days=0)
+
+
+def test_the_calendar_admin_list_costs_the_same_queries_for_one_year_or_twenty_three(
+    client, django_user_model
+):
+    """The calendar page lists the years held with one aggregate, whatever their number."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    root = django_user_model.objects.create_superuser("root", password="root-pass-123456")
+    client.force_login(root)
+    url = reverse("admin:casework_calendarday_changelist")
+    client.get(url)  # the first request after login saves the session
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    CalendarDay.objects.exclude(day__year=LATEST).delete()
+    with CaptureQueriesContext(connection) as one:
+        body = client.get(url).content.decode()
+    assert "<td>2026</td><td>33</td><td>6</td>" in body and "<td>2025</td>" not in body
+    # session, user, the years aggregate, two counts, the page of rows, the staff post (menu),
+    # the date hierarchy's bounds and its years (or months), the source filter's choices
+    assert len(one) == len(many) == 10
