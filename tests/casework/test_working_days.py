@@ -302,3 +302,44 @@ def test_the_calendar_admin_list_costs_the_same_queries_for_one_year_or_twenty_t
     # session, user, the years aggregate, two counts, the page of rows, the staff post (menu),
     # the date hierarchy's bounds and its years (or months), the source filter's choices
     assert len(one) == len(many) == 10
+
+
+def test_an_overdue_working_day_deadline_says_so_on_the_audit_its_export_and_the_monthly_report(
+    client, world
+):
+    """rules.md §1.12 (重庆 S10 art 37: the township told within 7 working days) and §4.4 item 6: the
+    overdue notice shows "7个工作日" beside its date wherever a supervisor reads it; a calendar-day
+    deadline shows nothing extra."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from permissions import selectors
+    from workflows.monthly import longest_overdue_at
+    from workflows.obligations import obligations_scan
+
+    t1 = world["t1"]
+    t1.release_notice_days, t1.release_notice_count = 7, DayCount.WORKING
+    t1.save()
+    episode = _episode_ending(world, date(2026, 9, 30))
+    assert completion_start(episode.pk, date(2026, 9, 1))
+    obligations_scan(date(2026, 10, 20))
+    release = Obligation.objects.get(episode=episode, kind="release")
+    assert (release.status, release.due_by) == ("overdue", date(2026, 10, 15))
+
+    client.force_login(world["county_sup_user"])
+    body = client.get(reverse("overdue_audit")).content.decode()
+    assert '2026年10月15日 <span class="muted small deadline-basis">7个工作日</span>' in body
+    assert (
+        '2026年9月30日 <span class="muted small deadline-basis"></span>' in body
+    )  # the file: 30 calendar days
+    sheet = load_workbook(BytesIO(client.get(reverse("overdue_export")).content)).active
+    rows = {(r[0], r[7]) for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows == {("期满前移送材料逾期", ""), ("解除通知逾期", "7个工作日")}
+
+    persons = selectors.visible_persons(world["county_sup_user"]).values("pk")
+    listed = longest_overdue_at(persons, date(2026, 10, 20))
+    assert [(r["kind"], r["due"], r["period_days"], r["day_count"]) for r in listed] == [
+        ("closing_file", date(2026, 9, 30), 30, DayCount.CALENDAR),
+        ("release", date(2026, 10, 15), 7, DayCount.WORKING),
+    ]
