@@ -1,6 +1,7 @@
 """The records: regions, agencies, staff, persons, episodes, help teams, case events."""
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -8,6 +9,17 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
 from .idnumber import mask_id_number, mask_phone
+
+
+class DayCount(models.TextChoices):
+    """How a deadline counts its days: every day, or working days of the national calendar."""
+
+    CALENDAR = "calendar", _("自然日")
+    WORKING = "working", _("工作日")
+
+
+# A period of 0 or fewer days is no period: the form says so instead of saving a deadline of today.
+AT_LEAST_ONE_DAY = MinValueValidator(1, message=_("天数至少为1天。"))
 
 
 class Region(MP_Node):
@@ -27,7 +39,18 @@ class Region(MP_Node):
     level = models.CharField(_("层级"), max_length=12, choices=Level.choices)
     # Local rules that vary by place (rules.md §1.3, §1.11); blank inherits from the parent.
     report_deadline_days = models.PositiveSmallIntegerField(
-        _("报到期限(天)"), null=True, blank=True, help_text=_("留空则沿用上级设置，默认15天")
+        _("报到期限(天)"),
+        null=True,
+        blank=True,
+        validators=[AT_LEAST_ONE_DAY],
+        help_text=_("留空则沿用上级设置，默认15天"),
+    )
+    report_deadline_count = models.CharField(
+        _("报到期限计算方式"),
+        max_length=8,
+        choices=DayCount.choices,
+        blank=True,
+        help_text=_("留空则沿用上级设置，默认按自然日"),
     )
     suspension_pauses_clock = models.BooleanField(
         _("中止期间暂停计算期限"), null=True, blank=True, help_text=_("留空则沿用上级设置，默认暂停")
@@ -48,7 +71,32 @@ class Region(MP_Node):
         _("脱毒认定须连续阴性次数"), null=True, blank=True, help_text=_("留空则沿用上级设置，默认6次")
     )
     completion_prep_days = models.PositiveSmallIntegerField(
-        _("期满前准备材料提前天数"), null=True, blank=True, help_text=_("留空则沿用上级设置，默认30天")
+        _("期满前准备材料提前天数"),
+        null=True,
+        blank=True,
+        validators=[AT_LEAST_ONE_DAY],
+        help_text=_("留空则沿用上级设置，默认30天；重庆为期满前7个工作日（《重庆市禁毒条例》第三十七条）"),
+    )
+    completion_prep_count = models.CharField(
+        _("移送材料期限计算方式"),
+        max_length=8,
+        choices=DayCount.choices,
+        blank=True,
+        help_text=_("留空则沿用上级设置，默认按自然日"),
+    )
+    release_notice_days = models.PositiveSmallIntegerField(
+        _("期满后通知乡镇期限(天)"),
+        null=True,
+        blank=True,
+        validators=[AT_LEAST_ONE_DAY],
+        help_text=_("留空则沿用上级设置，默认7天（《戒毒条例》第二十三、四十条）；重庆为7个工作日"),
+    )
+    release_notice_count = models.CharField(
+        _("通知乡镇期限计算方式"),
+        max_length=8,
+        choices=DayCount.choices,
+        blank=True,
+        help_text=_("留空则沿用上级设置，默认按自然日"),
     )
     escalate_head_days = models.PositiveSmallIntegerField(
         _("逾期几天提醒单位负责人"), null=True, blank=True, help_text=_("留空则沿用上级设置，默认3天")
@@ -68,6 +116,17 @@ class Region(MP_Node):
     class Meta:
         verbose_name = _("行政区域")
         verbose_name_plural = _("行政区域")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    (Q(report_deadline_days__isnull=True) | Q(report_deadline_days__gte=1))
+                    & (Q(completion_prep_days__isnull=True) | Q(completion_prep_days__gte=1))
+                    & (Q(release_notice_days__isnull=True) | Q(release_notice_days__gte=1))
+                ),
+                name="region_periods_at_least_one_day",
+                violation_error_message=_("天数至少为1天。"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -76,6 +135,40 @@ class Region(MP_Node):
     def paths_above(cls, path: str) -> list[str]:
         """The paths of the region at `path` and of every region above it, the root first."""
         return [path[:i] for i in range(cls.steplen, len(path) + 1, cls.steplen)]
+
+
+class CalendarDay(models.Model):
+    """A day that breaks the ordinary week in the national calendar: a public holiday (放假), or a
+    weekend day worked in exchange (调休上班), as the State Council's yearly notice sets them.
+
+    Every other Monday to Friday is a working day, every other Saturday and Sunday is not.
+    Working-day deadlines (casework.deadlines) read this table; it is kept in the admin and
+    imported a year at a time (manage.py calendar_import).
+    """
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("放假")
+        WORKDAY = "workday", _("调休上班")
+
+    day = models.DateField(_("日期"), unique=True, error_messages={"unique": _("该日期已登记。")})
+    kind = models.CharField(_("类别"), max_length=8, choices=Kind.choices)
+    name = models.CharField(_("节日"), max_length=40, blank=True)
+    source = models.CharField(_("来源"), max_length=80, blank=True)
+
+    class Meta:
+        verbose_name = _("节假日安排")
+        verbose_name_plural = _("节假日安排")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.get_kind_display()} {self.name}".strip()
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        # A 调休 working day makes up for a holiday on a weekend; on a weekday it would change nothing.
+        if self.kind == self.Kind.WORKDAY and self.day and self.day.weekday() < 5:
+            raise ValidationError({"day": _("调休上班日应为周六或周日。")})
 
 
 class Agency(models.Model):
@@ -346,6 +439,11 @@ class Episode(models.Model):
     township = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("执行地乡镇(街道)"))
     community = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("责任社区"))
     report_deadline = models.DateField(_("报到期限"))
+    # The period the deadline was computed from, so every page can say "3个工作日" beside it.
+    report_period_days = models.PositiveSmallIntegerField(_("报到期限天数"), null=True, blank=True)
+    report_day_count = models.CharField(
+        _("报到期限计算方式"), max_length=8, choices=DayCount.choices, blank=True
+    )
     reported_on = models.DateField(_("报到日期"), null=True, blank=True)
     start_date = models.DateField(_("起始日期"), null=True, blank=True)
     expected_end_date = models.DateField(_("预计期满日期"), null=True, blank=True)
@@ -552,6 +650,11 @@ class ObligationRule(models.Model):
         verbose_name=_("适用区域"),
     )
     episode_kind = models.CharField(_("类别"), max_length=5, choices=Episode.Kind.choices)
+    # The order lengths the row applies to (社区康复 orders run 1 to 36 months); blank is open-ended.
+    term_months_min = models.PositiveSmallIntegerField(
+        _("适用期限起(月)"), null=True, blank=True, help_text=_("留空则不限；例如2年期社区康复填13至24")
+    )
+    term_months_max = models.PositiveSmallIntegerField(_("适用期限止(月)"), null=True, blank=True)
     programme_year = models.PositiveSmallIntegerField(_("执行年度"))
     obligation_kind = models.CharField(_("事项"), max_length=12, choices=ObligationKind.choices)
     interval_months = models.PositiveSmallIntegerField(_("间隔(月)"))
@@ -563,9 +666,24 @@ class ObligationRule(models.Model):
         ordering = ["region_id", "episode_kind", "obligation_kind", "programme_year"]
         constraints = [
             models.UniqueConstraint(
-                fields=["region", "episode_kind", "programme_year", "obligation_kind"],
+                fields=[
+                    "region",
+                    "episode_kind",
+                    "programme_year",
+                    "obligation_kind",
+                    "term_months_min",
+                    "term_months_max",
+                ],
                 name="obligationrule_unique_cell",
                 nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(term_months_min__isnull=True)
+                    | Q(term_months_max__isnull=True)
+                    | Q(term_months_min__lte=models.F("term_months_max"))
+                ),
+                name="obligationrule_term_range_ordered",
             ),
             models.CheckConstraint(
                 condition=Q(programme_year__gte=1, programme_year__lte=3), name="obligationrule_year_1_3"
@@ -576,7 +694,62 @@ class ObligationRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_episode_kind_display()} 第{self.programme_year}年 {self.get_obligation_kind_display()} 每{self.interval_months}个月"
+        terms = ""
+        if self.term_months_min or self.term_months_max:
+            terms = f" {self.term_months_min or 1}-{self.term_months_max or 36}个月期"
+        return f"{self.get_episode_kind_display()}{terms} 第{self.programme_year}年 {self.get_obligation_kind_display()} 每{self.interval_months}个月"
+
+    def term_range(self) -> tuple[int, int]:
+        """Return the shortest and longest order this row covers (社区戒毒 orders are all 36 months)."""
+        if self.episode_kind == Episode.Kind.DETOX:
+            return 36, 36
+        return self.term_months_min or 1, self.term_months_max or 36
+
+    def clean(self) -> None:
+        """Refuse a row no order could use: an empty range of lengths, a programme year past the
+        orders it covers, or an interval longer than the shortest of them (that order would reach
+        its end before the first duty of the year fell due)."""
+        from django.core.exceptions import ValidationError
+
+        low, high = self.term_range()
+        if low < 1 or high > 36:
+            raise ValidationError(_("适用期限应在1至36个月之间。"))
+        if low > high:
+            raise ValidationError({"term_months_max": _("适用期限止不能早于适用期限起。")})
+        if not self.programme_year or not self.interval_months:
+            return
+        # An order of the row's range reaches programme year N only if it is longer than N-1 years.
+        shortest = max(low, 12 * (self.programme_year - 1) + 1)
+        if shortest > high:
+            raise ValidationError(
+                {
+                    "programme_year": _("%(low)d至%(high)d个月的期限没有第%(year)d年。")
+                    % {"low": low, "high": high, "year": self.programme_year}
+                }
+            )
+        if self.interval_months > shortest:
+            raise ValidationError(
+                {
+                    "interval_months": _(
+                        "间隔%(interval)d个月长于适用的最短期限%(shortest)d个月：该期限的人员在期满前等不到这一事项。"
+                    )
+                    % {"interval": self.interval_months, "shortest": shortest}
+                }
+            )
+        overlapping = ObligationRule.objects.filter(
+            region_id=self.region_id,
+            episode_kind=self.episode_kind,
+            programme_year=self.programme_year,
+            obligation_kind=self.obligation_kind,
+        ).exclude(pk=self.pk)
+        bounded = self.term_months_min is not None or self.term_months_max is not None
+        for other in overlapping:
+            other_bounded = other.term_months_min is not None or other.term_months_max is not None
+            if bounded != other_bounded:
+                continue  # a row for some lengths and an open-ended fallback may stand together
+            other_low, other_high = other.term_range()
+            if other_low <= high and low <= other_high:
+                raise ValidationError(_("与已有规则“%(other)s”的适用期限重叠。") % {"other": other})
 
 
 class Obligation(models.Model):
@@ -600,6 +773,10 @@ class Obligation(models.Model):
     programme_year = models.PositiveSmallIntegerField(_("执行年度"))
     due_from = models.DateField(_("可办理起"))
     due_by = models.DateField(_("截止日期"))
+    # For a one-off legal deadline: the period it was computed from ("7个工作日"); blank for a
+    # recurring duty, whose date comes from the schedule table.
+    period_days = models.PositiveSmallIntegerField(_("期限天数"), null=True, blank=True)
+    day_count = models.CharField(_("期限计算方式"), max_length=8, choices=DayCount.choices, blank=True)
     owner_party = models.CharField(_("负责方"), max_length=20, default="community")
     township = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("执行地"))
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.deadlines import DEFAULT_MAX_EXTENSION_DAYS, DEFAULT_REPORT_DAYS
+from casework.deadlines import DEADLINE_KINDS, DEFAULT_MAX_EXTENSION_DAYS
 from casework.models import Region
 
 
@@ -23,7 +23,47 @@ def region_setting(region: Region, field: str, default):
 
 def report_deadline_days(region: Region) -> int:
     """Return the reporting-in period for a township (戒毒条例 arts 14, 38: 15 days unless local rules say less)."""
-    return region_setting(region, "report_deadline_days", DEFAULT_REPORT_DAYS)
+    return deadline_rule(region, "report_in")[0]
+
+
+def deadline_rule(region: Region, kind: str) -> tuple[int, str]:
+    """Return (days, day count) of a deadline kind at `region`: the nearest setting of each, else
+    the kind's default (one query). 重庆 counts working days (rules.md §1.10, §1.12)."""
+    spec = DEADLINE_KINDS[kind]
+    fields = [f for f in (spec.days_field, spec.count_field) if f]
+    days, count = None, None
+    if fields:
+        chain = Region.objects.filter(path__in=Region.paths_above(region.path)).order_by("-depth")
+        for row in chain.values(*fields):
+            if days is None and spec.days_field:
+                days = row[spec.days_field]
+            if not count and spec.count_field:
+                count = row[spec.count_field]
+    return (spec.days if days is None else days), (count or spec.count)
+
+
+def deadline_rules_by_township(kind: str) -> dict[int, tuple[int, str]]:
+    """Return {township id: (days, day count)} of a deadline kind for every township (one query).
+
+    The same inheritance as `deadline_rule`, resolved in memory for all townships at once.
+    """
+    spec = DEADLINE_KINDS[kind]
+    fields = [f for f in (spec.days_field, spec.count_field) if f]
+    rows = Region.objects.exclude(level=Region.Level.COMMUNITY).values("pk", "path", "level", *fields)
+    by_path = {row["path"]: row for row in rows}
+    result = {}
+    for row in by_path.values():
+        if row["level"] != Region.Level.TOWNSHIP:
+            continue
+        days, count = None, None
+        for above in reversed(Region.paths_above(row["path"])):
+            values = by_path.get(above, {})
+            if days is None and spec.days_field:
+                days = values.get(spec.days_field)
+            if not count and spec.count_field:
+                count = values.get(spec.count_field)
+        result[row["pk"]] = ((spec.days if days is None else days), (count or spec.count))
+    return result
 
 
 def communities_under(region: Region):

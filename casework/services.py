@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from casework import deadlines
 from casework.models import CaseEvent, Episode, Person, Region
-from casework.selectors import report_deadline_days
+from casework.selectors import deadline_rule
 
 
 def event_record(
@@ -84,7 +84,7 @@ def episode_create(
 ) -> Episode:
     """Register a decision: the episode starts in 'decided' with its reporting-in deadline set."""
     township = Region.objects.get_parent(community)
-    days = report_deadline_days(township)
+    days, count = deadline_rule(township, "report_in")
     episode = Episode(
         person=person,
         kind=kind,
@@ -95,7 +95,9 @@ def episode_create(
         term_months=deadlines.DETOX_TERM_MONTHS if kind == Episode.Kind.DETOX else term_months,
         township=township,
         community=community,
-        report_deadline=deadlines.report_deadline(served_on, days),
+        report_deadline=deadlines.report_deadline(served_on, days, count),
+        report_period_days=days,
+        report_day_count=count,
         status=Episode.Status.DECIDED,
     )
     episode.full_clean()
@@ -108,6 +110,7 @@ def episode_create(
         episode=episode,
         actor=actor,
         kind="decision_registered",
-        message=f"登记{episode.get_kind_display()}决定书 {decision_number}，报到期限 {episode.report_deadline:%Y-%m-%d}",
+        message=f"登记{episode.get_kind_display()}决定书 {decision_number}，报到期限 {episode.report_deadline:%Y-%m-%d}"
+        + (f"（{basis}）" if (basis := deadlines.period_label(days, count)) else ""),
     )
     return episode

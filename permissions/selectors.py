@@ -273,10 +273,24 @@ class AccessRow:
     rule: str
     party: str
     record_types: tuple[str, ...]
+    # For a police station: whether it holds the person as the police of the residence or of the
+    # household registration (双向管控, rules.md §1.8), so the page can say why it still sees them.
+    place: str = ""
+
+
+def _police_place(person: Person, region_path: str) -> str:
+    if person.residence_region.path.startswith(region_path):
+        return "residence"
+    if person.household_region.path.startswith(region_path):
+        return "household"
+    return ""
 
 
 def person_access(person: Person) -> list[AccessRow]:
-    """Return who can see this person and through which rule (three queries)."""
+    """Return who can see this person and through which rule (three queries).
+
+    `person` comes from `person_get`, with its residence and household regions loaded.
+    """
     party_matrix = matrix()
     rows: list[AccessRow] = []
     user_grants: dict[int, set[str]] = {}
@@ -296,15 +310,21 @@ def person_access(person: Person) -> list[AccessRow]:
             rows.append(AccessRow(names[user_id], "team", "", types))
     group_grants: dict[str, set[str]] = {}
     agency_kind: dict[str, str] = {}
-    for agency_name, kind, codename in PersonGroupObjectPermission.objects.filter(
+    agency_path: dict[str, str] = {}
+    for agency_name, kind, path, codename in PersonGroupObjectPermission.objects.filter(
         content_object=person
-    ).values_list("group__agency__name", "group__agency__kind", "permission__codename"):
+    ).values_list(
+        "group__agency__name", "group__agency__kind", "group__agency__region__path", "permission__codename"
+    ):
         group_grants.setdefault(agency_name, set()).add(codename)
         agency_kind[agency_name] = kind
+        agency_path[agency_name] = path
     for agency_name, codenames in sorted(group_grants.items()):
         if VIEW_PERSON in codenames:
             types = tuple(sorted(t for t in map(record_type_for, codenames) if t))
-            rows.append(AccessRow(agency_name, "agency", AGENCY_PARTY[agency_kind[agency_name]], types))
+            kind = agency_kind[agency_name]
+            place = _police_place(person, agency_path[agency_name]) if kind == Agency.Kind.POLICE else ""
+            rows.append(AccessRow(agency_name, "agency", AGENCY_PARTY[kind], types, place))
     region_path = person.region.path
     prefixes = [region_path[:i] for i in range(len(region_path), 0, -1)]
     for name in (

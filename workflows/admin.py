@@ -5,15 +5,24 @@ read through `permissions.selectors`. A superuser without a staff post sees
 the reference tables (regions, agencies, staff, the matrix) but no person.
 """
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MinValueValidator
 from django.db import transaction
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 from viewflow.workflow.models import Process, Task
 
+from casework import national_calendar
 from casework.models import (
+    AT_LEAST_ONE_DAY,
     Agency,
+    CalendarDay,
     CaseEvent,
     Episode,
     FamilyMember,
@@ -30,11 +39,109 @@ from permissions.selectors import access_log_visible, visible_persons
 from permissions.services import holds_agency_grants, rebuild_all_grants, sync_person_grants
 
 
+class RegionForm(movenodeform_factory(Region)):
+    """The region form; a period of days must be at least 1, negative or not (one message for both)."""
+
+    PERIODS = ("report_deadline_days", "completion_prep_days", "release_notice_days")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.PERIODS:
+            field = self.fields[name]
+            field.validators = [v for v in field.validators if not isinstance(v, MinValueValidator)]
+            field.validators.append(AT_LEAST_ONE_DAY)
+            field.widget.attrs["min"] = 1
+
+
 @admin.register(Region)
 class RegionAdmin(TreeAdmin):
-    form = movenodeform_factory(Region)
-    list_display = ["name", "code", "level", "report_deadline_days", "suspension_pauses_clock"]
+    form = RegionForm
+    list_display = [
+        "name",
+        "code",
+        "level",
+        "report_deadline_days",
+        "report_deadline_count",
+        "release_notice_count",
+        "suspension_pauses_clock",
+    ]
     search_fields = ["name", "code"]
+
+
+class CalendarImportForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    file = forms.FileField(
+        label=_("CSV文件"),
+        required=False,
+        help_text=_(
+            "每行：日期,类别,节日，例如 2027-10-01,放假,国庆节 或 2027-09-26,调休上班,国庆节。"
+            "留空则从 chinese-calendar 软件包导入（须已包含该年度）。"
+        ),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        year = cleaned.get("year")
+        if year is None:
+            return cleaned
+        upload = cleaned.get("file")
+        try:
+            if upload:
+                try:
+                    text = upload.read().decode("utf-8-sig")
+                except UnicodeDecodeError as error:
+                    raise ValidationError(_("文件须为UTF-8编码的CSV。")) from error
+                cleaned["rows"] = national_calendar.csv_rows(text)
+                cleaned["source"] = f"CSV {upload.name}"
+            else:
+                cleaned["rows"] = national_calendar.package_rows(year)
+                cleaned["source"] = national_calendar.package_source()
+            national_calendar.check_year(year, cleaned["rows"])
+        except ValidationError as error:
+            raise ValidationError(error.messages) from error
+        return cleaned
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """The national calendar that working-day deadlines count by, kept a year at a time."""
+
+    list_display = ["day", "kind", "name", "source"]
+    list_filter = ["kind", "source"]
+    date_hierarchy = "day"
+    search_fields = ["name"]
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="casework_calendarday_import"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "calendar_years": national_calendar.calendar_years()}
+        return super().changelist_view(request, extra_context)
+
+    def import_view(self, request):
+        if not self.has_add_permission(request) or not self.has_delete_permission(request):
+            raise PermissionDenied
+        form = CalendarImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            year = form.cleaned_data["year"]
+            written = national_calendar.calendar_year_import(
+                year, form.cleaned_data["rows"], form.cleaned_data["source"]
+            )
+            messages.success(
+                request, _("已导入%(year)d年的节假日安排：%(n)d天。") % {"year": year, "n": written}
+            )
+            return redirect("admin:casework_calendarday_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "title": _("导入年度节假日安排"),
+            "package_years": national_calendar.package_years(),
+        }
+        return TemplateResponse(request, "admin/casework/calendarday/import.html", context)
 
 
 @admin.register(Agency)
@@ -286,12 +393,21 @@ class AccessLogAdmin(admin.ModelAdmin):
 class ObligationRuleAdmin(admin.ModelAdmin):
     """The schedule table. A change re-dates open obligations; done ones are history and stay."""
 
-    list_display = ["region", "episode_kind", "obligation_kind", "programme_year", "interval_months"]
+    list_display = [
+        "region",
+        "episode_kind",
+        "term_months_min",
+        "term_months_max",
+        "obligation_kind",
+        "programme_year",
+        "interval_months",
+    ]
     list_filter = ["episode_kind", "obligation_kind", "programme_year"]
     list_select_related = ["region"]
 
     def _reschedule(self, request, obj):
         from .obligations import obligations_reschedule
+        from .schedule import schedule_shortfalls
 
         def run():
             moved = obligations_reschedule(region=obj.region, episode_kind=obj.episode_kind)
@@ -300,6 +416,19 @@ class ObligationRuleAdmin(admin.ModelAdmin):
             )
 
         transaction.on_commit(run)
+        # rules.md §2.1: the table must reach each order's minimum number of tests. Read inside
+        # the admin's transaction, which already holds the change.
+        short = schedule_shortfalls(obj.region, obj.episode_kind)
+        if short:
+            listed = "、".join(
+                _("%(t)d个月（%(p)d次，至少%(m)d次）") % {"t": s.term_months, "p": s.planned, "m": s.minimum}
+                for s in short
+            )
+            messages.warning(
+                request,
+                _("按%(where)s的频次表，以下期限达不到最少检测次数：%(list)s。")
+                % {"where": obj.region.name if obj.region else _("默认"), "list": listed},
+            )
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -6,7 +6,9 @@ within 7 days. `completions_open` (run by the daily scan) starts a `flows.Comple
 ACTIVE episode enters the preparation window (region setting completion_prep_days, default 30):
 the work station sends the file to the police (Obligation 'closing_file', due on the end date),
 then the police station records the notice (Obligation 'release', due 7 days after the end date,
-so a late notice shows as overdue). Never two flows for one episode.
+so a late notice shows as overdue). Never two flows for one episode. Both periods count calendar
+days unless the region counts working days (重庆 S10 art 37: the file within the 7 working days
+before expiry, the township notified within 7 working days; `casework.deadlines`).
 
 After completion (上海 S7 art 29, 山东 S8 art 36; 戒毒条例 art 7 para 2): the person stays on the
 follow-up list until 3 years without relapse counted from the start of execution
@@ -24,7 +26,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework import deadlines
-from casework.models import DrugTest, Episode, HandOver, ObligationKind, Region, ReleaseNotice
+from casework.models import DayCount, DrugTest, Episode, HandOver, Obligation, ObligationKind, ReleaseNotice
+from casework.selectors import deadline_rule, deadline_rules_by_township
 from casework.services import event_record
 from permissions import selectors
 
@@ -43,29 +46,12 @@ from .suspensions import may_act
 from .transitions import episode_transition
 
 S = Episode.Status
-DEFAULT_PREP_DAYS = 30
+DEFAULT_PREP_DAYS = deadlines.DEADLINE_KINDS["closing_file"].days
 FOLLOW_UP_MONTHS = 36  # 戒断三年未复吸: 3 years from the start of execution (S7 art 29, S8 art 36)
 EXCLUDING_HANDOVERS = (HandOver.Reason.REFUSAL, HandOver.Reason.SERIOUS_BREACH)
 
 
 # --- the scan: open the completion flow when an episode enters the window -----------------
-
-
-def _prep_days_by_township() -> dict[int, int]:
-    """Return {township id: completion_prep_days}, the nearest region's value over the default (two queries)."""
-    set_paths = dict(
-        Region.objects.filter(completion_prep_days__isnull=False).values_list("path", "completion_prep_days")
-    )
-    result = {}
-    for pk, path in Region.objects.filter(level=Region.Level.TOWNSHIP).values_list("pk", "path"):
-        days = DEFAULT_PREP_DAYS
-        for depth in range(len(path) // Region.steplen, 0, -1):
-            value = set_paths.get(path[: Region.steplen * depth])
-            if value is not None:
-                days = value
-                break
-        result[pk] = days
-    return result
 
 
 def completions_open(as_of: date) -> int:
@@ -75,55 +61,80 @@ def completions_open(as_of: date) -> int:
     check is repeated under the episode's row lock. Episodes entering the window while suspended
     or away are caught on the first scan after they are ACTIVE again.
     """
-    prep = _prep_days_by_township()
+    prep = deadline_rules_by_township("closing_file")
     if not prep:
         return 0
+    # Working days stretch a window over weekends and holidays: look far enough ahead for both.
+    horizon = max(days if count == DayCount.CALENDAR else 2 * days + 31 for days, count in prep.values())
+    calendar = deadlines.work_calendar(as_of, as_of + timedelta(days=horizon))
     has_flow = EpisodeProcess.objects.filter(
         flow_class=CompletionFlow,
         artifact_content_type=ContentType.objects.get_for_model(Episode),
         artifact_object_id=OuterRef("pk"),
     )
     candidates = (
-        Episode.objects.filter(
-            status=S.ACTIVE, expected_end_date__lte=as_of + timedelta(days=max(prep.values()))
-        )
+        Episode.objects.filter(status=S.ACTIVE, expected_end_date__lte=as_of + timedelta(days=horizon))
         .exclude(Exists(has_flow))
         .values_list("pk", "township_id", "expected_end_date")
     )
     started = 0
+    default = (DEFAULT_PREP_DAYS, DayCount.CALENDAR)
     for pk, township_id, end in candidates:
-        days = prep.get(township_id, DEFAULT_PREP_DAYS)
-        if end - timedelta(days=days) <= as_of and completion_start(pk, as_of, days):
+        days, count = prep.get(township_id, default)
+        # The calendar holds every day from today to the end, enough to tell whether the window
+        # opens on or before today (counting back past today answers yes whatever it meets).
+        if deadlines.period_start_before(end, days, count, calendar) <= as_of and completion_start(pk, as_of):
             started += 1
     return started
 
 
+def release_due(end: date, days: int, count: str) -> date:
+    """Return the day the township must have been notified of the release (戒毒条例 arts 23, 40:
+    within 7 days of expiry; 重庆 S10 art 37: within 7 working days)."""
+    return deadlines.period_end(end, days, count)
+
+
 @transaction.atomic
-def completion_start(episode_id: int, as_of: date, days: int = DEFAULT_PREP_DAYS) -> bool:
-    """Open the completion flow and its two deadlines for one episode (once); return whether it did."""
-    episode = Episode.objects.select_for_update().select_related("person").get(pk=episode_id)
+def completion_start(episode_id: int, as_of: date) -> bool:
+    """Open the completion flow and its two deadlines for one episode (once); return whether it did.
+
+    The file window opens the region's preparation period before the end, and the release notice
+    falls due the region's release period after it, each in calendar or working days.
+    """
+    episode = Episode.objects.select_for_update().select_related("person", "township").get(pk=episode_id)
     if episode.status != S.ACTIVE:
         return False
     if flow_started(episode, CompletionFlow):
         return False
     end = episode.expected_end_date
+    prep_days, prep_count = deadline_rule(episode.township, "closing_file")
+    release_days, release_count = deadline_rule(episode.township, "release")
     CompletionFlow.start.run(episode=episode)
+    opens = deadlines.period_start_before(end, prep_days, prep_count)
     deadline_open(
-        episode, ObligationKind.CLOSING_FILE, due_from=min(as_of, end - timedelta(days=days)), due_by=end
+        episode,
+        ObligationKind.CLOSING_FILE,
+        due_from=min(as_of, opens),
+        due_by=end,
+        period_days=prep_days,
+        day_count=prep_count,
     )
     deadline_open(
         episode,
         ObligationKind.RELEASE,
         due_from=end,
-        due_by=end + timedelta(days=deadlines.RELEASE_NOTICE_DAYS),
+        due_by=release_due(end, release_days, release_count),
         owner_party="police",
+        period_days=release_days,
+        day_count=release_count,
     )
+    basis = deadlines.period_label(prep_days, prep_count) or f"{prep_days} 日"
     event_record(
         person=episode.person,
         episode=episode,
         actor=None,
         kind="completion_prep",
-        message=f"距期满 {days} 日内：准备期满材料移送公安机关（期满日 {end:%Y-%m-%d}）",
+        message=f"距期满 {basis}内：准备期满材料移送公安机关（期满日 {end:%Y-%m-%d}）",
     )
     return True
 
@@ -174,8 +185,12 @@ def handle_release_notice(user, episode: Episode, data: dict, activation) -> Non
         township_notified_on=data["township_notified_on"],
         recorded_by=user,
     )
+    due = (
+        Obligation.objects.filter(episode=episode, kind=ObligationKind.RELEASE).order_by("-sequence").first()
+    )
+    due_by = due.due_by if due else release_due(end, deadlines.RELEASE_NOTICE_DAYS, DayCount.CALENDAR)
     deadline_meet(episode, ObligationKind.RELEASE, data["township_notified_on"])
-    late = data["township_notified_on"] > end + timedelta(days=deadlines.RELEASE_NOTICE_DAYS)
+    late = data["township_notified_on"] > due_by
     episode = episode_transition(
         episode_id=episode.pk,
         to=S.COMPLETED,

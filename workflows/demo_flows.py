@@ -184,13 +184,13 @@ class _Context:
     clerks: dict[int, int]  # township id -> work-station user
     neighbours: dict[int, list[int]]  # township id -> other townships of its county
     communities: dict[int, list[int]]  # township id -> its communities
-    plans: dict[tuple[int, str], dict[str, dict[int, int]]] = field(default_factory=dict)
+    plans: dict[tuple[int, str, int], dict[str, dict[int, int]]] = field(default_factory=dict)
     townships: dict[int, Region] = field(default_factory=dict)
 
-    def intervals(self, township_id: int, episode_kind: str) -> dict[str, dict[int, int]]:
-        key = (township_id, episode_kind)
+    def intervals(self, township_id: int, episode_kind: str, term_months: int) -> dict[str, dict[int, int]]:
+        key = (township_id, episode_kind, term_months)
         if key not in self.plans:
-            self.plans[key] = intervals_for(self.townships[township_id], episode_kind)
+            self.plans[key] = intervals_for(self.townships[township_id], episode_kind, term_months)
         return self.plans[key]
 
 
@@ -382,7 +382,9 @@ class _History:
         if transfer and self.ctx.neighbours.get(self.e.township_id) and self.age >= 90:
             self._transfer()
         plans = {}
-        for kind, intervals in self.ctx.intervals(self.e.township_id, self.e.kind).items():
+        for kind, intervals in self.ctx.intervals(
+            self.e.township_id, self.e.kind, self.e.term_months
+        ).items():
             dates = plan_dates(self.start, self.end, intervals)
             lag = timedelta(days=rng.choice([0] * 7 + [rng.randint(3, 40)]))
             index = next((i for i, d in enumerate(dates) if d >= self.today - lag), None)

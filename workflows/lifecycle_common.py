@@ -24,9 +24,17 @@ from .schedule import programme_year
 
 
 def deadline_open(
-    episode: Episode, kind: str, *, due_from: date, due_by: date, owner_party: str = "community"
+    episode: Episode,
+    kind: str,
+    *,
+    due_from: date,
+    due_by: date,
+    owner_party: str = "community",
+    period_days: int | None = None,
+    day_count: str = "",
 ) -> Obligation:
-    """Open a one-off legal deadline (transfer_in, closing_file, release) as an obligation row."""
+    """Open a one-off legal deadline (transfer_in, closing_file, release) as an obligation row,
+    with the period it was computed from when that is shown beside it ("7个工作日")."""
     last = Obligation.objects.filter(episode=episode, kind=kind).aggregate(m=Max("sequence"))["m"] or 0
     start = episode.start_date or due_by
     return Obligation.objects.create(
@@ -39,6 +47,8 @@ def deadline_open(
         due_by=due_by,
         owner_party=owner_party,
         township_id=episode.township_id,
+        period_days=period_days,
+        day_count=day_count,
     )
 
 

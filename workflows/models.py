@@ -59,6 +59,7 @@ class Notification(models.Model):
         OVERDUE = "overdue", _("已逾期")
         ESCALATION = "escalation", _("逾期督办")
         DIGEST = "digest", _("每日待办汇总")
+        SCHEDULE = "schedule", _("检测频次不足")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications", verbose_name=_("接收人")

@@ -20,7 +20,19 @@ from datetime import date, timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Case, CharField, Count, DateField, Exists, F, OuterRef, Q, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -52,7 +64,11 @@ def cutoff(first: date, today: date) -> date:
 
 def _sources(persons, day: date) -> dict[str, object]:
     """Querysets of the items overdue at `day`, by source, with the same columns (kind, person, due)."""
-    columns = ("item_kind", "person_id", "person_name", "community_name", "due")
+    columns = ("item_kind", "person_id", "person_name", "community_name", "due", "period_days", "day_count")
+    no_period = {
+        "period_days": Value(None, output_field=IntegerField()),
+        "day_count": Value("", output_field=CharField()),
+    }
     unreported = (
         Episode.objects.filter(person__in=persons, report_deadline__lt=day)
         .filter(Q(reported_on__isnull=True) | Q(reported_on__gte=day))
@@ -63,6 +79,8 @@ def _sources(persons, day: date) -> dict[str, object]:
             person_name=F("person__name"),
             community_name=F("community__name"),
             due=F("report_deadline"),
+            period_days=F("report_period_days"),
+            day_count=F("report_day_count"),
         )
     )
     obligations = (
@@ -87,6 +105,7 @@ def _sources(persons, day: date) -> dict[str, object]:
             person_name=F("episode__person__name"),
             community_name=F("episode__community__name"),
             due=F("prepared_on"),
+            **no_period,
         )
     )
     certifications = (
@@ -100,6 +119,7 @@ def _sources(persons, day: date) -> dict[str, object]:
             person_name=F("episode__person__name"),
             community_name=F("episode__community__name"),
             due=Cast(F("proposed_on") + timedelta(days=CERTIFICATION_DAYS), DateField()),
+            **no_period,
         )
     )
     return {
@@ -138,9 +158,11 @@ def longest_overdue_at(persons, day: date, limit: int = LISTED) -> list[dict]:
             "person_name": name,
             "community": community,
             "due": due,
+            "period_days": period_days,
+            "day_count": day_count,
             "days": (day - due).days,
         }
-        for kind, person_id, name, community, due in rows
+        for kind, person_id, name, community, due, period_days, day_count in rows
     ]
 
 

@@ -7,11 +7,11 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.models import DrugTest, Episode, Obligation, ObligationKind, Talk
+from casework.models import Agency, DrugTest, Episode, Obligation, ObligationKind, Staff, Talk
 from casework.services import event_record
 
-from .models import Reminder
-from .schedule import intervals_for, next_due, programme_year, term_bounds
+from .models import Notification, Reminder
+from .schedule import intervals_for, next_due, programme_year, schedule_shortfall, term_bounds
 
 
 class RecordRefused(Exception):
@@ -38,13 +38,61 @@ def _open_next(
 
 
 def obligations_open_first(episode: Episode) -> list[Obligation]:
-    """Open the first obligation of each kind the schedule table names, from the start of execution."""
+    """Open the first obligation of each kind the schedule table names, from the start of execution.
+
+    The whole drug-test plan is checked against the order's minimum (rules.md §2.1): where the
+    region's table cannot reach it, the work station is told on the person's timeline and in
+    its messages, so that it adds tests or asks for the table to be corrected.
+    """
     created = []
-    for kind, intervals in intervals_for(episode.township, episode.kind).items():
+    for kind, intervals in intervals_for(episode.township, episode.kind, episode.term_months).items():
         obligation = _open_next(episode, kind, episode.start_date, 1, intervals)
         if obligation:
             created.append(obligation)
+    shortfall = schedule_shortfall(episode.township, episode.kind, episode.term_months, episode.start_date)
+    if shortfall is not None:
+        _warn_schedule_short(episode, shortfall, created)
     return created
+
+
+def _warn_schedule_short(episode: Episode, shortfall, created: list[Obligation]) -> None:
+    text = _(
+        "%(name)s：本地频次表为%(term)d个月期的%(kind)s只安排%(planned)d次检测，"
+        "少于规定的至少%(minimum)d次，请增加检测或调整频次表。"
+    ) % {
+        "name": episode.person.name,
+        "term": shortfall.term_months,
+        "kind": episode.get_kind_display(),
+        "planned": shortfall.planned,
+        "minimum": shortfall.minimum,
+    }
+    event_record(
+        person=episode.person,
+        episode=episode,
+        actor=None,
+        kind="schedule_short",
+        message=text,
+        planned=shortfall.planned,
+        minimum=shortfall.minimum,
+    )
+    first_test = next((o for o in created if o.kind == ObligationKind.DRUG_TEST), None)
+    users = Staff.objects.filter(
+        agency__kind=Agency.Kind.WORK_STATION, agency__region_id=episode.township_id, user__is_active=True
+    ).values_list("user_id", flat=True)
+    today = timezone.localdate()
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=user_id,
+                kind=Notification.Kind.SCHEDULE,
+                obligation=first_test,
+                text=text[:300],
+                created_on=today,
+            )
+            for user_id in users
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def _close_and_schedule(obligation: Obligation, done_on: date) -> Obligation | None:
@@ -52,7 +100,7 @@ def _close_and_schedule(obligation: Obligation, done_on: date) -> Obligation | N
     obligation.done_on = done_on
     obligation.save(update_fields=["status", "done_on"])
     episode = obligation.episode
-    intervals = intervals_for(episode.township, episode.kind).get(obligation.kind, {})
+    intervals = intervals_for(episode.township, episode.kind, episode.term_months).get(obligation.kind, {})
     return _open_next(episode, obligation.kind, done_on, obligation.sequence + 1, intervals)
 
 
@@ -225,13 +273,13 @@ def obligations_reschedule(*, region=None, episode_kind: str | None = None) -> i
     if region is not None:
         open_qs = open_qs.filter(township__path__startswith=region.path)
     townships = {r.pk: r for r in Region.objects.filter(level=Region.Level.TOWNSHIP)}
-    cache: dict[tuple[int, str], dict] = {}
+    cache: dict[tuple[int, str, int], dict] = {}
     changed = []
     for obligation in open_qs.order_by("pk").iterator(chunk_size=2000):
         episode = obligation.episode
-        key = (episode.township_id, episode.kind)
+        key = (episode.township_id, episode.kind, episode.term_months)
         if key not in cache:
-            cache[key] = intervals_for(townships[episode.township_id], episode.kind)
+            cache[key] = intervals_for(townships[episode.township_id], episode.kind, episode.term_months)
         intervals = cache[key].get(obligation.kind)
         start, end = term_bounds(episode)
         after = obligation.last_done or start

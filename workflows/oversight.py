@@ -10,7 +10,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Case, CharField, Count, DateField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -81,6 +94,8 @@ COLUMNS = [
     "party",
     "episode_id",
     "due",
+    "period_days",
+    "day_count",
 ]
 
 
@@ -139,6 +154,8 @@ def overdue_rows(user, as_of: date, filters: AuditFilters = AuditFilters()) -> Q
             party=Value("community", output_field=CharField()),
             episode_id=F("pk"),
             due=F("report_deadline"),
+            period_days=F("report_period_days"),
+            day_count=F("report_day_count"),
         )
         .values_list(*COLUMNS)
     )
@@ -168,6 +185,8 @@ def overdue_rows(user, as_of: date, filters: AuditFilters = AuditFilters()) -> Q
             community_name=F("episode__community__name"),
             party=Value("police", output_field=CharField()),
             due=F("prepared_on"),
+            period_days=Value(None, output_field=IntegerField()),
+            day_count=Value("", output_field=CharField()),
         )
         .values_list(*COLUMNS)
     )
@@ -186,6 +205,8 @@ def overdue_rows(user, as_of: date, filters: AuditFilters = AuditFilters()) -> Q
             community_name=F("episode__community__name"),
             party=Value("supervisor", output_field=CharField()),
             due=Cast(F("proposed_on") + timedelta(days=CERTIFICATION_DAYS), DateField()),
+            period_days=Value(None, output_field=IntegerField()),
+            day_count=Value("", output_field=CharField()),
         )
         .values_list(*COLUMNS)
     )
@@ -246,7 +267,19 @@ def with_days(rows, as_of: date) -> list[dict]:
         else {}
     )
     result = []
-    for kind, person_id, person_name, township, _community_id, community, party, episode_id, due in rows:
+    for (
+        kind,
+        person_id,
+        person_name,
+        township,
+        _community_id,
+        community,
+        party,
+        episode_id,
+        due,
+        period_days,
+        day_count,
+    ) in rows:
         staff = staff_of.get(episode_id) if kind in OBLIGATION_KINDS else ""
         result.append(
             {
@@ -260,6 +293,8 @@ def with_days(rows, as_of: date) -> list[dict]:
                 "party_label": PARTIES.get(party, party),
                 "staff": staff or "",
                 "due": due,
+                "period_days": period_days,
+                "day_count": day_count,
                 "days": (as_of - due).days,
             }
         )

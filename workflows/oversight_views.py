@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from casework.deadlines import period_label
 from casework.forms import DATE_WIDGET
 from casework.models import Agency, Region
 from permissions import selectors
@@ -126,6 +127,7 @@ def overdue_export(request):
         _("负责方"),
         _("负责人"),
         _("截止日期"),
+        _("期限计算方式"),
         _("逾期天数"),
     ]
     sheet.append([str(h) for h in headers])
@@ -141,11 +143,12 @@ def overdue_export(request):
                 str(row["party_label"]),
                 row["staff"],
                 row["due"],
+                period_label(row["period_days"], row["day_count"]),
                 row["days"],
             ]
         )
     sheet.freeze_panes = "A2"
-    for column, width in zip("ABCDEFGH", (14, 10, 14, 14, 10, 16, 12, 10), strict=True):
+    for column, width in zip("ABCDEFGHI", (14, 10, 14, 14, 10, 16, 12, 12, 10), strict=True):
         sheet.column_dimensions[column].width = width
     access_log_write(
         request=request,

@@ -103,7 +103,9 @@ def handle_refusal_check(user, episode, data, activation):
     activation.process.data["legitimate_reason"] = data["legitimate_reason"]
     activation.process.save(update_fields=["data"])
     if data["legitimate_reason"]:
-        Episode.objects.filter(pk=episode.pk).update(report_deadline=data["new_deadline"])
+        Episode.objects.filter(pk=episode.pk).update(
+            report_deadline=data["new_deadline"], report_period_days=None, report_day_count=""
+        )
         event_record(
             person=episode.person,
             episode=episode,
@@ -156,7 +158,9 @@ def handle_police_decision(user, episode, data, activation):
             closed_on=data["received_on"],
         )
     else:
-        Episode.objects.filter(pk=episode.pk).update(report_deadline=data["new_deadline"])
+        Episode.objects.filter(pk=episode.pk).update(
+            report_deadline=data["new_deadline"], report_period_days=None, report_day_count=""
+        )
         event_record(
             person=episode.person,
             episode=episode,
@@ -495,6 +499,10 @@ def my_tasks(request):
             "deadline": episodes[t.process.artifact_object_id].report_deadline
             if t.flow_task.name == "report_in"
             else None,
+            "period_days": episodes[t.process.artifact_object_id].report_period_days,
+            "day_count": episodes[t.process.artifact_object_id].report_day_count
+            if t.flow_task.name == "report_in"
+            else "",
             "mine": t.owner_id == request.user.pk,
         }
         for t in tasks

@@ -12,14 +12,22 @@ compulsory isolation decision (禁毒法 art 38) and death or leaving the countr
 episode too; open obligations end and the episode's open flows are cancelled.
 """
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from casework import deadlines
-from casework.models import RECURRING_KINDS, Episode, Obligation, ObligationKind, Suspension, Transfer
+from casework.models import (
+    RECURRING_KINDS,
+    DayCount,
+    Episode,
+    Obligation,
+    ObligationKind,
+    Suspension,
+    Transfer,
+)
 from casework.selectors import region_setting
 from casework.services import event_record
 from permissions import selectors
@@ -127,7 +135,7 @@ def suspension_end(user, suspension: Suspension, ends_on: date) -> Suspension:
         **fields,
     )
     opened = []
-    for kind, intervals in intervals_for(episode.township, episode.kind).items():
+    for kind, intervals in intervals_for(episode.township, episode.kind, episode.term_months).items():
         if (
             kind not in RECURRING_KINDS
             or episode.obligations.filter(kind=kind, status__in=Obligation.OPEN_STATUSES).exists()
@@ -148,11 +156,18 @@ def suspension_end(user, suspension: Suspension, ends_on: date) -> Suspension:
         episode.obligations.filter(
             kind=ObligationKind.CLOSING_FILE, status__in=Obligation.OPEN_STATUSES
         ).update(due_by=end, status=Obligation.Status.PENDING)
-        episode.obligations.filter(kind=ObligationKind.RELEASE, status__in=Obligation.OPEN_STATUSES).update(
-            due_from=end,
-            due_by=end + timedelta(days=deadlines.RELEASE_NOTICE_DAYS),
-            status=Obligation.Status.PENDING,
-        )
+        # The release period keeps the count it was opened with (calendar or working days).
+        for release in episode.obligations.filter(
+            kind=ObligationKind.RELEASE, status__in=Obligation.OPEN_STATUSES
+        ):
+            release.due_from = end
+            release.due_by = deadlines.period_end(
+                end,
+                release.period_days or deadlines.RELEASE_NOTICE_DAYS,
+                release.day_count or DayCount.CALENDAR,
+            )
+            release.status = Obligation.Status.PENDING
+            release.save(update_fields=["due_from", "due_by", "status"])
     event_record(
         person=episode.person,
         episode=episode,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from casework.deadlines import period_label
 from casework.forms import EpisodeForm, PersonEditForm, PersonForm, PersonSearchForm, RevealForm
 from casework.models import Agency, Episode, Region, Transfer
 from casework.selectors import communities_under
@@ -285,7 +286,12 @@ def person_register(request):
             messages.success(
                 request,
                 _("已登记。报到期限：%(deadline)s")
-                % {"deadline": episode.report_deadline.strftime("%Y-%m-%d")},
+                % {"deadline": episode.report_deadline.strftime("%Y-%m-%d")}
+                + (
+                    f"（{basis}）"
+                    if (basis := period_label(episode.report_period_days, episode.report_day_count))
+                    else ""
+                ),
             )
             return redirect("person_detail", pk=episode.person_id)
         messages.error(request, _("请更正下列标红的内容，信息尚未保存。"))

@@ -66,7 +66,7 @@ def test_history_is_complete_up_to_the_current_obligation():
     checked = 0
     for episode in episodes:
         start, end = term_bounds(episode)
-        for kind, intervals in intervals_for(episode.township, episode.kind).items():
+        for kind, intervals in intervals_for(episode.township, episode.kind, episode.term_months).items():
             rows = list(Obligation.objects.filter(episode=episode, kind=kind).order_by("sequence"))
             assert [o.sequence for o in rows] == list(range(1, len(rows) + 1))
             assert rows[-1].status in Obligation.OPEN_STATUSES
