@@ -91,6 +91,9 @@ def recount(persons):
     tests_due = [
         o for p in persons for o in p.obligations.all() if o.kind == "drug_test" and START <= o.due_by <= END
     ]
+    obligations = [
+        o for p in persons for o in p.obligations.all() if START <= o.due_by <= END and o.status != "excused"
+    ]
     done_tests = [t for p in persons for t in p.drug_tests.all() if t.result in ("negative", "positive")]
     return {
         "report": (sum(1 for e in due if e.reported_on and e.reported_on <= e.report_deadline), len(due)),
@@ -106,6 +109,11 @@ def recount(persons):
         ),
         "relapse": (sum(1 for e in managed if e.drug_tests.filter(result="positive").exists()), len(managed)),
         "help": (sum(1 for e in managed if e.talks.exists()), len(managed)),
+        "timeliness": (
+            sum(1 for e in due if e.reported_on and e.reported_on <= e.report_deadline)
+            + sum(1 for o in obligations if o.done_on and o.done_on <= o.due_by),
+            len(due) + len(obligations),
+        ),
     }
 
 
@@ -123,6 +131,8 @@ def test_rates_are_exact_and_agree_with_a_recount(world, region):
         "breach": (1, 3),
         "relapse": (1, 3),
         "help": (1, 3),
+        # four report deadlines (a, c on time) and three tests due, none with a date done
+        "timeliness": (2, 7),
     }
     assert got == recount([region["a"], region["b"], region["c"], region["d"]])
     assert sheet.by_key()["testing"].value == 66.7
