@@ -29,7 +29,7 @@ from casework.models import (
 )
 from permissions import selectors
 
-from .oversight import staff_figures_refresh, timeliness_by_community
+from .oversight import TIMELINESS_FIGURES, staff_figures_refresh, timeliness_by_community
 
 CLOSED = list(Episode.CLOSED_STATUSES)
 
@@ -55,6 +55,12 @@ class RateSheet:
     rates: list[Rate] = field(default_factory=list)
     three_years_clean: int = 0
     computed_at: datetime | None = None  # set when read from the nightly figures
+    figures: dict[str, int] = field(default_factory=dict)  # the summed counts behind the rates
+
+    @property
+    def timeliness(self) -> dict[str, int]:
+        """The deadlines and duties that fell due in the period: due, on_time, late, open."""
+        return {key: self.figures.get(figure, 0) for key, figure in TIMELINESS_FIGURES.items()}
 
     def by_key(self) -> dict[str, Rate]:
         return {r.key: r for r in self.rates}
@@ -312,7 +318,9 @@ def sheet_from(region: Region, start: date, end: date, per_community) -> RateShe
     for figures in per_community:
         for key in FIGURES:
             totals[key] += figures.get(key, 0)
-    sheet = RateSheet(region=region, start=start, end=end, three_years_clean=totals["three_years_clean"])
+    sheet = RateSheet(
+        region=region, start=start, end=end, three_years_clean=totals["three_years_clean"], figures=totals
+    )
     sheet.rates = [
         Rate(key, label, totals[numerator], totals[denominator], definition)
         for key, label, numerator, denominator, definition in RATES
