@@ -28,6 +28,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from casework import deadlines
 from casework.models import Absence, Breach, DrugTest, Episode, HandOver, Obligation, ObligationKind
@@ -200,9 +201,11 @@ def handover_open(
 # --- completion waits for the police ----------------------------------------------------------
 
 HOLD_REASONS = {
-    "package_due": _("已发现严重违反协议或复吸，移交公安机关的材料尚未移交（《戒毒条例》第二十一条）"),
-    "awaiting_police": _("材料已移交公安机关，待公安机关作出处理决定（《禁毒法》第三十八条）"),
-    "counter_unanswered": _(
+    "package_due": gettext_lazy(
+        "已发现严重违反协议或复吸，移交公安机关的材料尚未移交（《戒毒条例》第二十一条）"
+    ),
+    "awaiting_police": gettext_lazy("材料已移交公安机关，待公安机关作出处理决定（《禁毒法》第三十八条）"),
+    "counter_unanswered": gettext_lazy(
         "严重违反协议已达《戒毒条例》第二十条的次数或天数，尚无公安机关对此作出的处理决定"
     ),
 }
