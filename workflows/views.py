@@ -157,11 +157,10 @@ def person_detail(request, pk):
     )
     episodes = list(episodes)
     for episode in episodes:
-        # Why completion waits is a fact about violations: its reason only for their readers.
-        episode.completion_held = episode.is_open and bool(breaches.hold_reason(episode))
-        episode.completion_held_reason = (
-            breaches.hold_reason(episode) if RecordType.VIOLATION in record_types else ""
-        )
+        reason = breaches.hold_reason(episode) if episode.is_open else ""
+        episode.completion_held = bool(reason)
+        # Why completion waits is a fact about violations: the reason only for their readers.
+        episode.completion_held_reason = reason if RecordType.VIOLATION in record_types else ""
     open_tasks = person_open_tasks(request.user, person, access.actions, episodes)
     return render(
         request,
