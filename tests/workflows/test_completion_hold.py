@@ -102,6 +102,12 @@ def test_a_confirmed_serious_breach_without_a_package_holds_completion_and_is_ne
     client.force_login(world["work_station1_user"])
     page = client.get(reverse("person_detail", args=[person.pk])).content.decode()
     assert "期满解除暂缓" in page and str(HOLD_REASONS["counter_unanswered"]) in page
+    # 人社 on the help team does not read violations: the hold shows, its reason does not.
+    f.add_member(person, world["human_resources1_user"], "human_resources")
+    client.force_login(world["human_resources1_user"])
+    page = client.get(reverse("person_detail", args=[person.pk])).content.decode()
+    assert "期满解除暂缓" in page and "待公安机关对移交事项作出决定" in page
+    assert str(HOLD_REASONS["counter_unanswered"]) not in page
     client.force_login(world["sup1_user"])
     held = client.get(reverse("overdue_audit")).context["held"]
     assert [(e.pk, e.hold_reason) for e in held] == [(episode.pk, str(HOLD_REASONS["counter_unanswered"]))]
