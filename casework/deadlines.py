@@ -219,3 +219,35 @@ def minimum_tests(episode_kind: str, term_months: int) -> int:
     if term_months >= 24:
         return 12
     return max(1, term_months // 2)
+
+
+# 戒毒条例 art 20: a serious breach is tests evaded or refused 3 or more times, or leaving the
+# county without permission 3 or more times, or for more than 30 days in total.
+SERIOUS_TESTS = 3
+SERIOUS_EXITS = 3
+SERIOUS_EXIT_DAYS = 30
+# 戒毒条例 art 7 para 2; 上海市禁毒条例 art 29, 山东省禁毒条例 art 36: 3 years without drug use,
+# counted from the start of execution, end dynamic control (戒断三年未复吸).
+CLEAN_MONTHS = 36
+
+
+def three_years_on(start: date) -> date:
+    """Return the day a person whose execution started on `start` has been 3 years without relapse.
+
+    上海市禁毒条例 art 29, 山东省禁毒条例 art 36: counted from the start of execution (the
+    reporting-in day); execution from 11 March 2022 reaches 3 years on 11 March 2025.
+    """
+    return add_months(start, CLEAN_MONTHS)
+
+
+def three_years_cutoff(day: date) -> date:
+    """Return the last start of execution that has reached 3 years by `day`.
+
+    The inverse of `three_years_on`, for filters on a start-date column: a start is at most the
+    returned date exactly when `three_years_on(start) <= day`, month-end clamping included
+    (a start on 29 February 2020 reaches 3 years on 28 February 2023).
+    """
+    cutoff = add_months(day, -CLEAN_MONTHS)
+    while three_years_on(cutoff + timedelta(days=1)) <= day:
+        cutoff += timedelta(days=1)
+    return cutoff

@@ -1,15 +1,19 @@
-"""Reads inside the domain that involve no user: region settings and trees.
+"""Reads inside the domain that involve no user: region settings and trees, and the facts the
+law counts on (the serious-breach counter, 戒断三年未复吸).
 
 Reads of persons for a user go through `permissions.selectors`, never here.
 """
 
 from datetime import date, timedelta
 
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework import deadlines
 from casework.deadlines import DEADLINE_KINDS, DEFAULT_MAX_EXTENSION_DAYS
-from casework.models import Region
+from casework.models import Breach, CaseEvent, DrugTest, Episode, HandOver, Region
 
 
 def region_setting(region: Region, field: str, default):
@@ -85,3 +89,104 @@ def extension_too_far(region: Region, value: date | None) -> str | None:
         "date": latest.strftime("%Y-%m-%d"),
         "days": (latest - timezone.localdate()).days,
     }
+
+
+# --- the serious-breach counter and 戒断三年未复吸 ------------------------------------------------
+
+
+def serious_breach_counts() -> QuerySet:
+    """Breach rows grouped by episode, kept where the counter crosses 戒毒条例 art 20.
+
+    Filter it on `episode=OuterRef(...)` inside Exists: the confirmed breaches are the fact, not
+    whether a hand-over package was ever prepared for them.
+    """
+    exits = Q(kind=Breach.Kind.UNAUTHORISED_EXIT)
+    return (
+        Breach.objects.order_by()
+        .values("episode")
+        .annotate(
+            n_tests=Count("pk", filter=Q(kind__in=Breach.TEST_KINDS)),
+            n_exits=Count("pk", filter=exits),
+            n_exit_days=Coalesce(Sum("days", filter=exits), Value(0)),
+        )
+        .filter(
+            Q(n_tests__gte=deadlines.SERIOUS_TESTS)
+            | Q(n_exits__gte=deadlines.SERIOUS_EXITS)
+            | Q(n_exit_days__gt=deadlines.SERIOUS_EXIT_DAYS)
+        )
+    )
+
+
+def _boolean(condition) -> ExpressionWrapper:
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
+def episodes_with_follow_up_facts(episodes: QuerySet[Episode]) -> QuerySet[Episode]:
+    """Annotate what decides 戒断三年未复吸, as subqueries of the same statement:
+
+    - `refused`: the report deadline lapsed without a legitimate reason (the refusal check found
+      none, or a refusal hand-over was made; 戒毒条例 arts 14, 38; 禁毒法 art 38(1));
+    - `seriously_breached`: the confirmed breaches crossed the counter of 戒毒条例 art 20;
+    - `used_during_term`: drug use during the term (a positive test, a confirmed relapse, or a
+      relapse handed to the police; 禁毒法 art 35, rules.md §1.12).
+    """
+    episode = OuterRef("pk")
+    return episodes.annotate(
+        refused=_boolean(
+            Exists(HandOver.objects.filter(episode=episode, reason=HandOver.Reason.REFUSAL))
+            | Exists(CaseEvent.objects.filter(episode=episode, kind="refusal_confirmed"))
+        ),
+        seriously_breached=Exists(serious_breach_counts().filter(episode=episode)),
+        used_during_term=_boolean(
+            Exists(DrugTest.objects.filter(episode=episode, result=DrugTest.Result.POSITIVE))
+            | Exists(Breach.objects.filter(episode=episode, kind=Breach.Kind.RELAPSE))
+            | Exists(HandOver.objects.filter(episode=episode, reason=HandOver.Reason.RELAPSE))
+        ),
+    )
+
+
+def last_episodes(episodes: QuerySet[Episode]) -> QuerySet[Episode]:
+    """Keep each person's last episode (the latest decision; the higher id on the same day)."""
+    later = Episode.objects.filter(person=OuterRef("person")).filter(
+        Q(decision_date__gt=OuterRef("decision_date"))
+        | Q(decision_date=OuterRef("decision_date"), pk__gt=OuterRef("pk"))
+    )
+    return episodes.exclude(Exists(later))
+
+
+FOLLOWING, THREE_YEARS_CLEAN, EXCLUDED, RELAPSED = "following", "three_years_clean", "excluded", "relapsed"
+
+
+def three_years_clean_q(day: date) -> Q:
+    """The one definition of 戒断三年未复吸 at `day`, on episodes annotated by
+    `episodes_with_follow_up_facts`: completed, 3 years since the start of execution, no drug use
+    during the term nor after it, neither refused nor seriously breached (戒毒条例 art 7 para 2;
+    上海市禁毒条例 art 29, 山东省禁毒条例 art 36; rules.md §1.12). `follow_up_state` says the same
+    of one episode."""
+    return Q(
+        status=Episode.Status.COMPLETED,
+        start_date__lte=deadlines.three_years_cutoff(day),
+        relapsed_on__isnull=True,
+        refused=False,
+        seriously_breached=False,
+        used_during_term=False,
+    )
+
+
+def follow_up_state(episode: Episode, day: date) -> str:
+    """Return FOLLOWING, THREE_YEARS_CLEAN, EXCLUDED or RELAPSED for an episode at `day`.
+
+    EXCLUDED: the episode did not complete, or the person refused or seriously breached (their
+    exit from dynamic control follows other rules). RELAPSED: drug use during the term or a
+    relapse after it. The facts come from `episodes_with_follow_up_facts` (one query when the
+    episode was not loaded with them).
+    """
+    if not hasattr(episode, "seriously_breached"):
+        episode = episodes_with_follow_up_facts(Episode.objects.filter(pk=episode.pk)).get()
+    if episode.status != Episode.Status.COMPLETED or episode.refused or episode.seriously_breached:
+        return EXCLUDED
+    if episode.relapsed_on is not None or episode.used_during_term:
+        return RELAPSED
+    if deadlines.three_years_on(episode.start_date) <= day:
+        return THREE_YEARS_CLEAN
+    return FOLLOWING

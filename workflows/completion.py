@@ -12,8 +12,12 @@ before expiry, the township notified within 7 working days; `casework.deadlines`
 
 After completion (上海 S7 art 29, 山东 S8 art 36; 戒毒条例 art 7 para 2): the person stays on the
 follow-up list until 3 years without relapse counted from the start of execution
-(Episode.start_date), except those who refused or seriously breached (a HandOver for refusal or
-serious breach on the episode); then they show as 戒断三年未复吸.
+(Episode.start_date), except those who refused or seriously breached (the confirmed counter of
+art 20, hand-over or not); then they show as 戒断三年未复吸 (`casework.selectors.three_years_clean_q`).
+
+Completion waits for the police: an episode with a serious breach or relapse the police have not
+decided on (`breaches.completion_hold`) gets no completion flow, and its notice of release is
+refused, until the decision.
 """
 
 from datetime import date, timedelta
@@ -26,11 +30,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework import deadlines
-from casework.models import DayCount, DrugTest, Episode, HandOver, Obligation, ObligationKind, ReleaseNotice
+from casework import selectors as casework_selectors
+from casework.models import (
+    DayCount,
+    Episode,
+    Obligation,
+    ObligationKind,
+    ReleaseNotice,
+)
 from casework.selectors import deadline_rule, deadline_rules_by_township
 from casework.services import event_record
 from permissions import selectors
 
+from .breaches import completion_hold, episodes_with_completion_hold, hold_reason
 from .flows import CompletionFlow
 from .lifecycle_common import (
     check_not_future,
@@ -47,8 +59,6 @@ from .transitions import episode_transition
 
 S = Episode.Status
 DEFAULT_PREP_DAYS = deadlines.DEADLINE_KINDS["closing_file"].days
-FOLLOW_UP_MONTHS = 36  # 戒断三年未复吸: 3 years from the start of execution (S7 art 29, S8 art 36)
-EXCLUDING_HANDOVERS = (HandOver.Reason.REFUSAL, HandOver.Reason.SERIOUS_BREACH)
 
 
 # --- the scan: open the completion flow when an episode enters the window -----------------
@@ -58,7 +68,8 @@ def completions_open(as_of: date) -> int:
     """Start the completion flow for ACTIVE episodes whose end is within the window; return how many.
 
     Idempotent: an episode that already has a completion flow (open or done) is skipped, and the
-    check is repeated under the episode's row lock. Episodes entering the window while suspended
+    check is repeated under the episode's row lock. An episode whose serious breach or relapse
+    awaits the police (`breaches.completion_hold`) is skipped until they decide. Episodes entering the window while suspended
     or away are caught on the first scan after they are ACTIVE again.
     """
     prep = deadline_rules_by_township("closing_file")
@@ -73,8 +84,12 @@ def completions_open(as_of: date) -> int:
         artifact_object_id=OuterRef("pk"),
     )
     candidates = (
-        Episode.objects.filter(status=S.ACTIVE, expected_end_date__lte=as_of + timedelta(days=horizon))
-        .exclude(Exists(has_flow))
+        episodes_with_completion_hold(
+            Episode.objects.filter(
+                status=S.ACTIVE, expected_end_date__lte=as_of + timedelta(days=horizon)
+            ).exclude(Exists(has_flow))
+        )
+        .filter(hold_package_due=False, hold_awaiting_police=False, hold_counter=False)
         .values_list("pk", "township_id", "expected_end_date")
     )
     started = 0
@@ -104,7 +119,7 @@ def completion_start(episode_id: int, as_of: date) -> bool:
     episode = Episode.objects.select_for_update().select_related("person", "township").get(pk=episode_id)
     if episode.status != S.ACTIVE:
         return False
-    if flow_started(episode, CompletionFlow):
+    if flow_started(episode, CompletionFlow) or completion_hold(episode):
         return False
     end = episode.expected_end_date
     prep_days, prep_count = deadline_rule(episode.township, "closing_file")
@@ -139,6 +154,34 @@ def completion_start(episode_id: int, as_of: date) -> bool:
     return True
 
 
+def completions_held(episodes: QuerySet[Episode], as_of: date) -> list[Episode]:
+    """Return the open episodes of `episodes` at or near their end (within the township's
+    preparation window, or past it) whose completion waits for the police, each with
+    `hold_reason`; oldest end first (one query, plus two for the windows)."""
+    prep = deadline_rules_by_township("closing_file")
+    if not prep:
+        return []
+    horizon = max(days if count == DayCount.CALENDAR else 2 * days + 31 for days, count in prep.values())
+    calendar = deadlines.work_calendar(as_of, as_of + timedelta(days=horizon))
+    held = (
+        episodes_with_completion_hold(
+            episodes.exclude(status__in=Episode.CLOSED_STATUSES).filter(
+                expected_end_date__lte=as_of + timedelta(days=horizon)
+            )
+        )
+        .filter(Q(hold_package_due=True) | Q(hold_awaiting_police=True) | Q(hold_counter=True))
+        .select_related("person", "township", "community")
+        .order_by("expected_end_date", "pk")
+    )
+    result = []
+    for episode in held:
+        days, count = prep.get(episode.township_id, (DEFAULT_PREP_DAYS, DayCount.CALENDAR))
+        if deadlines.period_start_before(episode.expected_end_date, days, count, calendar) <= as_of:
+            episode.hold_reason = hold_reason(episode)
+            result.append(episode)
+    return result
+
+
 # --- the steps --------------------------------------------------------------------------------
 
 
@@ -165,6 +208,9 @@ def handle_release_notice(user, episode: Episode, data: dict, activation) -> Non
     within 7 days)."""
     if ReleaseNotice.objects.filter(episode=episode).exists():
         raise RecordRefused(_("已登记解除通知书，不能重复登记。"))
+    held = completion_hold(episode)
+    if held:
+        raise RecordRefused(_("期满解除暂缓：%(reason)s。") % {"reason": held})
     end = episode.expected_end_date
     issued = data["issued_on"]
     if issued < end:
@@ -242,68 +288,37 @@ def completion_notice(
 # --- follow-up after completion ---------------------------------------------------------------
 
 FOLLOW_UP_LABELS = {
-    "following": gettext_lazy("社会面戒断不满三年"),
-    "three_years_clean": gettext_lazy("戒断三年未复吸"),
-    "excluded": gettext_lazy("不适用(拒绝或严重违反协议)"),
-    "relapsed": gettext_lazy("解除后复吸"),
+    casework_selectors.FOLLOWING: gettext_lazy("社会面戒断不满三年"),
+    casework_selectors.THREE_YEARS_CLEAN: gettext_lazy("戒断三年未复吸"),
+    casework_selectors.EXCLUDED: gettext_lazy("不适用(拒绝或严重违反协议)"),
+    casework_selectors.RELAPSED: gettext_lazy("解除后复吸"),
 }
 
 
 def three_years_on(episode: Episode) -> date:
     """Return the day the person has been 3 years without relapse since the start of execution."""
-    return deadlines.add_months(episode.start_date, FOLLOW_UP_MONTHS)
+    return deadlines.three_years_on(episode.start_date)
 
 
 def follow_up_status(episode: Episode, today: date) -> str:
-    """Return 'following', 'three_years_clean', 'excluded' or 'relapsed' for a completed episode.
+    """Return 'following', 'three_years_clean', 'excluded' or 'relapsed' for an episode.
 
     上海 S7 art 29, 山东 S8 art 36: 3 years from the start of execution without drug use, except
-    those who refused or seriously breached (a hand-over for refusal or serious breach). An
-    episode that did not complete is not on the follow-up list: 'excluded'.
+    those who refused or seriously breached (the counter of 戒毒条例 art 20 crossed, whether or
+    not a hand-over package was prepared). Defined once in `casework.selectors.follow_up_state`.
     """
-    excluded = getattr(episode, "has_excluding_handover", None)
-    if excluded is None:
-        excluded = episode.handovers.filter(reason__in=EXCLUDING_HANDOVERS).exists()
-    if episode.status != S.COMPLETED or excluded:
-        return "excluded"
-    if episode.relapsed_on is not None or _used_during(episode):
-        return "relapsed"
-    if today >= three_years_on(episode):
-        return "three_years_clean"
-    return "following"
-
-
-def _used_during(episode: Episode) -> bool:
-    """Drug use during the term (a positive test, or a relapse handed to the police) breaks the
-    3 years "without drug use" counted from the start of execution (rules.md §1.12)."""
-    used = getattr(episode, "used_during_term", None)
-    if used is None:
-        used = (
-            episode.drug_tests.filter(result=DrugTest.Result.POSITIVE).exists()
-            or episode.handovers.filter(reason=HandOver.Reason.RELAPSE).exists()
-        )
-    return used
+    return casework_selectors.follow_up_state(episode, today)
 
 
 def follow_up_episodes(user) -> QuerySet[Episode]:
     """Return the completed last episodes of the persons the user may see, refusers and serious
     breachers left out (one query; the persons come through permissions.selectors)."""
-    later = Episode.objects.filter(person=OuterRef("person")).filter(
-        Q(decision_date__gt=OuterRef("decision_date"))
-        | Q(decision_date=OuterRef("decision_date"), pk__gt=OuterRef("pk"))
+    visible = Episode.objects.filter(
+        person__in=selectors.visible_persons(user).values("pk"), status=S.COMPLETED
     )
-    excluding = HandOver.objects.filter(episode=OuterRef("pk"), reason__in=EXCLUDING_HANDOVERS)
     return (
-        Episode.objects.filter(person__in=selectors.visible_persons(user).values("pk"), status=S.COMPLETED)
-        .exclude(Exists(later))
-        .annotate(
-            has_excluding_handover=Exists(excluding),
-            used_during_term=Exists(
-                DrugTest.objects.filter(episode=OuterRef("pk"), result=DrugTest.Result.POSITIVE)
-            )
-            | Exists(HandOver.objects.filter(episode=OuterRef("pk"), reason=HandOver.Reason.RELAPSE)),
-        )
-        .filter(has_excluding_handover=False)
+        casework_selectors.episodes_with_follow_up_facts(casework_selectors.last_episodes(visible))
+        .filter(refused=False, seriously_breached=False)
         .select_related("person", "community")
     )
 

@@ -1,4 +1,4 @@
-"""The monthly report of a township (issue 6): rates, overdue summary, changes since last month.
+"""The monthly report of a township: rates, timeliness, overdue summary, changes since last month.
 
 An A4 PDF rendered from HTML + CSS by WeasyPrint (CJK from the system's Noto CJK fonts).
 Generated for the month before on the 1st (Celery beat -> `monthly_reports_generate`) and
@@ -13,6 +13,9 @@ Overdue at a date D (the day after the month, or today for the month in progress
 reconstructed from dates, not from today's statuses, so that last month's counts can be
 compared with this month's: an item is overdue at D when it fell due before D and was not done
 before D. Excused obligations are left out (the date of excusing is not kept).
+
+Timeliness: the deadlines and duties that fell due in the month, done on time, done late (with
+the days late, each named) or still open; the same counts as the 及时率 of the rates.
 """
 
 from dataclasses import dataclass
@@ -42,7 +45,7 @@ from casework.deadlines import add_months
 from casework.models import Agency, Certification, Episode, HandOver, Obligation, Region, Staff, Transfer
 
 from .models import MonthlyReport
-from .oversight import CERTIFICATION_DAYS, KINDS, OBLIGATION_ITEM_KINDS
+from .oversight import CERTIFICATION_DAYS, KINDS, OBLIGATION_ITEM_KINDS, TIMELINESS_BUCKETS, timeliness_items
 from .rates import rates_for, region_persons
 
 LISTED = 10  # the longest-overdue items named in the report
@@ -243,6 +246,10 @@ def report_context(user, township: Region, first: date, today: date | None = Non
         "overdue_total_last": sum(last_counts.values()),
         "changes": changes(persons, township, first, last_first),
         "listed": longest_overdue_at(persons, day),
+        # Every deadline and duty that fell due in the month, as the rates count it (及时率).
+        "timeliness": [(key, label, sheet.timeliness[key]) for key, label in TIMELINESS_BUCKETS.items()],
+        "timeliness_due": sheet.timeliness["due"],
+        "late_listed": timeliness_items(persons, first, month_last(first), today, "late", LISTED),
         "certification_days": CERTIFICATION_DAYS,
         "generated_at": timezone.localtime(),
     }
@@ -281,7 +288,9 @@ def monthly_report_store(township: Region, first: date, today: date | None = Non
         if report is None:
             report = MonthlyReport(township=township, month=first)
         old = report.file.name if report.file else ""
-        report.person_ids = sorted({row["person_id"] for row in context["listed"]})
+        report.person_ids = sorted(
+            {row["person_id"] for row in (*context["listed"], *context["late_listed"])}
+        )
         report.file.save(f"{township.code}-{first:%Y-%m}.pdf", ContentFile(pdf), save=False)
         report.save()
         # The replaced file goes only once the new row is committed (a failed save keeps the old one).

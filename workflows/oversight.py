@@ -1,4 +1,5 @@
-"""Supervisors' oversight (禁毒办): the overdue audit, with drill-down and per-staff figures.
+"""Supervisors' oversight (禁毒办): the overdue audit, with drill-down and per-staff figures, and
+timeliness (every deadline and duty that fell due in a period: done on time, done late, still open).
 
 Every row is about a person let through `permissions.selectors.visible_persons`; a
 township supervisor never sees another township's rows, in the list, the counts or
@@ -15,7 +16,9 @@ from django.db.models import (
     CharField,
     Count,
     DateField,
+    DurationField,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -24,7 +27,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +36,7 @@ from casework.models import (
     Episode,
     HandOver,
     Obligation,
+    ObligationKind,
     Person,
     Region,
     StaffFigures,
@@ -332,7 +336,7 @@ def drill_down(user, region: Region, as_of: date) -> list[dict]:
     for path, n in obligation_paths:
         if (key := bucket(path)) is not None:
             counts[key]["obligations"] += n
-    # Hand-overs and (issue 6) certifications awaiting approval: one UNION ALL, one query. Each
+    # Hand-overs and certifications awaiting approval: one UNION ALL, one query. Each
     # part drops its model's default ordering: SQLite refuses ORDER BY inside a compound
     # statement, and on PostgreSQL it only sorted rows that are counted, not listed.
     late_handovers = (
@@ -456,3 +460,123 @@ def staff_figures_refresh(as_of: date) -> int:
             batch_size=2000,
         )
     return len(items)
+
+
+def episodes_in_view(user, region_path: str = "") -> QuerySet:
+    """The episodes the audit reads for the user (and an optional region): the same rows as
+    `overdue_rows`, for lists kept beside it."""
+    return Episode.objects.filter(_Scope(user, region_path).q())
+
+
+# --- timeliness: done on time, done late, still open ---------------------------------------------
+
+TIMELINESS_BUCKETS = {
+    "on_time": _("按期完成"),
+    "late": _("逾期完成"),
+    "open": _("尚未完成"),
+}
+TIMELINESS_KINDS = {"report_in": _("报到"), **dict(ObligationKind.choices)}
+# The figures each community's timeliness is stored under (rates.FIGURES, RegionFigures.data).
+TIMELINESS_FIGURES = {"due": "due", "on_time": "due_on_time", "late": "due_late", "open": "due_open"}
+
+
+def _fallen_due(persons, start: date, end: date, as_of: date) -> dict[str, QuerySet]:
+    """The deadlines and duties of `persons` that fell due in the period, by source, each with the
+    columns `due` and `done` (None while not done).
+
+    Reporting in (戒毒条例 arts 14, 38: report_deadline / reported_on) and every obligation: the
+    recurring duties and the one-off legal deadlines (hand-over, return from an absence, reporting
+    after a transfer, the file before expiry, the notice of release; due_by / done_on). An excused
+    obligation is not counted; one that ended undone (missed) stays not done. Nothing due after
+    `as_of` has fallen due yet.
+    """
+    last = min(end, as_of)
+    return {
+        "report_in": Episode.objects.filter(
+            person__in=persons, report_deadline__range=(start, last)
+        ).annotate(due=F("report_deadline"), done=F("reported_on")),
+        "obligation": Obligation.objects.filter(person__in=persons, due_by__range=(start, last))
+        .exclude(status=Obligation.Status.EXCUSED)
+        .annotate(due=F("due_by"), done=F("done_on")),
+    }
+
+
+_ON_TIME = Q(done__isnull=False, done__lte=F("due"))
+_LATE = Q(done__isnull=False, done__gt=F("due"))
+_OPEN = Q(done__isnull=True)
+_BUCKET_Q = {"on_time": _ON_TIME, "late": _LATE, "open": _OPEN}
+
+
+def timeliness_by_community(persons, start: date, end: date, as_of: date) -> dict[int, dict[str, int]]:
+    """{community id: {due, due_on_time, due_late, due_open}} for `persons` (two grouped queries).
+
+    Counted by the person's community, so the figures add up over regions like the rates'.
+    """
+    out: dict[int, dict[str, int]] = {}
+    for qs in _fallen_due(persons, start, end, as_of).values():
+        rows = (
+            qs.order_by()
+            .values("person__region")
+            .annotate(
+                n=Count("pk"),
+                on_time=Count("pk", filter=_ON_TIME),
+                late=Count("pk", filter=_LATE),
+                open=Count("pk", filter=_OPEN),
+            )
+        )
+        for row in rows:
+            figures = out.setdefault(row["person__region"], dict.fromkeys(TIMELINESS_FIGURES.values(), 0))
+            figures["due"] += row["n"]
+            figures["due_on_time"] += row["on_time"]
+            figures["due_late"] += row["late"]
+            figures["due_open"] += row["open"]
+    return out
+
+
+def timeliness_totals(persons, start: date, end: date, as_of: date) -> dict[str, int]:
+    """The period's totals {due, on_time, late, open} for `persons` (two grouped queries)."""
+    totals = dict.fromkeys(TIMELINESS_FIGURES, 0)
+    for figures in timeliness_by_community(persons, start, end, as_of).values():
+        for key, figure in TIMELINESS_FIGURES.items():
+            totals[key] += figures[figure]
+    return totals
+
+
+def timeliness_items(
+    persons, start: date, end: date, as_of: date, bucket: str, limit: int = 100
+) -> list[dict]:
+    """The items of one bucket ("on_time", "late", "open"), most days late first: who, what, when
+    due, when done and the days late (done late: done - due; still open: as_of - due). At most
+    `limit` rows; two queries whatever the number of items."""
+    rows = []
+    for source, qs in _fallen_due(persons, start, end, as_of).items():
+        kind = Value("report_in", output_field=CharField()) if source == "report_in" else F("kind")
+        lateness = ExpressionWrapper(
+            Coalesce(F("done"), Value(as_of)) - F("due"), output_field=DurationField()
+        )
+        rows += list(
+            qs.filter(_BUCKET_Q[bucket])
+            .annotate(
+                item_kind=kind,
+                person_name=F("person__name"),
+                community_name=F("person__region__name"),
+                lateness=lateness,
+            )
+            .order_by("-lateness", "due", "person_id")
+            .values_list("item_kind", "person_id", "person_name", "community_name", "due", "done")[:limit]
+        )
+    items = [
+        {
+            "kind": kind,
+            "kind_label": TIMELINESS_KINDS.get(kind, kind),
+            "person_id": person_id,
+            "person_name": name,
+            "community": community,
+            "due": due,
+            "done": done,
+            "days_late": max(((done or as_of) - due).days, 0),
+        }
+        for kind, person_id, name, community, due, done in rows
+    ]
+    items.sort(key=lambda i: (-i["days_late"], i["due"], i["person_id"]))
+    return items[:limit]

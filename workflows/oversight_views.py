@@ -22,10 +22,14 @@ from .oversight import (
     CERTIFICATION_DAYS,
     KINDS,
     PARTIES,
+    TIMELINESS_BUCKETS,
     AuditFilters,
     drill_down,
+    episodes_in_view,
     overdue_rows,
     staff_figures,
+    timeliness_items,
+    timeliness_totals,
     with_days,
 )
 
@@ -67,6 +71,56 @@ class AuditForm(forms.Form):
         )
 
 
+TIMELINESS_LISTED = 100  # the items of a bucket named on the audit page, most days late first
+
+
+class TimelinessForm(forms.Form):
+    """The period of the timeliness section on the audit page (default: this month to date)."""
+
+    start = forms.DateField(required=False, label=gettext_lazy("到期起始日期"), widget=DATE_WIDGET)
+    end = forms.DateField(required=False, label=gettext_lazy("到期截止日期"), widget=DATE_WIDGET)
+    bucket = forms.ChoiceField(
+        required=False, label=gettext_lazy("明细"), choices=[("", "—"), *TIMELINESS_BUCKETS.items()]
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
+            self.add_error("end", _("截止日期不能早于起始日期。"))
+        return cleaned
+
+    def period(self, today):
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return (
+            data.get("start") or today.replace(day=1),
+            data.get("end") or today,
+            data.get("bucket") or "",
+        )
+
+
+def timeliness_context(user, region: Region, start, end, bucket: str, today) -> dict:
+    """The audit page's timeliness section: counts for the period, and one bucket's items.
+
+    The persons are those the rates count (`rates.region_persons`), so the counts equal the
+    及时率 of the rates page and of the monthly report for the same period.
+    """
+    from .rates import region_persons
+
+    persons = region_persons(user, region)
+    totals = timeliness_totals(persons, start, end, today)
+    return {
+        "start": start,
+        "end": end,
+        "totals": totals,
+        "rate": round(100 * totals["on_time"] / totals["due"], 1) if totals["due"] else None,
+        "buckets": [(key, label, totals[key]) for key, label in TIMELINESS_BUCKETS.items()],
+        "bucket": bucket,
+        "bucket_label": TIMELINESS_BUCKETS.get(bucket, ""),
+        "items": timeliness_items(persons, start, end, today, bucket, TIMELINESS_LISTED) if bucket else [],
+        "listed": TIMELINESS_LISTED,
+    }
+
+
 def _supervisor_or_404(request):
     staff = selectors.staff_for(request.user)
     if staff is None or staff.agency.kind != Agency.Kind.DRUG_CONTROL:
@@ -90,6 +144,13 @@ def overdue_audit(request):
         if (focus or root).level != Region.Level.COMMUNITY
         else []
     )
+    from .completion import completions_held
+
+    timeliness_form = TimelinessForm(request.GET or None, prefix="t")
+    start, end, bucket = timeliness_form.period(today)
+    timeliness_query = request.GET.copy()
+    for key in ("page", "t-bucket"):
+        timeliness_query.pop(key, None)
     return render(
         request,
         "oversight/overdue.html",
@@ -104,6 +165,10 @@ def overdue_audit(request):
             "today": today,
             "certification_days": CERTIFICATION_DAYS,  # issue 6 (h4): the default shown on the page
             "overdue_chart": overdue_bars(drill, focus or root),  # issue 6 (h4): inline SVG
+            "held": completions_held(episodes_in_view(request.user, filters.region_path), today),
+            "timeliness_form": timeliness_form,
+            "timeliness_query": timeliness_query.urlencode(),
+            "timeliness": timeliness_context(request.user, focus or root, start, end, bucket, today),
         },
     )
 
@@ -216,6 +281,8 @@ def rates_page(request):
         {
             "form": form,
             "sheet": sheet,
+            "root": staff.agency.region,
+            "timeliness_buckets": list(TIMELINESS_BUCKETS.items()),
             "query": request.GET.urlencode(),
             "trend": rates_trend(request.user, region),
         },
@@ -243,6 +310,10 @@ def rates_export(request):
     for rate in sheet.rates:
         ws.append([str(rate.label), rate.numerator, rate.denominator, rate.value, str(rate.definition)])
     ws.append([str(_("戒断三年未复吸人数")), sheet.three_years_clean])
+    timeliness = sheet.timeliness
+    ws.append([str(_("本期到期事项")), timeliness["due"]])
+    for key, label in TIMELINESS_BUCKETS.items():
+        ws.append([str(label), timeliness[key]])
     buffer = BytesIO()
     book.save(buffer)
     response = HttpResponse(

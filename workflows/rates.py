@@ -14,6 +14,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework import selectors as casework_selectors
 from casework.deadlines import add_months
 from casework.models import (
     Agreement,
@@ -28,7 +29,7 @@ from casework.models import (
 )
 from permissions import selectors
 
-from .oversight import staff_figures_refresh
+from .oversight import TIMELINESS_FIGURES, staff_figures_refresh, timeliness_by_community
 
 CLOSED = list(Episode.CLOSED_STATUSES)
 
@@ -54,6 +55,12 @@ class RateSheet:
     rates: list[Rate] = field(default_factory=list)
     three_years_clean: int = 0
     computed_at: datetime | None = None  # set when read from the nightly figures
+    figures: dict[str, int] = field(default_factory=dict)  # the summed counts behind the rates
+
+    @property
+    def timeliness(self) -> dict[str, int]:
+        """The deadlines and duties that fell due in the period: due, on_time, late, open."""
+        return {key: self.figures.get(figure, 0) for key, figure in TIMELINESS_FIGURES.items()}
 
     def by_key(self) -> dict[str, Rate]:
         return {r.key: r for r in self.rates}
@@ -73,56 +80,86 @@ def under_management(persons, end: date):
     )
 
 
-# Each rate: key, label, numerator key, denominator key, definition. The figures behind them
-# are counts over persons, so they add up over communities: a county's figure is the sum of
-# its communities' (every person belongs to one community, `Person.region`).
+# Each rate: key, label, numerator key, denominator key, definition. rules.md §5 counts people for
+# 报到率, 执行率, 管控率, 失控率, 复吸率 and the rates "÷ people under management": a person with two
+# episodes in the period (社区戒毒 ended, 社区康复 began) is one person. 协议签订率 counts cases (one
+# agreement per order), 尿检率 and 阳性率 count tests, 及时率 counts deadlines and duties. The
+# figures add up over communities: a person belongs to one community (`Person.region`).
 RATES = (
     (
         "report",
         _("报到率"),
         "report_on_time",
         "report_due",
-        _("报到期限在本期内、且按期报到的人数 ÷ 报到期限在本期内的人数（《戒毒条例》第十四条、第三十八条）"),
+        _(
+            "报到期限在本期内、且本期内每一次都按期报到的人数 ÷ 报到期限在本期内的人数（按人计，"
+            "《戒毒条例》第十四条、第三十八条）"
+        ),
     ),
     (
         "execution",
         _("执行率"),
         "executed",
         "ordered",
-        _("已报到执行（含期满）的人数 ÷ 本期内责令社区戒毒、社区康复的人数"),
+        _(
+            "已报到执行（含期满）的人数 ÷ 本期内责令社区戒毒、社区康复的人数（按人计：同一人本期内"
+            "既有社区戒毒又有社区康复的，计一人）"
+        ),
     ),
     (
         "agreement",
         _("协议签订率"),
         "signed",
         "reported",
-        _("已签订协议的人数 ÷ 已报到的人数（《戒毒条例》第十六条）"),
+        _("已签订协议的案件数 ÷ 已报到的案件数（按案件计，一份决定书为一件，《戒毒条例》第十六条）"),
     ),
     (
         "testing",
         _("尿检率"),
         "tests_done",
         "tests_due",
-        _("应检测次数中已完成的次数 ÷ 本期内按频次规则应检测的次数（免除的不计）"),
+        _("应检测次数中已完成的次数 ÷ 本期内按频次规则应检测的次数（按次计，免除的不计）"),
     ),
-    ("positive", _("阳性率"), "positive", "tested", _("阳性检测次数 ÷ 本期内完成的检测次数")),
+    ("positive", _("阳性率"), "positive", "tested", _("阳性检测次数 ÷ 本期内完成的检测次数（按次计）")),
     (
         "control",
         _("管控率"),
         "controlled",
         "managed",
-        _("期末在管人员中去向明确（非失控）的人数 ÷ 期末在管人数"),
+        _("期末在管人员中去向明确（非失控）的人数 ÷ 期末在管人数（按人计）"),
     ),
-    ("lost", _("失控率"), "missing", "managed", _("期末失控（脱失）的人数 ÷ 期末在管人数")),
+    ("lost", _("失控率"), "missing", "managed", _("期末失控（脱失）的人数 ÷ 期末在管人数（按人计）")),
     (
         "breach",
         _("严重违反率"),
         "breach",
         "managed",
-        _("本期内因严重违反协议移交公安的人数 ÷ 期末在管人数（《戒毒条例》第二十条）"),
+        _("本期内因严重违反协议移交公安的人数 ÷ 期末在管人数（按人计，《戒毒条例》第二十条）"),
     ),
-    ("relapse", _("复吸率"), "relapse", "managed", _("本期内检测阳性的人数 ÷ 期末在管人数")),
-    ("help", _("帮教率"), "helped", "managed", _("本期内至少有一次谈话或走访的人数 ÷ 期末在管人数")),
+    (
+        "relapse",
+        _("复吸率"),
+        "relapse",
+        "managed",
+        _("期末在管人员中本期内检测阳性的人数 ÷ 期末在管人数（按人计）"),
+    ),
+    (
+        "help",
+        _("帮教率"),
+        "helped",
+        "managed",
+        _("期末在管人员中本期内至少有一次谈话或走访的人数 ÷ 期末在管人数（按人计）"),
+    ),
+    (
+        "timeliness",
+        _("及时率"),
+        "due_on_time",
+        "due",
+        _(
+            "按期完成的事项数 ÷ 本期内到期的事项数（按事项计：报到及检测、谈话、走访、移交公安、外出销假、"
+            "变更执行地后报到、期满前移送材料、解除通知；免除的不计，逾期完成和尚未完成的均不计入分子）"
+        ),
+    ),
 )
 FIGURES = (
     "report_due",
@@ -143,15 +180,23 @@ FIGURES = (
     "helped",
     "three_years_clean",
     "new",
+    "due",
+    "due_on_time",
+    "due_late",
+    "due_open",
 )
 REGION = "person__region"
 
 
-def community_figures(persons, start: date, end: date) -> dict[int, dict[str, int]]:
+def community_figures(
+    persons, start: date, end: date, as_of: date | None = None
+) -> dict[int, dict[str, int]]:
     """Return {community id: {figure: count}} for the persons of `persons` (a values("pk") query).
 
-    One grouped query per table, whatever the number of persons or communities.
+    One grouped query per table, whatever the number of persons or communities. Figures about
+    people count distinct persons (a person's episodes are all in their community's group).
     """
+    as_of = as_of or timezone.localdate()
     out: dict[int, dict[str, int]] = {}
 
     def put(rows, key=REGION, **names):
@@ -160,19 +205,27 @@ def community_figures(persons, start: date, end: date) -> dict[int, dict[str, in
             for figure, column in names.items():
                 figures[figure] += row[column]
 
+    people = Count("person", distinct=True)
+
+    def people_where(condition):
+        return Count("person", distinct=True, filter=condition)
+
     episodes = Episode.objects.filter(person__in=persons).values(REGION)
+    # A person is on time when every deadline of theirs in the period was met.
     put(
-        episodes.filter(report_deadline__range=(start, end)).annotate(
-            n=Count("pk"),
-            on_time=Count("pk", filter=Q(reported_on__isnull=False, reported_on__lte=F("report_deadline"))),
-        ),
+        episodes.filter(report_deadline__range=(start, end))
+        .annotate(
+            n=people,
+            late=people_where(Q(reported_on__isnull=True) | Q(reported_on__gt=F("report_deadline"))),
+        )
+        .annotate(on_time=F("n") - F("late")),
         report_due="n",
         report_on_time="on_time",
     )
     put(
         episodes.filter(decision_date__lte=end)
         .exclude(closed_on__lt=start)
-        .annotate(n=Count("pk"), done=Count("pk", filter=Q(reported_on__isnull=False))),
+        .annotate(n=people, done=people_where(Q(reported_on__isnull=False))),
         ordered="n",
         executed="done",
     )
@@ -205,42 +258,37 @@ def community_figures(persons, start: date, end: date) -> dict[int, dict[str, in
         tested="n",
         positive="positive",
     )
+    # The facts of the period are the person's, whichever of their episodes they were recorded on.
+    person = OuterRef("person")
     put(
         under_management(persons, end)
         .values(REGION)
         .annotate(
-            n=Count("pk"),
-            controlled=Count("pk", filter=~Q(status=Episode.Status.MISSING)),
-            missing=Count("pk", filter=Q(status=Episode.Status.MISSING)),
-            breach=Count(
-                "pk",
-                filter=Q(
+            n=people,
+            missing=people_where(Q(status=Episode.Status.MISSING)),
+            breach=people_where(
+                Q(
                     Exists(
                         HandOver.objects.filter(
-                            episode=OuterRef("pk"),
+                            episode__person=person,
                             reason=HandOver.Reason.SERIOUS_BREACH,
                             prepared_on__range=(start, end),
                         )
                     )
-                ),
+                )
             ),
-            relapse=Count(
-                "pk",
-                filter=Q(
+            relapse=people_where(
+                Q(
                     Exists(
                         DrugTest.objects.filter(
-                            episode=OuterRef("pk"),
-                            result=DrugTest.Result.POSITIVE,
-                            tested_on__range=(start, end),
+                            person=person, result=DrugTest.Result.POSITIVE, tested_on__range=(start, end)
                         )
                     )
-                ),
+                )
             ),
-            helped=Count(
-                "pk",
-                filter=Q(Exists(Talk.objects.filter(episode=OuterRef("pk"), held_on__range=(start, end)))),
-            ),
-        ),
+            helped=people_where(Q(Exists(Talk.objects.filter(person=person, held_on__range=(start, end))))),
+        )
+        .annotate(controlled=F("n") - F("missing")),
         managed="n",
         controlled="controlled",
         missing="missing",
@@ -249,7 +297,7 @@ def community_figures(persons, start: date, end: date) -> dict[int, dict[str, in
         helped="helped",
     )
     put(
-        episodes.filter(decision_date__range=(date(end.year, 1, 1), end)).annotate(n=Count("pk")),
+        episodes.filter(decision_date__range=(date(end.year, 1, 1), end)).annotate(n=people),
         new="n",
     )
     put(
@@ -257,6 +305,10 @@ def community_figures(persons, start: date, end: date) -> dict[int, dict[str, in
         key="region",
         three_years_clean="n",
     )
+    for community_id, figures in timeliness_by_community(persons, start, end, as_of).items():
+        row = out.setdefault(community_id, dict.fromkeys(FIGURES, 0))
+        for figure, value in figures.items():
+            row[figure] += value
     return out
 
 
@@ -266,7 +318,9 @@ def sheet_from(region: Region, start: date, end: date, per_community) -> RateShe
     for figures in per_community:
         for key in FIGURES:
             totals[key] += figures.get(key, 0)
-    sheet = RateSheet(region=region, start=start, end=end, three_years_clean=totals["three_years_clean"])
+    sheet = RateSheet(
+        region=region, start=start, end=end, three_years_clean=totals["three_years_clean"], figures=totals
+    )
     sheet.rates = [
         Rate(key, label, totals[numerator], totals[denominator], definition)
         for key, label, numerator, denominator, definition in RATES
@@ -292,16 +346,12 @@ def rates_for(user, region: Region, start: date, end: date, *, live: bool = Fals
 
 
 def three_years_clean_persons(persons, end: date):
-    """Persons 3 years from the start of execution with no positive test, excluding refusals and
-    serious breaches (上海市禁毒条例 art 29, 山东省禁毒条例 art 36; rules.md §1.12)."""
-    cutoff = add_months(end, -36)
-    return (
-        Person.objects.filter(pk__in=persons)
-        .filter(Exists(Episode.objects.filter(person=OuterRef("pk"), start_date__lte=cutoff)))
-        .exclude(Exists(DrugTest.objects.filter(person=OuterRef("pk"), result=DrugTest.Result.POSITIVE)))
-        .exclude(Exists(HandOver.objects.filter(episode__person=OuterRef("pk"))))
-        .exclude(Exists(Episode.objects.filter(person=OuterRef("pk"), relapsed_on__isnull=False)))
-    )
+    """Persons whose last episode is 戒断三年未复吸 at `end` (`casework.selectors.three_years_clean_q`,
+    the one definition: 上海市禁毒条例 art 29, 山东省禁毒条例 art 36; rules.md §1.12)."""
+    clean = casework_selectors.episodes_with_follow_up_facts(
+        casework_selectors.last_episodes(Episode.objects.filter(person=OuterRef("pk")))
+    ).filter(casework_selectors.three_years_clean_q(end))
+    return Person.objects.filter(pk__in=persons).filter(Exists(clean))
 
 
 # --- the nightly figures ---------------------------------------------------
@@ -341,7 +391,7 @@ def figures_refresh(today: date) -> int:
     now = timezone.now()
     for start, end in standard_periods(today):
         totals = {pk: dict.fromkeys(FIGURES, 0) for pk, _path, _level in regions}
-        for community_id, figures in community_figures(everyone, start, end).items():
+        for community_id, figures in community_figures(everyone, start, end, today).items():
             for region_id in (community_id, *ancestors.get(community_id, ())):
                 row = totals[region_id]
                 for key, value in figures.items():

@@ -184,11 +184,17 @@ def person_detail(request, pk):
         request=request, person_ids=[person.pk], action=AccessLog.Action.DETAIL, record_types=["identity"]
     )
     staff = selectors.staff_for(request.user)
-    episodes = list(
+    episodes = breaches.episodes_with_completion_hold(
         breaches.episodes_with_counters(selectors.person_episodes(person))
         if RecordType.VIOLATION in record_types
         else selectors.person_episodes(person)
     )
+    episodes = list(episodes)
+    for episode in episodes:
+        reason = breaches.hold_reason(episode) if episode.is_open else ""
+        episode.completion_held = bool(reason)
+        # Why completion waits is a fact about violations: the reason only for their readers.
+        episode.completion_held_reason = reason if RecordType.VIOLATION in record_types else ""
     open_tasks = person_open_tasks(request.user, person, access.actions, episodes)
     return render(
         request,

@@ -9,7 +9,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 
 from casework.deadlines import add_months
-from casework.models import Episode, HandOver, Obligation, ReleaseNotice
+from casework.models import Breach, DrugTest, Episode, HandOver, Obligation, ReleaseNotice
 from tests import factories as f
 from workflows.completion import (
     completion_notice,
@@ -178,6 +178,34 @@ def completed(w, start, *, community=None, term=36):
     return person, person.episodes.get()
 
 
+def confirm_refused_tests(w, episode, n):
+    """Record `n` refused tests confirmed as breaches (rows as breach_confirm writes them)."""
+    for i in range(n):
+        day = episode.start_date + timedelta(days=30 * (i + 1))
+        test = DrugTest.objects.create(
+            episode=episode,
+            person=episode.person,
+            tested_on=day,
+            place="站",
+            result=DrugTest.Result.REFUSED,
+            collector_1="甲",
+            collector_1_sex="M",
+            collector_2="乙",
+            collector_2_sex="M",
+            recorded_by=w["work_station1_user"],
+        )
+        Breach.objects.create(
+            episode=episode,
+            person=episode.person,
+            kind=Breach.Kind.TEST_REFUSED,
+            occurred_on=day,
+            drug_test=test,
+            description="拒绝接受检测",
+            response=Breach.Response.EDUCATION,
+            confirmed_by=w["work_station1_user"],
+        )
+
+
 def test_follow_up_statuses(world):
     """上海 S7 art 29, 山东 S8 art 36: 3 years without relapse from the start of execution, except
     refusers and serious breachers."""
@@ -185,13 +213,7 @@ def test_follow_up_statuses(world):
     _, following = completed(world, add_months(today, -25), term=24)
     _, clean = completed(world, add_months(today, -36))
     _, excluded = completed(world, add_months(today, -25), term=24)
-    HandOver.objects.create(
-        episode=excluded,
-        reason="serious_breach",
-        prepared_on=today,
-        documents="证明",
-        prepared_by=world["work_station1_user"],
-    )
+    confirm_refused_tests(world, excluded, 3)  # the counter of 戒毒条例 art 20, hand-over or not
     _, relapsed = completed(world, add_months(today, -25), term=24)
     Episode.objects.filter(pk=relapsed.pk).update(relapsed_on=today)
     relapsed.refresh_from_db()

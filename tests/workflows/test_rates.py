@@ -91,6 +91,9 @@ def recount(persons):
     tests_due = [
         o for p in persons for o in p.obligations.all() if o.kind == "drug_test" and START <= o.due_by <= END
     ]
+    obligations = [
+        o for p in persons for o in p.obligations.all() if START <= o.due_by <= END and o.status != "excused"
+    ]
     done_tests = [t for p in persons for t in p.drug_tests.all() if t.result in ("negative", "positive")]
     return {
         "report": (sum(1 for e in due if e.reported_on and e.reported_on <= e.report_deadline), len(due)),
@@ -106,6 +109,11 @@ def recount(persons):
         ),
         "relapse": (sum(1 for e in managed if e.drug_tests.filter(result="positive").exists()), len(managed)),
         "help": (sum(1 for e in managed if e.talks.exists()), len(managed)),
+        "timeliness": (
+            sum(1 for e in due if e.reported_on and e.reported_on <= e.report_deadline)
+            + sum(1 for o in obligations if o.done_on and o.done_on <= o.due_by),
+            len(due) + len(obligations),
+        ),
     }
 
 
@@ -123,6 +131,8 @@ def test_rates_are_exact_and_agree_with_a_recount(world, region):
         "breach": (1, 3),
         "relapse": (1, 3),
         "help": (1, 3),
+        # four report deadlines (a, c on time) and three tests due, none with a date done
+        "timeliness": (2, 7),
     }
     assert got == recount([region["a"], region["b"], region["c"], region["d"]])
     assert sheet.by_key()["testing"].value == 66.7
@@ -250,3 +260,85 @@ def test_monthly_series_reads_the_stored_months_in_one_query(world, region, djan
         ]
     may = next(s for s in sheets if s.start == date(2025, 5, 1)).by_key()
     assert (may["positive"].numerator, may["testing"].numerator, may["testing"].denominator) == (1, 1, 1)
+
+
+def test_a_person_with_two_episodes_in_the_year_is_counted_once(client, world):
+    """rules.md §5: 执行率, 管控率, 失控率 and 复吸率 count people, 协议签订率 counts cases. A person
+    whose 社区戒毒 ended in March and whose 社区康复 began in June is one person ordered, executed,
+    under management and relapsed in 2025, with two reported cases and one signed agreement."""
+    from casework.models import RegionFigures
+    from workflows.rates import figures_refresh
+
+    ws = world["work_station1_user"]
+    two = f.person_with_episode(world["c1"], served_on=date(2024, 1, 1))
+    detox = two.episodes.get()
+    Episode.objects.filter(pk=detox.pk).update(
+        status=Episode.Status.COMPULSORY, closed_on=date(2025, 3, 1), closed_reason="compulsory"
+    )
+    rehab = Episode.objects.create(
+        person=two,
+        kind=Episode.Kind.REHAB,
+        decision_number="康复决字1号",
+        decision_date=date(2025, 6, 1),
+        issuing_authority="县公安局",
+        served_on=date(2025, 6, 1),
+        term_months=24,
+        township=world["t1"],
+        community=world["c1"],
+        report_deadline=date(2025, 6, 16),
+        reported_on=date(2025, 6, 5),
+        start_date=date(2025, 6, 5),
+        expected_end_date=date(2027, 6, 4),
+        status=Episode.Status.ACTIVE,
+    )
+    Agreement.objects.create(
+        episode=detox,
+        signed_on=date(2024, 1, 7),
+        measures="m",
+        rules="r",
+        liability="l",
+        period_start=date(2024, 1, 7),
+        period_end=date(2027, 1, 6),
+        signed_by=ws,
+    )
+    for episode, day in ((detox, date(2025, 2, 1)), (rehab, date(2025, 8, 1))):
+        DrugTest.objects.create(
+            episode=episode,
+            person=two,
+            tested_on=day,
+            place="站",
+            result="positive",
+            substances="冰毒",
+            collector_1="甲",
+            collector_1_sex="M",
+            collector_2="乙",
+            collector_2_sex="M",
+            recorded_by=ws,
+        )
+    f.person_with_episode(world["c1b"], served_on=date(2025, 4, 1), status=Episode.Status.MISSING)
+
+    sheet = rates_for(world["sup1_user"], world["t1"], START, END, live=True)
+    got = {r.key: (r.numerator, r.denominator) for r in sheet.rates}
+    assert {k: got[k] for k in ("execution", "control", "lost", "relapse", "agreement", "report")} == {
+        "execution": (2, 2),  # the two-episode person once, not 2 / 2 for one person
+        "control": (1, 2),
+        "lost": (1, 2),
+        "relapse": (1, 2),  # two positive tests, one person
+        "agreement": (1, 3),  # cases: the detox (signed), the rehab and the missing person's
+        "report": (2, 2),  # one deadline each in 2025 (the rehab's, the missing person's), both met
+    }
+    rows = {r["community"].pk: r for r in scoreboard(world["sup1_user"], world["t1"], START, END, live=True)}
+    assert (rows[world["c1"].pk]["new"], rows[world["c1"].pk]["managed"]) == (1, 1)
+    # The nightly figures give the same, and the page writes each unit beside its rate.
+    figures_refresh(END)
+    assert RegionFigures.objects.filter(region=world["t1"], start=START, end=END).exists()
+    stored = rates_for(world["sup1_user"], world["t1"], START, END)
+    assert [(r.key, r.numerator, r.denominator) for r in stored.rates] == [
+        (r.key, r.numerator, r.denominator) for r in sheet.rates
+    ]
+    client.force_login(world["sup1_user"])
+    page = client.get(reverse("rates") + "?start=2025-01-01&end=2025-12-31").content.decode()
+    for key in ("execution", "control", "lost", "relapse", "agreement"):
+        assert str(sheet.by_key()[key].definition) in page
+    assert "按人计" in str(sheet.by_key()["execution"].definition)
+    assert "按案件计" in str(sheet.by_key()["agreement"].definition)
