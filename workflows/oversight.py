@@ -306,7 +306,8 @@ def drill_down(user, region: Region, as_of: date) -> list[dict]:
         status=Certification.Status.PROPOSED,
         proposed_on__lt=as_of - timedelta(days=CERTIFICATION_DAYS),
     ).values_list("episode__community__path", Value("certifications", output_field=CharField()))
-    for path, column in late_handovers.union(late_certifications, all=True):
+    # Both models order their rows; a compound statement's parts may not (SQLite refuses it).
+    for path, column in late_handovers.order_by().union(late_certifications.order_by(), all=True):
         if (key := bucket(path)) is not None:
             counts[key][column] += 1
     rows = list(counts.values())
