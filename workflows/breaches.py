@@ -471,7 +471,7 @@ def handle_handover_prepare(user, episode: Episode, data: dict, activation) -> H
     deadline_meet(episode, ObligationKind.HANDOVER, data["prepared_on"])
     late = due_by is not None and data["prepared_on"] > due_by
     # The status line is read by every party; what was handed over, and why, only by readers of
-    # violations (permissions.selectors.EVENT_RECORD_TYPES).
+    # violations (permissions.kinds.EVENT_RECORD_TYPE).
     episode_transition(episode_id=episode.pk, to=S.VIOLATION_REPORTED, actor=user, message=_("移交公安机关"))
     event_record(
         person=episode.person,
