@@ -341,7 +341,8 @@ def drill_down(user, region: Region, as_of: date) -> list[dict]:
         status=Certification.Status.PROPOSED,
         proposed_on__lt=as_of - timedelta(days=CERTIFICATION_DAYS),
     ).values_list("episode__community__path", Value("certifications", output_field=CharField()))
-    for path, column in late_handovers.union(late_certifications, all=True):
+    # Both models order by default; SQLite refuses ORDER BY inside a compound statement.
+    for path, column in late_handovers.order_by().union(late_certifications.order_by(), all=True):
         if (key := bucket(path)) is not None:
             counts[key][column] += 1
     rows = list(counts.values())
