@@ -96,7 +96,7 @@ class AccessLog(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("用户")
     )
-    # Set in Python, not by auto_now_add, so the chain's hash can cover it before the INSERT.
+    # The chain's hash covers this value to the microsecond, as stored.
     at = models.DateTimeField(_("时间"), default=timezone.now, editable=False, db_index=True)
     # No FK constraint: the log outlives the records it describes.
     person = models.ForeignKey(
