@@ -95,6 +95,41 @@ DROP FUNCTION IF EXISTS permissions_accesslog_field(text);
 """
 
 
+# SQLite's half (the quick start): a trigger after each INSERT calls this Python function, which
+# every connection registers (PermissionsConfig.ready). SQLite has one writer at a time, so the
+# previous row the trigger reads is the chain's last.
+SQLITE_FUNCTION = "permissions_accesslog_hash"
+
+SQLITE_CREATE = f"""
+CREATE TRIGGER permissions_accesslog_chain AFTER INSERT ON permissions_accesslog
+BEGIN
+  UPDATE permissions_accesslog SET row_hash = {SQLITE_FUNCTION}(
+      coalesce((SELECT p.row_hash FROM permissions_accesslog p WHERE p.id < NEW.id ORDER BY p.id DESC LIMIT 1), ''),
+      NEW.id, NEW.user_id, NEW.at, NEW.person_id, NEW.action, NEW.record_types, NEW.reason, NEW.ip, NEW.path)
+  WHERE id = NEW.id;
+END;
+"""
+SQLITE_DROP = "DROP TRIGGER IF EXISTS permissions_accesslog_chain;"
+
+
+def sqlite_row_hash(prev, row_id, user_id, at, person_id, action, record_types, reason, ip, path) -> str:
+    """row_hash() for the SQLite trigger: the columns arrive as SQLite stores them."""
+    from django.utils.dateparse import parse_datetime
+
+    moment = parse_datetime(at)
+    if moment.tzinfo is None:  # Django stores aware datetimes in SQLite as naive UTC text
+        moment = moment.replace(tzinfo=UTC)
+    row = dict(
+        zip(FIELDS, (row_id, user_id, moment, person_id, action, record_types, reason, ip, path), strict=True)
+    )
+    return row_hash(prev, row)
+
+
+def sqlite_function_register(sender, connection, **kwargs) -> None:
+    if connection.vendor == "sqlite" and connection.connection is not None:
+        connection.connection.create_function(SQLITE_FUNCTION, 10, sqlite_row_hash, deterministic=True)
+
+
 def chain_check(rows) -> tuple[int, int | None]:
     """Walk rows (dicts of FIELDS plus row_hash, in id order).
 

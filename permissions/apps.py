@@ -7,7 +7,16 @@ class PermissionsConfig(AppConfig):
     verbose_name = _("权限与访问记录")
 
     def ready(self):
+        from django.db import connections
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
+
+        from .access_log_chain import sqlite_function_register
+
+        # The access log's chain trigger on SQLite calls a Python function on every connection.
+        connection_created.connect(sqlite_function_register, dispatch_uid="permissions.accesslog_hash")
+        for connection in connections.all(initialized_only=True):
+            sqlite_function_register(None, connection)
 
         from .services import forget_permission_ids
 

@@ -2,7 +2,7 @@
 record-type matrix, and the append-only access log."""
 
 from django.conf import settings
-from django.db import connections, models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -84,35 +84,11 @@ class RecordAccessRule(models.Model):
         return f"{self.get_party_display()} → {self.get_record_type_display()}"
 
 
-class AccessLogQuerySet(models.QuerySet):
-    def bulk_create(self, objs, *args, **kwargs):
-        """Insert rows chained to the last one.
-
-        On PostgreSQL a trigger draws the id and computes the hash under an advisory lock, so
-        concurrent writers cannot fork the chain. SQLite (the quick start, one writer at a time)
-        gets the same hashes from Python, inside one transaction.
-        """
-        from .access_log_chain import FIELDS, row_hash
-
-        objs = list(objs)
-        if connections[self.db].vendor == "postgresql":
-            return super().bulk_create(objs, *args, **kwargs)
-        ip_field = self.model._meta.get_field("ip")
-        with transaction.atomic(using=self.db):
-            last = self.model.objects.using(self.db).order_by("-id").values_list("id", "row_hash").first()
-            last_id, prev = last or (0, "")
-            for obj in objs:
-                last_id += 1
-                obj.id = last_id
-                obj.ip = ip_field.get_prep_value(obj.ip) or None
-                obj.row_hash = prev = row_hash(prev, {f: getattr(obj, f) for f in FIELDS})
-            return super().bulk_create(objs, *args, **kwargs)
-
-
 class AccessLog(models.Model):
     """One read of a person's record. Append-only: the app never updates or deletes a row.
 
-    Each row carries a hash chained to the previous row's (see access_log_chain).
+    Each row carries a hash chained to the previous row's, computed by a database trigger on
+    every INSERT (see access_log_chain), so no write path of the app can skip it.
     """
 
     class Action(models.TextChoices):
@@ -125,7 +101,7 @@ class AccessLog(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("用户")
     )
-    # Set in Python, not by auto_now_add, so the chain's hash can cover it before the INSERT.
+    # The chain's hash covers this value to the microsecond, as stored.
     at = models.DateTimeField(_("时间"), default=timezone.now, editable=False, db_index=True)
     # No FK constraint: the log outlives the records it describes.
     person = models.ForeignKey(
@@ -137,8 +113,6 @@ class AccessLog(models.Model):
     ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
     path = models.CharField(_("地址"), max_length=300, blank=True)
     row_hash = models.CharField(_("校验值"), max_length=64, blank=True, editable=False)
-
-    objects = AccessLogQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("访问记录")
@@ -155,8 +129,7 @@ class AccessLog(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("access log rows are append-only")
-        # One path for every insert, so each row joins the chain.
-        type(self).objects.using(kwargs.get("using") or "default").bulk_create([self])
+        super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise PermissionError("access log rows are append-only")

@@ -7,7 +7,15 @@ first row ever written.
 import django.utils.timezone
 from django.db import migrations, models
 
-from permissions.access_log_chain import FIELDS, PG_CREATE, PG_DROP, row_hash
+from permissions.access_log_chain import (
+    FIELDS,
+    PG_CREATE,
+    PG_DROP,
+    SQLITE_CREATE,
+    SQLITE_DROP,
+    row_hash,
+    sqlite_function_register,
+)
 
 
 def forwards(apps, schema_editor):
@@ -23,11 +31,16 @@ def forwards(apps, schema_editor):
     if postgres:
         schema_editor.execute("ALTER TABLE permissions_accesslog ENABLE TRIGGER permissions_accesslog_append_only")
         schema_editor.execute(PG_CREATE)
+    elif schema_editor.connection.vendor == "sqlite":
+        sqlite_function_register(None, schema_editor.connection)
+        schema_editor.execute(SQLITE_CREATE)
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(PG_DROP)
+    elif schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(SQLITE_DROP)
 
 
 class Migration(migrations.Migration):
