@@ -245,9 +245,6 @@ def _targets(world, client):
     fire_due_timers()
     done, _ = completed(world, today - timedelta(days=1200))
     excusable = active().obligations.filter(status__in=Obligation.OPEN_STATUSES).first()
-    # On SQLite the filtered overdue audit fails inside the database (its UNION keeps an ORDER BY
-    # in a part, which SQLite refuses): a defect this fuzz found, fuzzed on PostgreSQL until fixed.
-    sqlite_broken = [] if connection.vendor == "postgresql" else ["overdue audit filter"]
     targets = [
         ("register", ws, reverse("person_register"), "post"),
         ("edit", ws, reverse("person_edit", args=[active().pk]), "post"),
@@ -281,7 +278,7 @@ def _targets(world, client):
         ("referral list", hr, reverse("referral_list"), "get"),
         ("login", None, reverse("login"), "post"),
     ]
-    return [target for target in targets if target[0] not in sqlite_broken]
+    return targets
 
 
 def _fuzz(label, send, url, page_forms, examples, snapshot_sql, totals) -> None:
