@@ -551,6 +551,7 @@ class CaseEvent(models.Model):
         PLAN = "plan", _("制定个人计划")
         TEAM = "team", _("帮教小组")
         SCHEDULE = "schedule", _("生成应办事项")
+        SCHEDULE_SHORT = "schedule_short", _("检测频次不足")
         OBLIGATION_EXCUSED = "obligation_excused", _("免除应办事项")
         OBLIGATIONS_CLOSED = "obligations_closed", _("结束应办事项")
         DRUG_TEST = "drug_test", _("吸毒检测")

@@ -30,6 +30,7 @@ EVENT_RECORD_TYPE: dict[str, str] = {
     K.TEAM: FILE,
     # Lists the duties opened with their kinds and dates: drug tests among them.
     K.SCHEDULE: RecordType.DRUGTEST,
+    K.SCHEDULE_SHORT: RecordType.DRUGTEST,
     # Carries the work station's free-text reason about one of its own duties.
     K.OBLIGATION_EXCUSED: RecordType.TALK,
     K.OBLIGATIONS_CLOSED: FILE,  # counts only
