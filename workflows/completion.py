@@ -77,7 +77,12 @@ def completions_open(as_of: date) -> int:
         return 0
     # Working days stretch a window over weekends and holidays: look far enough ahead for both.
     horizon = max(days if count == DayCount.CALENDAR else 2 * days + 31 for days, count in prep.values())
-    calendar = deadlines.work_calendar(as_of, as_of + timedelta(days=horizon))
+    # The national calendar is read only where some township counts working days.
+    calendar = (
+        deadlines.work_calendar(as_of, as_of + timedelta(days=horizon))
+        if any(count == DayCount.WORKING for _days, count in prep.values())
+        else None
+    )
     has_flow = EpisodeProcess.objects.filter(
         flow_class=CompletionFlow,
         artifact_content_type=ContentType.objects.get_for_model(Episode),
@@ -162,7 +167,12 @@ def completions_held(episodes: QuerySet[Episode], as_of: date) -> list[Episode]:
     if not prep:
         return []
     horizon = max(days if count == DayCount.CALENDAR else 2 * days + 31 for days, count in prep.values())
-    calendar = deadlines.work_calendar(as_of, as_of + timedelta(days=horizon))
+    # The national calendar is read only where some township counts working days.
+    calendar = (
+        deadlines.work_calendar(as_of, as_of + timedelta(days=horizon))
+        if any(count == DayCount.WORKING for _days, count in prep.values())
+        else None
+    )
     held = (
         episodes_with_completion_hold(
             episodes.exclude(status__in=Episode.CLOSED_STATUSES).filter(
