@@ -177,6 +177,7 @@ def test_audit_page_with_a_drill_down_costs_the_same_for_one_late_item_or_six(
 
 
 # session, user, staff post; the overdue list's count; the drill-down (child regions + 3); staff
-# figures (3); the held completions (2 for the windows, 1 for the episodes); timeliness (2 counts,
+# figures (3); the held completions (1 for the townships' windows, no calendar where every township
+# counts calendar days, 1 for the episodes); timeliness (2 counts,
 # 2 item lists); the region choices of the filter form.
-QUERIES = 19
+QUERIES = 18
