@@ -154,7 +154,7 @@ def test_the_apps_role_may_only_insert_and_select_the_access_log(world):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_writers_keep_one_chain(world):
     """Eight threads writing at once: the advisory lock in the trigger puts them in one order."""
     person = f.person_with_episode(world["c1"])

@@ -16,7 +16,7 @@ from casework.models import ReportingIn
 from tests import factories as f
 from tests.workflows.test_intake_flow import open_task, register
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
 
