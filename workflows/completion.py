@@ -64,6 +64,23 @@ DEFAULT_PREP_DAYS = deadlines.DEADLINE_KINDS["closing_file"].days
 # --- the scan: open the completion flow when an episode enters the window -----------------
 
 
+def _file_windows(as_of: date):
+    """Return each township's file window (days, day count), how far ahead any window can reach
+    from `as_of`, and the national calendar over that span, read only where some township counts
+    working days (one query, plus two for the calendar)."""
+    prep = deadline_rules_by_township("closing_file")
+    if not prep:
+        return prep, 0, None
+    # Working days stretch a window over weekends and holidays: look far enough ahead for both.
+    horizon = max(days if count == DayCount.CALENDAR else 2 * days + 31 for days, count in prep.values())
+    calendar = (
+        deadlines.work_calendar(as_of, as_of + timedelta(days=horizon))
+        if any(count == DayCount.WORKING for _days, count in prep.values())
+        else None
+    )
+    return prep, horizon, calendar
+
+
 def completions_open(as_of: date) -> int:
     """Start the completion flow for ACTIVE episodes whose end is within the window; return how many.
 
@@ -72,17 +89,9 @@ def completions_open(as_of: date) -> int:
     awaits the police (`breaches.completion_hold`) is skipped until they decide. Episodes entering the window while suspended
     or away are caught on the first scan after they are ACTIVE again.
     """
-    prep = deadline_rules_by_township("closing_file")
+    prep, horizon, calendar = _file_windows(as_of)
     if not prep:
         return 0
-    # Working days stretch a window over weekends and holidays: look far enough ahead for both.
-    horizon = max(days if count == DayCount.CALENDAR else 2 * days + 31 for days, count in prep.values())
-    # The national calendar is read only where some township counts working days.
-    calendar = (
-        deadlines.work_calendar(as_of, as_of + timedelta(days=horizon))
-        if any(count == DayCount.WORKING for _days, count in prep.values())
-        else None
-    )
     has_flow = EpisodeProcess.objects.filter(
         flow_class=CompletionFlow,
         artifact_content_type=ContentType.objects.get_for_model(Episode),
@@ -163,16 +172,9 @@ def completions_held(episodes: QuerySet[Episode], as_of: date) -> list[Episode]:
     """Return the open episodes of `episodes` at or near their end (within the township's
     preparation window, or past it) whose completion waits for the police, each with
     `hold_reason`; oldest end first (one query, plus two for the windows)."""
-    prep = deadline_rules_by_township("closing_file")
+    prep, horizon, calendar = _file_windows(as_of)
     if not prep:
         return []
-    horizon = max(days if count == DayCount.CALENDAR else 2 * days + 31 for days, count in prep.values())
-    # The national calendar is read only where some township counts working days.
-    calendar = (
-        deadlines.work_calendar(as_of, as_of + timedelta(days=horizon))
-        if any(count == DayCount.WORKING for _days, count in prep.values())
-        else None
-    )
     held = (
         episodes_with_completion_hold(
             episodes.exclude(status__in=Episode.CLOSED_STATUSES).filter(
