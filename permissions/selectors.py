@@ -4,10 +4,11 @@ Deny by default: a user without a staff post sees nothing, superuser or not.
 A person outside the user's view answers 404, the same as a missing one.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import CharField, Exists, Expression, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils import timezone
@@ -33,6 +34,15 @@ from .services import (
     record_type_for,
 )
 
+# Figures other apps fold into the one query that loads the staff post on every page (the
+# unread-message count of the top bar): each app registers its subquery when it is ready, so
+# this module never imports the apps above it.
+STAFF_ANNOTATIONS: dict[str, Callable[[], Expression]] = {}
+
+
+def staff_annotation_register(name: str, subquery: Callable[[], Expression]) -> None:
+    STAFF_ANNOTATIONS[name] = subquery
+
 
 def staff_for(user) -> Staff | None:
     """Return the user's staff post with agency and region (cached on the user object)."""
@@ -44,29 +54,12 @@ def staff_for(user) -> Staff | None:
             Staff.objects.select_related("agency__region")
             .annotate(
                 has_person_grants=Exists(_current_user_grants().filter(user=OuterRef("user"))),
-                # Issue 6 (helper h4): the unread count in the top bar rides on this query.
-                unread_notifications=_unread_notifications(),
+                **{name: subquery() for name, subquery in STAFF_ANNOTATIONS.items()},
             )
             .filter(user=user)
             .first()
         )
     return user._staff_post
-
-
-def _unread_notifications():
-    """Subquery: the number of the staff user's unread notifications (workflows.Notification)."""
-    from django.apps import apps
-    from django.db.models import Count, IntegerField, Subquery
-
-    notification = apps.get_model("workflows", "Notification")
-    return Subquery(
-        notification.objects.filter(user=OuterRef("user"), read_at__isnull=True)
-        .order_by()
-        .values("user")
-        .annotate(n=Count("pk"))
-        .values("n"),
-        output_field=IntegerField(),
-    )
 
 
 def supervisor_region_path(user) -> str | None:

@@ -23,12 +23,12 @@ from viewflow.workflow.timers import fire_due_timers
 
 from casework.idnumber import make_id_number
 from casework.models import Episode, Obligation, Referral, Staff, Suspension
+from obligations.services import obligations_open_first
 from tests import factories as f
 from tests.workflows.test_completion import completed
 from tests.workflows.test_intake_flow import open_task
 from tests.workflows.test_registration import form_data
 from workflows.absences import absence_report
-from workflows.obligations import obligations_open_first
 from workflows.referrals import referral_accept, referral_create
 from workflows.suspensions import suspension_start
 

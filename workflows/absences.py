@@ -17,14 +17,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework.errors import RecordRefused
 from casework.models import Absence, Agency, Episode, Obligation, ObligationKind, Staff
 from casework.selectors import extension_too_far, region_setting
 from casework.services import event_record
 from permissions import selectors
-
-from .lifecycle_common import check_not_future, deadline_meet, deadline_open
-from .obligations import RecordRefused
-from .transitions import episode_transition
+from workflows.lifecycle_common import check_not_future, deadline_meet, deadline_open
+from workflows.transitions import episode_transition
 
 S = Episode.Status
 
@@ -129,7 +128,7 @@ def absence_report(
     absence.full_clean()
     absence.save()
     if approval:
-        from .flows import AbsenceApprovalFlow
+        from workflows.flows import AbsenceApprovalFlow
 
         event_record(
             person=episode.person,

@@ -14,27 +14,26 @@ from django.utils.formats import date_format  # dates as the pages show them (h6
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from casework.errors import RecordRefused
 from casework.forms import RevealForm
 from casework.models import Absence, Agency, Breach, Episode, HandOver
 from permissions import selectors
 from permissions.gate import person_gate
 from permissions.models import AccessLog, RecordType
 from permissions.services import access_log_write
-
-from . import absences as absence_services
-from . import breaches as breach_services
-from .flows import BreachHandOverFlow
-from .lifecycle_forms import (
+from workflows import absences as absence_services
+from workflows import breaches as breach_services
+from workflows.flows import BreachHandOverFlow
+from workflows.lifecycle_forms import (
     AbsenceExtendForm,
     AbsenceReportForm,
     AbsenceReturnForm,
     AbsenceUnreportedForm,
     BreachConfirmForm,
 )
-from .obligations import RecordRefused
-from .steps import task_title
-from .submissions import AlreadyRecorded, already_recorded_page, submission_key_add, submitted_once
-from .transitions import TransitionNotAllowed
+from workflows.steps import task_title
+from workflows.submissions import AlreadyRecorded, already_recorded_page, submission_key_add, submitted_once
+from workflows.transitions import TransitionNotAllowed
 
 
 def _work_station_person(request, pk, record_type):

@@ -13,10 +13,7 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import (
-    BooleanField,
     Count,
-    Exists,
-    ExpressionWrapper,
     IntegerField,
     OuterRef,
     Q,
@@ -28,17 +25,22 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from casework import deadlines
+from casework.errors import RecordRefused
+from casework.holds import COUNTED_KINDS, HANDOVER_REASONS
 from casework.models import Absence, Breach, DrugTest, Episode, HandOver, Obligation, ObligationKind
-from casework.selectors import region_setting, serious_breach_counts
+from casework.selectors import region_setting
 from casework.services import event_record
-
-from .absences import absence_days
-from .lifecycle_common import check_not_future, deadline_meet, deadline_open, flows_cancel, obligations_end
-from .obligations import RecordRefused
-from .transitions import episode_transition
+from workflows.absences import absence_days
+from workflows.lifecycle_common import (
+    check_not_future,
+    deadline_meet,
+    deadline_open,
+    flows_cancel,
+    obligations_end,
+)
+from workflows.transitions import episode_transition
 
 S = Episode.Status
 
@@ -56,8 +58,6 @@ TEST_RESULT_KIND = {
     DrugTest.Result.REFUSED: Breach.Kind.TEST_REFUSED,
     DrugTest.Result.EVADED: Breach.Kind.TEST_EVADED,
 }
-COUNTED_KINDS = (*Breach.TEST_KINDS, Breach.Kind.UNAUTHORISED_EXIT)
-HANDOVER_REASONS = (HandOver.Reason.SERIOUS_BREACH, HandOver.Reason.RELAPSE)
 
 
 # --- the counter ------------------------------------------------------------------------------
@@ -171,7 +171,7 @@ def handover_open(
     The deadline is today plus the region's handover_days (0: the same day, rules.md §8 rule 5).
     Return the deadline, or None when a hand-over is already under way for the episode.
     """
-    from .flows import BreachHandOverFlow
+    from workflows.flows import BreachHandOverFlow
 
     if handover_under_way(episode):
         return None
@@ -196,66 +196,6 @@ def handover_open(
         reason=reason,
     )
     return deadline
-
-
-# --- completion waits for the police ----------------------------------------------------------
-
-HOLD_REASONS = {
-    "package_due": gettext_lazy(
-        "已发现严重违反协议或复吸，移交公安机关的材料尚未移交（《戒毒条例》第二十一条）"
-    ),
-    "awaiting_police": gettext_lazy("材料已移交公安机关，待公安机关作出处理决定（《禁毒法》第三十八条）"),
-    "counter_unanswered": gettext_lazy(
-        "严重违反协议已达《戒毒条例》第二十条的次数或天数，尚无公安机关对此作出的处理决定"
-    ),
-}
-
-
-def episodes_with_completion_hold(episodes: QuerySet[Episode]) -> QuerySet[Episode]:
-    """Annotate why completion must wait for the police (hold_package_due, hold_awaiting_police,
-    hold_counter), as subqueries of the same statement.
-
-    A serious breach or relapse is reported to the police, who decide 强制隔离戒毒 or continuing
-    (戒毒条例 arts 20-21, 25; 禁毒法 art 38): until they decide, the episode does not complete.
-    The counter is the fact: a crossed counter with no police decision made on or after the last
-    counted breach holds completion even when no hand-over deadline is open.
-    """
-    last_counted = (
-        Breach.objects.filter(episode=OuterRef("episode"), kind__in=COUNTED_KINDS)
-        .order_by("-occurred_on")
-        .values("occurred_on")[:1]
-    )
-    decided_since = HandOver.objects.filter(
-        episode=OuterRef("pk"), reason__in=HANDOVER_REASONS, received_on__gte=Subquery(last_counted)
-    ).exclude(decision="")
-    return episodes.annotate(
-        hold_package_due=Exists(
-            Obligation.objects.filter(
-                episode=OuterRef("pk"), kind=ObligationKind.HANDOVER, status__in=Obligation.OPEN_STATUSES
-            )
-        ),
-        hold_awaiting_police=Exists(
-            HandOver.objects.filter(episode=OuterRef("pk"), reason__in=HANDOVER_REASONS, decision="")
-        ),
-        hold_counter=ExpressionWrapper(
-            Exists(serious_breach_counts().filter(episode=OuterRef("pk"))) & ~Exists(decided_since),
-            output_field=BooleanField(),
-        ),
-    )
-
-
-def hold_reason(episode: Episode) -> str:
-    """Return why the completion of an episode annotated by `episodes_with_completion_hold` waits,
-    or "" when it does not (no query)."""
-    for key in ("package_due", "awaiting_police", "counter"):
-        if getattr(episode, f"hold_{key}"):
-            return str(HOLD_REASONS["counter_unanswered" if key == "counter" else key])
-    return ""
-
-
-def completion_hold(episode: Episode) -> str:
-    """Return why the episode's completion waits for the police, or "" (one query)."""
-    return hold_reason(episodes_with_completion_hold(Episode.objects.filter(pk=episode.pk)).get())
 
 
 # --- confirming a breach ----------------------------------------------------------------------
@@ -409,8 +349,8 @@ def _follow_ups_close(drug_test: DrugTest) -> None:
     (the 违规与外出 tab): cancel its flow, so it leaves every to-do list."""
     from viewflow.workflow.status import STATUS
 
-    from .flows import FollowUpFlow
-    from .models import EpisodeProcess
+    from workflows.flows import FollowUpFlow
+    from workflows.models import EpisodeProcess
 
     for process in EpisodeProcess.objects.filter(
         flow_class=FollowUpFlow,

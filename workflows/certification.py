@@ -23,13 +23,12 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
 from casework.deadlines import add_months
+from casework.errors import RecordRefused
 from casework.models import Certification, DrugTest, Episode, HandOver
 from casework.selectors import region_setting
 from casework.services import event_record
 from permissions import selectors
-
-from .flows import CertificationFlow, supervises_township
-from .obligations import RecordRefused
+from workflows.flows import CertificationFlow, supervises_township
 
 DEFAULT_MIN_MONTHS = 12
 DEFAULT_NEGATIVE_TESTS = 6

@@ -25,12 +25,14 @@ from datetime import date, timedelta
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework import deadlines
 from casework import selectors as casework_selectors
+from casework.errors import RecordRefused
+from casework.holds import DEFAULT_PREP_DAYS, completion_hold, episodes_with_completion_hold, file_windows
 from casework.models import (
     DayCount,
     Episode,
@@ -38,13 +40,11 @@ from casework.models import (
     ObligationKind,
     ReleaseNotice,
 )
-from casework.selectors import deadline_rule, deadline_rules_by_township
+from casework.selectors import deadline_rule
 from casework.services import event_record
 from permissions import selectors
-
-from .breaches import completion_hold, episodes_with_completion_hold, hold_reason
-from .flows import CompletionFlow
-from .lifecycle_common import (
+from workflows.flows import CompletionFlow
+from workflows.lifecycle_common import (
     check_not_future,
     deadline_meet,
     deadline_open,
@@ -52,33 +52,14 @@ from .lifecycle_common import (
     obligations_end,
     step_run,
 )
-from .models import EpisodeProcess
-from .obligations import RecordRefused
-from .suspensions import may_act
-from .transitions import episode_transition
+from workflows.models import EpisodeProcess
+from workflows.suspensions import may_act
+from workflows.transitions import episode_transition
 
 S = Episode.Status
-DEFAULT_PREP_DAYS = deadlines.DEADLINE_KINDS["closing_file"].days
 
 
 # --- the scan: open the completion flow when an episode enters the window -----------------
-
-
-def _file_windows(as_of: date):
-    """Return each township's file window (days, day count), how far ahead any window can reach
-    from `as_of`, and the national calendar over that span, read only where some township counts
-    working days (one query, plus two for the calendar)."""
-    prep = deadline_rules_by_township("closing_file")
-    if not prep:
-        return prep, 0, None
-    # Working days stretch a window over weekends and holidays: look far enough ahead for both.
-    horizon = max(days if count == DayCount.CALENDAR else 2 * days + 31 for days, count in prep.values())
-    calendar = (
-        deadlines.work_calendar(as_of, as_of + timedelta(days=horizon))
-        if any(count == DayCount.WORKING for _days, count in prep.values())
-        else None
-    )
-    return prep, horizon, calendar
 
 
 def completions_open(as_of: date) -> int:
@@ -89,7 +70,7 @@ def completions_open(as_of: date) -> int:
     awaits the police (`breaches.completion_hold`) is skipped until they decide. Episodes entering the window while suspended
     or away are caught on the first scan after they are ACTIVE again.
     """
-    prep, horizon, calendar = _file_windows(as_of)
+    prep, horizon, calendar = file_windows(as_of)
     if not prep:
         return 0
     has_flow = EpisodeProcess.objects.filter(
@@ -166,32 +147,6 @@ def completion_start(episode_id: int, as_of: date) -> bool:
         message=f"距期满 {basis}内：准备期满材料移送公安机关（期满日 {end:%Y-%m-%d}）",
     )
     return True
-
-
-def completions_held(episodes: QuerySet[Episode], as_of: date) -> list[Episode]:
-    """Return the open episodes of `episodes` at or near their end (within the township's
-    preparation window, or past it) whose completion waits for the police, each with
-    `hold_reason`; oldest end first (one query, plus two for the windows)."""
-    prep, horizon, calendar = _file_windows(as_of)
-    if not prep:
-        return []
-    held = (
-        episodes_with_completion_hold(
-            episodes.exclude(status__in=Episode.CLOSED_STATUSES).filter(
-                expected_end_date__lte=as_of + timedelta(days=horizon)
-            )
-        )
-        .filter(Q(hold_package_due=True) | Q(hold_awaiting_police=True) | Q(hold_counter=True))
-        .select_related("person", "township", "community")
-        .order_by("expected_end_date", "pk")
-    )
-    result = []
-    for episode in held:
-        days, count = prep.get(episode.township_id, (DEFAULT_PREP_DAYS, DayCount.CALENDAR))
-        if deadlines.period_start_before(episode.expected_end_date, days, count, calendar) <= as_of:
-            episode.hold_reason = hold_reason(episode)
-            result.append(episode)
-    return result
 
 
 # --- the steps --------------------------------------------------------------------------------

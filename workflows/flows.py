@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
-from .models import EpisodeProcess
+from workflows.models import EpisodeProcess
 
 WORK_STATION = "casework.act_work_station"
 POLICE = "casework.act_police"

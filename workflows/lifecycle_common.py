@@ -15,12 +15,11 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.status import STATUS
 
+from casework.errors import RecordRefused
 from casework.models import Episode, Obligation
+from obligations.schedule import programme_year
 from permissions import selectors
-
-from .models import EpisodeProcess
-from .obligations import RecordRefused
-from .schedule import programme_year
+from workflows.models import EpisodeProcess
 
 
 def deadline_open(
@@ -109,7 +108,7 @@ def step_run(user, flow_class, node_name: str, episode: Episode, data: dict):
     """
     from viewflow.workflow.models import Task
 
-    from .steps import STEPS, task_complete
+    from workflows.steps import STEPS, task_complete
 
     tasks = Task.objects.filter(
         process__in=_episode_processes(episode).filter(flow_class=flow_class),

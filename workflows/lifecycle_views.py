@@ -15,22 +15,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from casework.errors import RecordRefused
 from casework.models import Episode, Suspension
 from permissions import selectors
 from permissions.gate import person_gate
-
-from . import lifecycle_forms
-from .completion import (
+from workflows import lifecycle_forms
+from workflows.completion import (
     FOLLOW_UP_LABELS,
     follow_up_episodes,
     follow_up_relapse,
     follow_up_status,
     three_years_on,
 )
-from .obligations import RecordRefused
-from .suspensions import ACT_CODENAMES, episode_terminate, suspension_end, suspension_start
-from .transfers import is_work_station_of, may_see_transfer_history, transfer_request, transfers_of_township
-from .transitions import TransitionNotAllowed
+from workflows.suspensions import ACT_CODENAMES, episode_terminate, suspension_end, suspension_start
+from workflows.transfers import (
+    is_work_station_of,
+    may_see_transfer_history,
+    transfer_request,
+    transfers_of_township,
+)
+from workflows.transitions import TransitionNotAllowed
 
 
 def _current_episode(person) -> Episode:

@@ -7,14 +7,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from casework.errors import RecordRefused
 from casework.models import Agency, Episode, Obligation, ObligationKind, Staff
+from obligations.services import obligation_excuse, talk_record
 from permissions import selectors
 from permissions.gate import person_gate
 from permissions.models import RecordType
-
-from .forms import DrugTestForm, ExcuseForm, TalkForm
-from .obligations import RecordRefused, drug_test_record, obligation_excuse, talk_record
-from .submissions import AlreadyRecorded, already_recorded_page, submission_key_add, submitted_once
+from workflows.branches.records import drug_test_record
+from workflows.forms import DrugTestForm, ExcuseForm, TalkForm
+from workflows.submissions import AlreadyRecorded, already_recorded_page, submission_key_add, submitted_once
 
 
 def _active_episode(person) -> Episode:

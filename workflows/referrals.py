@@ -22,13 +22,12 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework.errors import RecordRefused
 from casework.models import Agency, Episode, Referral, ReferralOutcome
 from casework.services import event_record
 from permissions import selectors
 from permissions.models import Party, RecordType
 from permissions.services import AGENCY_PARTY, sync_person_grants
-
-from .obligations import RecordRefused
 
 TARGET_KIND = {
     Referral.Kind.EMPLOYMENT: Agency.Kind.HUMAN_RESOURCES,

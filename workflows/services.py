@@ -5,8 +5,7 @@ from django.db import transaction
 from casework import services as casework_services
 from casework.models import Episode, Person
 from permissions.services import sync_person_grants
-
-from .flows import IntakeFlow
+from workflows.flows import IntakeFlow
 
 
 @transaction.atomic

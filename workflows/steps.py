@@ -22,6 +22,7 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.status import STATUS
 
 from casework import deadlines
+from casework.errors import RecordRefused
 from casework.models import (
     Agency,
     Agreement,
@@ -36,12 +37,12 @@ from casework.models import (
 from casework.services import event_record
 from permissions import selectors
 from permissions.services import sync_person_grants
-
-from . import completion, forms, lifecycle_forms, support_forms, transfers
-from .absences import handle_absence_decide
-from .breaches import follow_up_confirm, handle_handover_prepare, handle_handover_receive
-from .certification import handle_certification_approve
-from .flows import (
+from workflows import completion, forms, lifecycle_forms, support_forms, transfers
+from workflows.absences import handle_absence_decide
+from workflows.breaches import follow_up_confirm, handle_handover_prepare, handle_handover_receive
+from workflows.certification import handle_certification_approve
+from workflows.duties import duties_start
+from workflows.flows import (
     AbsenceApprovalFlow,
     BreachHandOverFlow,
     CertificationFlow,
@@ -50,8 +51,7 @@ from .flows import (
     IntakeFlow,
     TransferFlow,
 )
-from .obligations import RecordRefused, obligations_open_first
-from .transitions import TransitionNotAllowed, episode_transition
+from workflows.transitions import TransitionNotAllowed, episode_transition
 
 S = Episode.Status
 
@@ -237,7 +237,7 @@ def handle_team(user, episode, data, activation):
     episode = episode_transition(
         episode_id=episode.pk, to=S.ACTIVE, actor=user, message="帮教小组组建，开始执行"
     )
-    created = obligations_open_first(episode)
+    created = duties_start(episode)
     event_record(
         person=episode.person,
         episode=episode,

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from .models import FormSubmission
+from workflows.models import FormSubmission
 
 
 class SubmissionKeyField(forms.UUIDField):

@@ -12,23 +12,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from casework.errors import RecordRefused
 from casework.models import Agency, Certification, Episode
 from permissions import selectors
 from permissions.gate import person_gate
 from permissions.models import AccessLog
 from permissions.services import access_log_write
-
-from . import referrals as referral_services
-from .certification import (
+from workflows import referrals as referral_services
+from workflows.certification import (
     CERTIFIABLE,
     approve_task_for,
     certification_check,
     certification_propose,
     certifications_of,
 )
-from .flows import supervises_township
-from .obligations import RecordRefused
-from .support_forms import (
+from workflows.flows import supervises_township
+from workflows.support_forms import (
     CertificationProposeForm,
     OutcomeForm,
     ReferralCloseForm,

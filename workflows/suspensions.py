@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from casework import deadlines
+from casework.errors import RecordRefused
 from casework.models import (
     RECURRING_KINDS,
     DayCount,
@@ -30,13 +31,12 @@ from casework.models import (
 )
 from casework.selectors import region_setting
 from casework.services import event_record
+from obligations.schedule import intervals_for
+from obligations.services import _open_next
 from permissions import selectors
 from permissions.services import sync_person_grants
-
-from .lifecycle_common import check_not_future, flows_cancel, obligations_end
-from .obligations import RecordRefused, _open_next
-from .schedule import intervals_for
-from .transitions import episode_transition
+from workflows.lifecycle_common import check_not_future, flows_cancel, obligations_end
+from workflows.transitions import episode_transition
 
 S = Episode.Status
 ACT_CODENAMES = {"act_work_station", "act_police"}

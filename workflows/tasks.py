@@ -1,4 +1,4 @@
-"""Celery tasks for deployments; the same jobs are management commands for the quick start."""
+"""Celery tasks of the life cycle for deployments; the same jobs are management commands."""
 
 from celery import shared_task
 from django.utils import timezone
@@ -6,21 +6,11 @@ from django.utils import timezone
 
 @shared_task
 def scan_obligations() -> tuple[int, int, int, int]:
-    """The daily run: mark overdue obligations, then send digests and escalations (issue 6).
+    """The daily run (workflows.daily). Returns (marked overdue, reminders opened, digests, escalations)."""
+    from workflows.daily import daily_run
 
-    Returns (marked overdue, reminders opened, digests, escalations).
-    """
-    from .notifications import notifications_send
-    from .obligations import obligations_scan
-
-    today = timezone.localdate()
-    marked, reminders = obligations_scan(today)
-    # Issue 5 (helper h2): episodes entering the completion window get their flow (arts 23, 40).
-    from .completion import completions_open
-
-    completions_open(today)
-    digests, escalations = notifications_send(today)
-    return marked, reminders, digests, escalations
+    run = daily_run(timezone.localdate())
+    return run.marked, run.reminders, run.digests, run.escalations
 
 
 @shared_task
@@ -38,19 +28,3 @@ def fire_workflow_timers() -> int:
     from viewflow.workflow.timers import fire_due_timers
 
     return fire_due_timers()
-
-
-@shared_task
-def refresh_figures() -> int:
-    """The nightly per-community figures (workflows.rates.figures_refresh)."""
-    from .rates import figures_refresh
-
-    return figures_refresh(timezone.localdate())
-
-
-@shared_task
-def monthly_reports() -> int:
-    """On the 1st: store last month's PDF report of every township (issue 6, workflows.monthly)."""
-    from .monthly import monthly_reports_generate
-
-    return monthly_reports_generate(timezone.localdate())

@@ -25,15 +25,14 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from casework import deadlines
+from casework.errors import RecordRefused
 from casework.models import Agency, Episode, Obligation, ObligationKind, Region, TeamMember, Transfer
 from casework.services import event_record
 from permissions import selectors
 from permissions.services import sync_person_grants
-
-from .flows import TransferFlow
-from .lifecycle_common import check_not_future, deadline_meet, deadline_open, step_run
-from .obligations import RecordRefused
-from .transitions import episode_transition
+from workflows.flows import TransferFlow
+from workflows.lifecycle_common import check_not_future, deadline_meet, deadline_open, step_run
+from workflows.transitions import episode_transition
 
 S = Episode.Status
 OPEN_TRANSFER = (Transfer.Status.REQUESTED, Transfer.Status.ACCEPTED)
@@ -199,7 +198,7 @@ def handle_report_at_new_place(user, episode: Episode, data: dict, activation) -
 
 def handle_transfer_agreement(user, episode: Episode, data: dict, activation) -> None:
     """Step 4 (new work station): the new agreement (art 22); the episode is ACTIVE again."""
-    from .steps import handle_agreement
+    from workflows.steps import handle_agreement
 
     transfer = _transfer_locked(activation)
     if transfer.status != Transfer.Status.REPORTED:
@@ -218,7 +217,7 @@ def handle_transfer_agreement(user, episode: Episode, data: dict, activation) ->
 def handle_transfer_team(user, episode: Episode, data: dict, activation) -> None:
     """Step 5 (new work station): the help team at the new place. The old agencies' members were
     ended the day before acceptance; the family member stays unless a new one is named."""
-    from .steps import team_members_add
+    from workflows.steps import team_members_add
 
     transfer = _transfer_locked(activation)
     if data["start_date"] < transfer.reported_on:
@@ -272,7 +271,7 @@ def transfer_report(user, transfer: Transfer, on: date) -> Transfer:
 
 
 def transfer_agreement(user, transfer: Transfer, signed_on: date, **texts) -> Episode:
-    from .forms import AGREEMENT_LIABILITY, AGREEMENT_MEASURES, AGREEMENT_RULES
+    from workflows.forms import AGREEMENT_LIABILITY, AGREEMENT_MEASURES, AGREEMENT_RULES
 
     data = {
         "signed_on": signed_on,

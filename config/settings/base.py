@@ -44,7 +44,11 @@ INSTALLED_APPS = [
     "viewflow.workflow",
     "casework",
     "permissions",
+    "obligations",
     "workflows",
+    "notifications",
+    "oversight",
+    "persons",
 ]
 
 MIDDLEWARE = [
@@ -225,7 +229,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=1),
     },
     "refresh-figures-daily": {
-        "task": "workflows.tasks.refresh_figures",
+        "task": "oversight.tasks.refresh_figures",
         "schedule": crontab(minute=0, hour=2),
     },
     "workflow-timers-every-minute": {
@@ -234,7 +238,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Issue 6 (helper h4): last month's township reports, on the 1st at 02:30.
     "monthly-reports": {
-        "task": "workflows.tasks.monthly_reports",
+        "task": "oversight.tasks.monthly_reports",
         "schedule": crontab(minute=30, hour=2, day_of_month=1),
     },
 }

@@ -35,7 +35,7 @@ from casework.models import (
 from permissions import selectors
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.helpers import cn_date, open_my_task, section, user
-from workflows.obligations import drug_test_record
+from workflows.branches.records import drug_test_record
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -8,9 +8,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+from obligations.services import obligations_scan
+from oversight.audit import overdue_rows
 from tests.browser.helpers import section
-from workflows.obligations import obligations_scan
-from workflows.oversight import overdue_rows
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -314,9 +314,9 @@ def test_an_overdue_working_day_deadline_says_so_on_the_audit_its_export_and_the
 
     from openpyxl import load_workbook
 
+    from obligations.services import obligations_scan
+    from oversight.monthly import longest_overdue_at
     from permissions import selectors
-    from workflows.monthly import longest_overdue_at
-    from workflows.obligations import obligations_scan
 
     t1 = world["t1"]
     t1.release_notice_days, t1.release_notice_count = 7, DayCount.WORKING

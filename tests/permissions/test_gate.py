@@ -13,14 +13,15 @@ from viewflow.workflow.models import Task
 
 from casework.models import CaseEvent, HandOver, Obligation, ObligationKind, Talk
 from casework.services import event_record
+from obligations.services import obligations_open_first
 from permissions import selectors
 from permissions.kinds import EVENT_RECORD_TYPE, FILE, OBLIGATION_RECORD_TYPE
 from permissions.models import AccessLog, Party, PersonUserObjectPermission, RecordAccessRule, RecordType
 from permissions.services import person_permission_ids, sync_person_grants, team_grants_refresh
 from tests import factories as f
+from workflows.branches.records import drug_test_record
 from workflows.flows import BreachHandOverFlow
 from workflows.lifecycle_common import step_run
-from workflows.obligations import drug_test_record, obligations_open_first
 from workflows.transfers import transfer_request
 
 pytestmark = pytest.mark.django_db

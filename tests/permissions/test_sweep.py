@@ -31,11 +31,11 @@ from casework.models import (
     Staff,
     Suspension,
 )
+from obligations.services import obligations_open_first
 from permissions.kinds import FILE, OBLIGATION_RECORD_TYPE
 from permissions.models import RecordType
 from tests import factories as f
 from workflows.flows import IntakeFlow
-from workflows.obligations import obligations_open_first
 from workflows.referrals import referral_accept, referral_close, referral_create
 from workflows.suspensions import suspension_start
 from workflows.transfers import transfer_request

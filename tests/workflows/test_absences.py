@@ -8,13 +8,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from casework.errors import RecordRefused
 from casework.models import Absence, Breach, Episode, Obligation, Staff
+from obligations.services import obligations_scan
+from oversight.audit import overdue_rows, with_days
 from tests import factories as f
 from tests.workflows.test_breaches import active_person, open_task, post, snapshot
 from workflows.absences import absence_report, absence_return, absence_unreported_record
 from workflows.breaches import breach_counters
-from workflows.obligations import RecordRefused, obligations_scan
-from workflows.oversight import overdue_rows, with_days
 
 pytestmark = pytest.mark.django_db
 

@@ -9,12 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
+from casework.errors import RecordRefused
 from casework.models import Breach, DrugTest, Episode, HandOver, Obligation
+from obligations.services import obligations_open_first, obligations_scan
+from oversight.audit import overdue_rows, with_days
 from permissions.models import AccessLog
 from tests import factories as f
+from workflows.branches.records import drug_test_record
 from workflows.breaches import breach_confirm, breach_counters
-from workflows.obligations import RecordRefused, drug_test_record, obligations_open_first, obligations_scan
-from workflows.oversight import overdue_rows, with_days
 
 pytestmark = pytest.mark.django_db
 

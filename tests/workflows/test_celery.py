@@ -28,8 +28,8 @@ def test_scan_runs_on_a_real_worker(world, settings):
     from celery.contrib.testing.worker import start_worker
 
     from config.celery import app
+    from obligations.services import obligations_open_first
     from workflows import tasks
-    from workflows.obligations import obligations_open_first
 
     person = f.person_with_episode(world["c1"], served_on=date(2025, 1, 1))
     episode = person.episodes.get()

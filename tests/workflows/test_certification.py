@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
+from casework.errors import RecordRefused
 from casework.models import CaseEvent, Certification, DrugTest, Episode, HandOver, Obligation, Staff
 from permissions.models import AccessLog
 from tests import factories as f
@@ -24,7 +25,6 @@ from workflows.certification import (
     months_under_measure,
 )
 from workflows.flows import CertificationFlow
-from workflows.obligations import RecordRefused
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from casework.models import Episode
+from oversight.charts import Series, bar_chart, line_chart, line_points
 from tests import factories as f
-from workflows.charts import Series, bar_chart, line_chart, line_points
 
 
 def test_line_points_for_known_values():

@@ -9,7 +9,9 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 
 from casework.deadlines import add_months
+from casework.errors import RecordRefused
 from casework.models import Breach, DrugTest, Episode, HandOver, Obligation, ReleaseNotice
+from obligations.services import obligations_scan
 from tests import factories as f
 from workflows.completion import (
     completion_notice,
@@ -18,7 +20,6 @@ from workflows.completion import (
     follow_up_relapse,
     follow_up_status,
 )
-from workflows.obligations import RecordRefused, obligations_scan
 
 pytestmark = pytest.mark.django_db
 

@@ -12,15 +12,17 @@ from django.utils import timezone
 
 from casework import selectors as casework_selectors
 from casework.deadlines import add_months, three_years_cutoff, three_years_on
+from casework.errors import RecordRefused
+from casework.holds import HOLD_REASONS, completion_hold
 from casework.models import Breach, DrugTest, Episode, Obligation, ReleaseNotice
+from obligations.services import obligation_excuse
+from oversight.rates import rates_for, three_years_clean_persons
 from tests import factories as f
 from tests.workflows.test_completion import completed, confirm_refused_tests
-from workflows.breaches import HOLD_REASONS, breach_confirm, completion_hold
+from workflows.breaches import breach_confirm
 from workflows.completion import completion_notice, completion_prepare, completions_open, follow_up_status
 from workflows.flows import BreachHandOverFlow
 from workflows.lifecycle_common import step_run
-from workflows.obligations import RecordRefused, obligation_excuse
-from workflows.rates import rates_for, three_years_clean_persons
 
 pytestmark = pytest.mark.django_db
 

@@ -269,7 +269,7 @@ def test_claim_and_release_move_a_step_between_the_agency_queue_and_one_inbox(cl
 
 def test_follow_up_of_a_refused_test_is_done_by_the_work_station(client, world):
     from casework.models import DrugTest
-    from workflows.obligations import drug_test_record
+    from workflows.branches.records import drug_test_record
 
     episode = register(client, world)
     finish_intake(client, world, episode, timezone.localdate())

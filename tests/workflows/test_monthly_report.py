@@ -8,12 +8,12 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from casework.models import Certification, Episode, Obligation, Transfer
+from oversight.models import MonthlyReport
+from oversight.monthly import monthly_reports_generate, render_pdf, report_context
+from oversight.rates import rates_for
 from permissions.models import AccessLog
 from tests import factories as f
 from tests.conftest import CJK_FONT_PACKAGE, cjk_font_problem
-from workflows.models import MonthlyReport
-from workflows.monthly import monthly_reports_generate, render_pdf, report_context
-from workflows.rates import rates_for
 
 pytestmark = pytest.mark.django_db
 

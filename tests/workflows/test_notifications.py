@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from casework.models import Obligation, Staff
 from casework.selectors import region_setting
+from notifications.models import Notification
+from notifications.services import escalation_days, notifications_send
 from tests import factories as f
-from workflows.models import Notification
-from workflows.notifications import escalation_days, notifications_send
 
 pytestmark = pytest.mark.django_db
 

@@ -8,17 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework.deadlines import add_months
+from casework.errors import RecordRefused
 from casework.models import DrugTest, Episode, Obligation, ObligationRule
+from obligations.models import Reminder
+from obligations.schedule import intervals_for, plan_dates
+from obligations.services import obligations_open_first, obligations_scan, talk_record
 from tests import factories as f
-from workflows.models import Reminder
-from workflows.obligations import (
-    RecordRefused,
-    drug_test_record,
-    obligations_open_first,
-    obligations_scan,
-    talk_record,
-)
-from workflows.schedule import intervals_for, plan_dates
+from workflows.branches.records import drug_test_record
 
 pytestmark = pytest.mark.django_db
 
@@ -255,7 +251,7 @@ def test_my_tasks_lists_due_items_and_costs_the_same_for_more_rows(client, world
 
 
 def test_changing_the_schedule_moves_open_obligations_but_never_past_ones(world):
-    from workflows.obligations import obligations_reschedule
+    from obligations.services import obligations_reschedule
 
     start = timezone.localdate() - timedelta(days=40)
     person, episode = active_person(world, start)

@@ -8,10 +8,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from casework.models import Episode, HandOver
+from obligations.services import obligations_open_first, obligations_scan
+from oversight.audit import AuditFilters, drill_down, overdue_rows, staff_figures, with_days
 from permissions.models import AccessLog
 from tests import factories as f
-from workflows.obligations import obligations_open_first, obligations_scan
-from workflows.oversight import AuditFilters, drill_down, overdue_rows, staff_figures, with_days
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +134,7 @@ def test_staff_figures_follow_the_region_filter(world, audit):
 def test_nightly_staff_figures_equal_the_live_ones_and_follow_the_region(world, audit):
     """Per-worker figures read from last night's StaffFigures match a live count, for each scope."""
     from casework.models import StaffFigures
-    from workflows.oversight import staff_figures, staff_figures_refresh
+    from oversight.audit import staff_figures, staff_figures_refresh
 
     live = {}
     for user, path in (

@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 
 from casework.models import Certification, Obligation
+from oversight.audit import KINDS, AuditFilters, drill_down, overdue_rows, with_days
+from oversight.views import AuditForm
 from tests import factories as f
-from workflows.oversight import KINDS, AuditFilters, drill_down, overdue_rows, with_days
-from workflows.oversight_views import AuditForm
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from casework.models import Agreement, DrugTest, Episode, HandOver, Obligation, Talk
+from oversight.rates import rates_for, scoreboard
 from tests import factories as f
-from workflows.rates import rates_for, scoreboard
 
 pytestmark = pytest.mark.django_db
 
@@ -194,7 +194,7 @@ def test_rates_and_scoreboard_query_counts_are_flat(client, world, region, name)
 def test_nightly_figures_sum_to_the_live_sheet_and_keep_townships_apart(client, world, region):
     """The stored per-community figures give the same rates as the records, for each scope."""
     from casework.models import RegionFigures
-    from workflows.rates import figures_refresh, standard_periods
+    from oversight.rates import figures_refresh, standard_periods
 
     today = date(2025, 12, 31)
     assert standard_periods(today)[0] == (START, END)
@@ -233,7 +233,7 @@ def test_nightly_figures_sum_to_the_live_sheet_and_keep_townships_apart(client, 
 
 def test_refresh_replaces_rows_and_drops_old_periods(world, region):
     from casework.models import RegionFigures
-    from workflows.rates import figures_refresh
+    from oversight.rates import figures_refresh
 
     figures_refresh(date(2025, 12, 31))
     first = RegionFigures.objects.count()
@@ -245,7 +245,7 @@ def test_refresh_replaces_rows_and_drops_old_periods(world, region):
 
 def test_monthly_series_reads_the_stored_months_in_one_query(world, region, django_assert_num_queries):
     """The charts' twelve months come from the nightly figures in one query and equal the live sheets."""
-    from workflows.rates import figures_refresh, monthly_series
+    from oversight.rates import figures_refresh, monthly_series
 
     today = date(2025, 12, 31)
     figures_refresh(today)
@@ -267,7 +267,7 @@ def test_a_person_with_two_episodes_in_the_year_is_counted_once(client, world):
     whose 社区戒毒 ended in March and whose 社区康复 began in June is one person ordered, executed,
     under management and relapsed in 2025, with two reported cases and one signed agreement."""
     from casework.models import RegionFigures
-    from workflows.rates import figures_refresh
+    from oversight.rates import figures_refresh
 
     ws = world["work_station1_user"]
     two = f.person_with_episode(world["c1"], served_on=date(2024, 1, 1))

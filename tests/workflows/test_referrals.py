@@ -14,11 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from casework.errors import RecordRefused
 from casework.models import CaseEvent, Episode, Referral, ReferralOutcome
 from permissions.models import AccessLog
 from tests import factories as f
 from workflows import referrals as services
-from workflows.obligations import RecordRefused
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,11 @@ from django.urls import reverse
 
 from casework.deadlines import add_months, expected_end_date, minimum_tests
 from casework.models import CaseEvent, Episode, Obligation, ObligationRule
+from notifications.models import Notification
+from obligations.schedule import Shortfall, intervals_for, plan_dates, schedule_shortfalls
 from tests import factories as f
-from workflows.models import Notification
-from workflows.obligations import drug_test_record, obligations_open_first
-from workflows.schedule import Shortfall, intervals_for, plan_dates, schedule_shortfalls
+from workflows.branches.records import drug_test_record
+from workflows.duties import duties_start
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def rehab_order(world, months, community="c1"):
         expected_end_date=expected_end_date(START, months),
     )
     episode.refresh_from_db()
-    obligations_open_first(episode)
+    duties_start(episode)
     return episode
 
 

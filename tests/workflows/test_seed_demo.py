@@ -49,7 +49,7 @@ def test_demo_users_see_their_own_township_only():
 
 
 def _running():
-    from workflows.demo_flows import RUNNING
+    from devtools.demo_flows import RUNNING
 
     return Episode.objects.filter(status__in=RUNNING, start_date__isnull=False)
 
@@ -58,7 +58,7 @@ def test_history_is_complete_up_to_the_current_obligation():
     """Every due date of the plan before the current one has a done obligation with its test or talk,
     sequences run 1..n with the open one last, programme years follow the start of execution."""
     from casework.models import DrugTest, Talk
-    from workflows.schedule import intervals_for, plan_dates, programme_year, term_bounds
+    from obligations.schedule import intervals_for, plan_dates, programme_year, term_bounds
 
     call_command("seed_demo", "--persons", "60", verbosity=0)
     episodes = list(_running().select_related("township"))

@@ -8,10 +8,11 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 
 from casework.deadlines import add_months, expected_end_date
+from casework.errors import RecordRefused
 from casework.models import Episode, Obligation, Suspension
+from obligations.services import obligations_open_first, obligations_scan
 from tests import factories as f
 from workflows.completion import completion_start
-from workflows.obligations import RecordRefused, obligations_open_first, obligations_scan
 from workflows.suspensions import episode_terminate, suspension_end, suspension_start
 
 pytestmark = pytest.mark.django_db

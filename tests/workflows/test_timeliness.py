@@ -9,10 +9,10 @@ from django.urls import reverse
 
 from casework.deadlines import add_months
 from casework.models import Obligation
+from oversight.monthly import report_context
+from oversight.rates import figures_refresh, rates_for
 from tests import factories as f
 from workflows.completion import completion_notice, completion_prepare, completions_open
-from workflows.monthly import report_context
-from workflows.rates import figures_refresh, rates_for
 
 pytestmark = pytest.mark.django_db
 
@@ -105,8 +105,8 @@ def test_still_open_items_count_until_done_and_excused_ones_never(world):
     today; an excused obligation is not counted; a reporting-in deadline is a deadline too
     (戒毒条例 arts 14, 38)."""
     from casework.models import Episode
-    from workflows.oversight import timeliness_items, timeliness_totals
-    from workflows.rates import region_persons
+    from oversight.audit import timeliness_items, timeliness_totals
+    from oversight.rates import region_persons
 
     person = f.person_with_episode(world["c1"], status=Episode.Status.DECIDED, served_on=date(2025, 3, 1))
     active = f.person_with_episode(world["c1b"], served_on=date(2024, 1, 1))

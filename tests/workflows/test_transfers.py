@@ -8,10 +8,11 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 
 from casework.deadlines import add_months
+from casework.errors import RecordRefused
 from casework.models import Agreement, Episode, Obligation, ObligationRule, TeamMember, Transfer
+from obligations.services import obligations_open_first, talk_record
 from permissions import selectors
 from tests import factories as f
-from workflows.obligations import RecordRefused, obligations_open_first, talk_record
 from workflows.transfers import transfer_accept, transfer_request
 
 pytestmark = pytest.mark.django_db

@@ -11,12 +11,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework.models import Region
+from oversight.models import MonthlyReport
+from oversight.monthly import month_before, render_pdf, report_context
+from oversight.views import _supervisor_or_404
 from permissions.models import AccessLog
 from permissions.services import access_log_write
-
-from .models import MonthlyReport
-from .monthly import month_before, render_pdf, report_context
-from .oversight_views import _supervisor_or_404
 
 
 class MonthForm(forms.Form):

@@ -1,8 +1,8 @@
-"""``manage.py seed_demo [--persons N] [--seed S]``: load the demo data set (see workflows.demo)."""
+"""``manage.py seed_demo [--persons N] [--seed S]``: load the demo data set (see devtools.demo)."""
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from workflows.demo import DEFAULT_PERSONS, ID_SPACE, seed_demo
+from devtools.demo import DEFAULT_PERSONS, ID_SPACE, seed_demo
 
 
 class Command(BaseCommand):

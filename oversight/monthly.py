@@ -43,10 +43,15 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.deadlines import add_months
 from casework.models import Agency, Certification, Episode, HandOver, Obligation, Region, Staff, Transfer
-
-from .models import MonthlyReport
-from .oversight import CERTIFICATION_DAYS, KINDS, OBLIGATION_ITEM_KINDS, TIMELINESS_BUCKETS, timeliness_items
-from .rates import rates_for, region_persons
+from oversight.audit import (
+    CERTIFICATION_DAYS,
+    KINDS,
+    OBLIGATION_ITEM_KINDS,
+    TIMELINESS_BUCKETS,
+    timeliness_items,
+)
+from oversight.models import MonthlyReport
+from oversight.rates import rates_for, region_persons
 
 LISTED = 10  # the longest-overdue items named in the report
 ORDER = ["unreported", *OBLIGATION_ITEM_KINDS, "handover", "certification"]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from casework import holds
 from casework.deadlines import period_label
 from casework.forms import EpisodeForm, PersonEditForm, PersonForm, PersonSearchForm, RevealForm
 from casework.models import Agency, Episode, Region, Transfer
@@ -19,9 +20,8 @@ from permissions import selectors
 from permissions.gate import PersonGate, person_gate
 from permissions.models import AccessLog, RecordType
 from permissions.services import access_log_write
-
-from . import breaches, services
-from .steps import task_title
+from workflows import breaches, services
+from workflows.steps import task_title
 
 PAGE_SIZE = 25
 
@@ -112,7 +112,7 @@ def person_open_tasks(user, person, actions, episodes=()) -> list[dict]:
     A supervisor's step (detox certification) is theirs when the episode's township lies in
     their region; `episodes` (already loaded, with their townships) tells where each one is.
     """
-    from .flows import SUPERVISOR
+    from workflows.flows import SUPERVISOR
 
     tasks = selectors.person_tasks(person).filter(flow_task_type="HUMAN", status__in=["NEW", "ASSIGNED"])
     codenames = {f"casework.{c}" for c in actions}
@@ -184,14 +184,14 @@ def person_detail(request, pk):
         request=request, person_ids=[person.pk], action=AccessLog.Action.DETAIL, record_types=["identity"]
     )
     staff = selectors.staff_for(request.user)
-    episodes = breaches.episodes_with_completion_hold(
+    episodes = holds.episodes_with_completion_hold(
         breaches.episodes_with_counters(selectors.person_episodes(person))
         if RecordType.VIOLATION in record_types
         else selectors.person_episodes(person)
     )
     episodes = list(episodes)
     for episode in episodes:
-        reason = breaches.hold_reason(episode) if episode.is_open else ""
+        reason = holds.hold_reason(episode) if episode.is_open else ""
         episode.completion_held = bool(reason)
         # Why completion waits is a fact about violations: the reason only for their readers.
         episode.completion_held_reason = reason if RecordType.VIOLATION in record_types else ""

@@ -11,7 +11,7 @@ from html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from .rates import monthly_series
+from oversight.rates import monthly_series
 
 WIDTH = 640
 LEFT, RIGHT, TOP, BOTTOM = 44, 16, 16, 44

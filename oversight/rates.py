@@ -27,9 +27,8 @@ from casework.models import (
     RegionFigures,
     Talk,
 )
+from oversight.audit import TIMELINESS_FIGURES, staff_figures_refresh, timeliness_by_community
 from permissions import selectors
-
-from .oversight import TIMELINESS_FIGURES, staff_figures_refresh, timeliness_by_community
 
 CLOSED = list(Episode.CLOSED_STATUSES)
 

@@ -7,9 +7,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from notifications.models import Notification
 from permissions import selectors
-
-from .models import Notification
 
 
 def notification_list(request):

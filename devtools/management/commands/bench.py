@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from workflows import bench
+from devtools import bench
 
 
 class Command(BaseCommand):

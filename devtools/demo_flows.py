@@ -5,7 +5,7 @@ with seed_demo.
 
 History of a running episode (``seed_obligations``), from the start of execution to today:
 
-* every obligation of the schedule (workflows.schedule.plan_dates) due before the current one is
+* every obligation of the schedule (obligations.schedule.plan_dates) due before the current one is
   done, sequence 1..n-1, each with its drug test or talk (on the due date, 15 % one to five days
   late); the current one is open (sequence n; about 1 in 8 already overdue);
 * the issue-5 records, in proportions that are ASSUMPTIONS of ours (no national figures exist;
@@ -67,9 +67,9 @@ from casework.models import (
     Talk,
     Transfer,
 )
+from obligations.schedule import intervals_for, plan_dates, programme_year, term_bounds
+from obligations.services import obligations_scan
 from workflows.flows import IntakeFlow
-from workflows.obligations import obligations_scan
-from workflows.schedule import intervals_for, plan_dates, programme_year, term_bounds
 
 RUNNING = [
     Episode.Status.ACTIVE,
@@ -613,8 +613,7 @@ def seed_intake_flows() -> int:
 def seed_intake_records() -> int:
     """Give every reported episode its reporting-in record, agreement and plan (as the flow would)."""
     from casework.models import Agreement, Plan, ReportingIn, Staff
-
-    from .forms import AGREEMENT_LIABILITY, AGREEMENT_MEASURES, AGREEMENT_RULES
+    from workflows.forms import AGREEMENT_LIABILITY, AGREEMENT_MEASURES, AGREEMENT_RULES
 
     clerks = dict(
         Staff.objects.filter(agency__kind="work_station")
@@ -675,7 +674,7 @@ def seed_handover_flows() -> int:
     Idempotent: episodes that already have the flow are left alone; return the number started."""
     from viewflow.workflow.models import Process, Task
 
-    from .flows import BreachHandOverFlow
+    from workflows.flows import BreachHandOverFlow
 
     content_type = ContentType.objects.get_for_model(Episode)
     started = Process.objects.filter(

@@ -63,15 +63,14 @@ from casework.models import (
     Staff,
     TeamMember,
 )
-from permissions.services import holds_agency_grants, rebuild_all_grants
-
-from .demo_flows import (
+from devtools.demo_flows import (
     HistoryStats,
     seed_handover_flows,
     seed_intake_flows,
     seed_intake_records,
     seed_obligations,
 )
+from permissions.services import holds_agency_grants, rebuild_all_grants
 
 PASSWORD = "demo-pass-2026"
 DEFAULT_PERSONS = 60

@@ -19,11 +19,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from devtools.demo import seed_demo
+from obligations.services import obligations_scan
+from oversight.rates import figures_refresh
 from permissions import selectors
-
-from .demo import seed_demo
-from .obligations import obligations_scan
-from .rates import figures_refresh
 
 User = get_user_model()
 

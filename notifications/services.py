@@ -14,11 +14,11 @@ with ON CONFLICT DO NOTHING make a second run on the same day write nothing.
 from datetime import date, timedelta
 
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.models import Agency, Obligation, ObligationKind, Region, Staff, TeamMember
-
-from .models import Notification
+from notifications.models import Notification
 
 DUE_WITHIN_DAYS = 3
 DEFAULT_HEAD_DAYS = 3
@@ -176,3 +176,20 @@ def notifications_send(today: date) -> tuple[int, int]:
 
 def unread_count(user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def station_notify(township_id: int, text: str, *, kind: str, obligation: Obligation | None = None) -> int:
+    """Send `text` to every active work-station user of the township, once (unique per kind and
+    obligation, or per kind and day); return the number of messages written."""
+    users = Staff.objects.filter(
+        agency__kind=Agency.Kind.WORK_STATION, agency__region_id=township_id, user__is_active=True
+    ).values_list("user_id", flat=True)
+    today = timezone.localdate()
+    written = Notification.objects.bulk_create(
+        [
+            Notification(user_id=user_id, kind=kind, obligation=obligation, text=text[:300], created_on=today)
+            for user_id in users
+        ],
+        ignore_conflicts=True,
+    )
+    return len(written)

@@ -7,15 +7,11 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.models import Agency, DrugTest, Episode, Obligation, ObligationKind, Staff, Talk
+from casework.errors import RecordRefused
+from casework.models import DrugTest, Episode, Obligation, ObligationKind, Talk
 from casework.services import event_record
-
-from .models import Notification, Reminder
-from .schedule import intervals_for, next_due, programme_year, schedule_shortfall, term_bounds
-
-
-class RecordRefused(Exception):
-    """The record cannot be saved; the message says why, in the user's language."""
+from obligations.models import Reminder
+from obligations.schedule import intervals_for, next_due, programme_year, schedule_shortfall, term_bounds
 
 
 def _open_next(
@@ -38,24 +34,25 @@ def _open_next(
 
 
 def obligations_open_first(episode: Episode) -> list[Obligation]:
-    """Open the first obligation of each kind the schedule table names, from the start of execution.
-
-    The whole drug-test plan is checked against the order's minimum (rules.md §2.1): where the
-    region's table cannot reach it, the work station is told on the person's timeline and in
-    its messages, so that it adds tests or asks for the table to be corrected.
-    """
+    """Open the first obligation of each kind the schedule table names, from the start of execution."""
     created = []
     for kind, intervals in intervals_for(episode.township, episode.kind, episode.term_months).items():
         obligation = _open_next(episode, kind, episode.start_date, 1, intervals)
         if obligation:
             created.append(obligation)
-    shortfall = schedule_shortfall(episode.township, episode.kind, episode.term_months, episode.start_date)
-    if shortfall is not None:
-        _warn_schedule_short(episode, shortfall, created)
     return created
 
 
-def _warn_schedule_short(episode: Episode, shortfall, created: list[Obligation]) -> None:
+def schedule_short_record(episode: Episode) -> str | None:
+    """Check the whole drug-test plan against the order's minimum (rules.md §2.1).
+
+    Where the region's table cannot reach it, the person's timeline says so and the text is
+    returned for the work station's messages, so that it adds tests or asks for the table to
+    be corrected; None when the plan meets the minimum.
+    """
+    shortfall = schedule_shortfall(episode.township, episode.kind, episode.term_months, episode.start_date)
+    if shortfall is None:
+        return None
     text = _(
         "%(name)s：本地频次表为%(term)d个月期的%(kind)s只安排%(planned)d次检测，"
         "少于规定的至少%(minimum)d次，请增加检测或调整频次表。"
@@ -75,24 +72,7 @@ def _warn_schedule_short(episode: Episode, shortfall, created: list[Obligation])
         planned=shortfall.planned,
         minimum=shortfall.minimum,
     )
-    first_test = next((o for o in created if o.kind == ObligationKind.DRUG_TEST), None)
-    users = Staff.objects.filter(
-        agency__kind=Agency.Kind.WORK_STATION, agency__region_id=episode.township_id, user__is_active=True
-    ).values_list("user_id", flat=True)
-    today = timezone.localdate()
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                user_id=user_id,
-                kind=Notification.Kind.SCHEDULE,
-                obligation=first_test,
-                text=text[:300],
-                created_on=today,
-            )
-            for user_id in users
-        ],
-        ignore_conflicts=True,
-    )
+    return text
 
 
 def _close_and_schedule(obligation: Obligation, done_on: date) -> Obligation | None:
@@ -127,7 +107,7 @@ def _check_date(episode: Episode, day: date) -> None:
 
 
 @transaction.atomic
-def drug_test_record(
+def drug_test_save(
     *, actor, episode: Episode, obligation_id: int | None = None, ad_hoc: bool = False, **fields
 ) -> DrugTest:
     """Save a drug test; a scheduled one closes its obligation and opens the next from the real date."""
@@ -137,7 +117,7 @@ def drug_test_record(
         raise RecordRefused(_("阳性结果须填写检出物质。"))
     obligation = None if ad_hoc else _lock_open_obligation(episode, ObligationKind.DRUG_TEST, obligation_id)
     # A refused/evaded test keeps its obligation open and linked (one test per obligation):
-    # the retest that fulfils it is saved unlinked and still closes it (helper h1).
+    # the retest that fulfils it is saved unlinked and still closes it.
     retest = obligation is not None and DrugTest.objects.filter(obligation=obligation).exists()
     test = DrugTest(
         episode=episode,
@@ -159,17 +139,6 @@ def drug_test_record(
         happened_on=test.tested_on,
         message=f"吸毒检测（{test.get_sample_type_display()}）：{test.get_result_display()}",
     )
-    if test.result == DrugTest.Result.POSITIVE:
-        # Relapse: reported to the police at once (戒毒条例 art 21; 禁毒法 art 35), helper h1.
-        from casework.models import HandOver
-
-        from .breaches import handover_open
-
-        handover_open(actor=actor, episode=episode, reason=HandOver.Reason.RELAPSE, drug_test=test)
-    elif test.result in DrugTest.FOLLOW_UP_RESULTS:
-        from .flows import FollowUpFlow
-
-        FollowUpFlow.start.run(episode=episode, drug_test=test)
     return test
 
 
@@ -255,8 +224,7 @@ def obligations_reschedule(*, region=None, episode_kind: str | None = None) -> i
     one of its kind (or the start of execution), with the intervals now in force.
     """
     from casework.models import Region
-
-    from .schedule import intervals_for
+    from obligations.schedule import intervals_for
 
     last_done = (
         Obligation.objects.filter(episode=OuterRef("episode"), kind=OuterRef("kind"), done_on__isnull=False)

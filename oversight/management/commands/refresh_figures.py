@@ -6,7 +6,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from workflows.rates import figures_refresh
+from oversight.rates import figures_refresh
 
 
 class Command(BaseCommand):

@@ -13,12 +13,7 @@ from django.utils.translation import gettext_lazy
 from casework.deadlines import period_label
 from casework.forms import DATE_WIDGET
 from casework.models import Agency, Region
-from permissions import selectors
-from permissions.models import AccessLog
-from permissions.services import access_log_write
-
-from .charts import overdue_bars
-from .oversight import (
+from oversight.audit import (
     CERTIFICATION_DAYS,
     KINDS,
     PARTIES,
@@ -32,6 +27,10 @@ from .oversight import (
     timeliness_totals,
     with_days,
 )
+from oversight.charts import overdue_bars
+from permissions import selectors
+from permissions.models import AccessLog
+from permissions.services import access_log_write
 
 EXPORT_LIMIT = 50_000
 
@@ -104,7 +103,7 @@ def timeliness_context(user, region: Region, start, end, bucket: str, today) -> 
     The persons are those the rates count (`rates.region_persons`), so the counts equal the
     及时率 of the rates page and of the monthly report for the same period.
     """
-    from .rates import region_persons
+    from oversight.rates import region_persons
 
     persons = region_persons(user, region)
     totals = timeliness_totals(persons, start, end, today)
@@ -144,7 +143,7 @@ def overdue_audit(request):
         if (focus or root).level != Region.Level.COMMUNITY
         else []
     )
-    from .completion import completions_held
+    from casework.holds import completions_held
 
     timeliness_form = TimelinessForm(request.GET or None, prefix="t")
     start, end, bucket = timeliness_form.period(today)
@@ -268,12 +267,12 @@ def _period(request, root):
 
 
 def rates_page(request):
-    from .rates import rates_for
+    from oversight.rates import rates_for
 
     staff = _supervisor_or_404(request)
     form, region, start, end = _period(request, staff.agency.region)
     sheet = rates_for(request.user, region, start, end, live=_live(request))
-    from .charts import rates_trend  # issue 6 (helper h4): rates over the last 12 months
+    from oversight.charts import rates_trend  # issue 6 (helper h4): rates over the last 12 months
 
     return render(
         request,
@@ -297,7 +296,7 @@ def _live(request) -> bool:
 def rates_export(request):
     from openpyxl import Workbook
 
-    from .rates import rates_for
+    from oversight.rates import rates_for
 
     staff = _supervisor_or_404(request)
     _form, region, start, end = _period(request, staff.agency.region)
@@ -324,7 +323,7 @@ def rates_export(request):
 
 
 def scoreboard_page(request):
-    from .rates import TARGETS, scoreboard
+    from oversight.rates import TARGETS, scoreboard
 
     staff = _supervisor_or_404(request)
     form, region, start, end = _period(request, staff.agency.region)

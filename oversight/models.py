@@ -1,0 +1,29 @@
+"""Stored monthly reports of the townships (the A4 PDF generated on the 1st)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MonthlyReport(models.Model):
+    """The A4 PDF monthly report of one township, generated on the 1st for the month before."""
+
+    township = models.ForeignKey(
+        "casework.Region", models.CASCADE, related_name="monthly_reports", verbose_name=_("乡镇(街道)")
+    )
+    month = models.DateField(_("月份"), help_text=_("该月第一天"))
+    file = models.FileField(_("文件"), upload_to="reports/monthly/%Y/%m/")
+    # Persons named in the report (the longest-overdue items): a download logs a read of each.
+    person_ids = models.JSONField(_("报告中列出的人员"), default=list, blank=True)
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+
+    class Meta:
+        db_table = "workflows_monthlyreport"
+        verbose_name = _("月度报告")
+        verbose_name_plural = _("月度报告")
+        ordering = ["-month", "township_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["township", "month"], name="monthlyreport_unique_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.township_id} {self.month:%Y-%m}"
