@@ -1,6 +1,6 @@
 """Writes of the records. Each write records a case event in the same transaction.
 
-These are the building blocks; `workflows.services` composes them with the
+These are the building blocks; `workflows.branches.intake` composes them with the
 grant updates and status transitions that must happen at the same time.
 """
 

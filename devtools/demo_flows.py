@@ -29,7 +29,7 @@ History of a running episode (``seed_obligations``), from the start of execution
     the third breach answered by the hand-over, 戒毒条例 art 20-21) or one unreported absence of
     31-60 days (about 15 %; art 20 "累计超过30日").
 
-So the serious-breach counter (workflows.breaches.breach_counters) is serious exactly for the
+So the serious-breach counter (workflows.branches.breaches.breach_counters) is serious exactly for the
 ``violation_reported`` episodes handed over for a serious breach. Every random choice of an episode
 comes from ``random.Random(f"{seed}:history:{decision_number}")``, so a larger run extends a smaller
 one with the rows a fresh run would have made.
@@ -668,7 +668,7 @@ def seed_intake_records() -> int:
 
 def seed_handover_flows() -> int:
     """Give every seeded hand-over that waits for the police its BreachHandOverFlow, as the app
-    leaves one: started by workflows.breaches.handover_open when the hand-over fell due, the work
+    leaves one: started by workflows.branches.breaches.handover_open when the hand-over fell due, the work
     station's package step done by the clerk who prepared it, the police station's step open (so
     the police see it in their tasks and on the 违规与外出 tab). Backdated to the seeded days.
     Idempotent: episodes that already have the flow are left alone; return the number started."""

@@ -20,8 +20,9 @@ from permissions import selectors
 from permissions.gate import PersonGate, person_gate
 from permissions.models import AccessLog, RecordType
 from permissions.services import access_log_write
-from workflows import breaches, services
-from workflows.steps import task_title
+from workflows.branches import breaches
+from workflows.branches import intake as services
+from workflows.registry import task_title
 
 PAGE_SIZE = 25
 

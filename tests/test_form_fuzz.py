@@ -28,9 +28,9 @@ from tests import factories as f
 from tests.workflows.test_completion import completed
 from tests.workflows.test_intake_flow import open_task
 from tests.workflows.test_registration import form_data
-from workflows.absences import absence_report
-from workflows.referrals import referral_accept, referral_create
-from workflows.suspensions import suspension_start
+from workflows.branches.absences import absence_report
+from workflows.branches.referrals import referral_accept, referral_create
+from workflows.branches.suspensions import suspension_start
 
 pytestmark = pytest.mark.django_db
 

@@ -21,8 +21,8 @@ from permissions import selectors
 from permissions.gate import person_gate
 from permissions.models import AccessLog, RecordType
 from permissions.services import access_log_write
-from workflows import absences as absence_services
-from workflows import breaches as breach_services
+from workflows.branches import absences as absence_services
+from workflows.branches import breaches as breach_services
 from workflows.flows import BreachHandOverFlow
 from workflows.lifecycle_forms import (
     AbsenceExtendForm,
@@ -31,7 +31,7 @@ from workflows.lifecycle_forms import (
     AbsenceUnreportedForm,
     BreachConfirmForm,
 )
-from workflows.steps import task_title
+from workflows.registry import task_title
 from workflows.submissions import AlreadyRecorded, already_recorded_page, submission_key_add, submitted_once
 from workflows.transitions import TransitionNotAllowed
 

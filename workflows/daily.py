@@ -16,7 +16,7 @@ from datetime import date
 from notifications.services import notifications_send
 from obligations.services import obligations_scan
 from permissions.services import team_grants_refresh
-from workflows.completion import completions_open
+from workflows.branches.completion import completions_open
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,7 @@ class FollowUpFlow(flow.Flow):
 
 
 # --- Breach hand-over and absence approval (issue 5, helper h1) ------------------------------
-# Step pages and handlers: workflows.breaches / workflows.absences, registered in steps.STEPS.
+# Step pages and handlers: workflows.branches.breaches / workflows.branches.absences, registered in steps.STEPS.
 
 
 class BreachHandOverFlow(flow.Flow):
@@ -199,14 +199,14 @@ class CertificationFlow(flow.Flow):
 
 
 # --- Transfer and completion (issue 5, helper h2) --------------------------------------------
-# Step handlers: workflows.transfers / workflows.completion, registered in steps.STEPS.
+# Step handlers: workflows.branches.transfers / workflows.branches.completion, registered in steps.STEPS.
 
 
 class TransferFlow(flow.Flow):
     """Change of execution place (戒毒条例 art 22): the receiving work station accepts or declines;
     the person reports at the new place within 15 days and signs a new agreement; time runs on.
 
-    The request is started by a page (workflows.transfers.transfer_request); while it is open the
+    The request is started by a page (workflows.branches.transfers.transfer_request); while it is open the
     receiving work station holds a grant on the person (permissions.services.desired_grants).
     """
 
@@ -239,7 +239,7 @@ class CompletionFlow(flow.Flow):
     """Normal completion (戒毒条例 arts 23, 40): before expiry the work station sends the file to the
     police; on or after the end date the police station records the notice of release.
 
-    Started by the daily scan (workflows.completion.completions_open), once per episode.
+    Started by the daily scan (workflows.branches.completion.completions_open), once per episode.
     """
 
     process_class = EpisodeProcess

@@ -3,7 +3,7 @@
 Every person is read through `permissions.selectors` (404 when not visible); an action needs the
 agency's act grant on the person (work station or police), else 404 too. The flow steps
 (accept or decline, report at the new place, new agreement, file to the police, release notice)
-are pages of `workflows.steps.task_page`.
+are pages of `workflows.registry.task_page`.
 """
 
 from django.contrib import messages
@@ -20,15 +20,15 @@ from casework.models import Episode, Suspension
 from permissions import selectors
 from permissions.gate import person_gate
 from workflows import lifecycle_forms
-from workflows.completion import (
+from workflows.branches.completion import (
     FOLLOW_UP_LABELS,
     follow_up_episodes,
     follow_up_relapse,
     follow_up_status,
     three_years_on,
 )
-from workflows.suspensions import ACT_CODENAMES, episode_terminate, suspension_end, suspension_start
-from workflows.transfers import (
+from workflows.branches.suspensions import ACT_CODENAMES, episode_terminate, suspension_end, suspension_start
+from workflows.branches.transfers import (
     is_work_station_of,
     may_see_transfer_history,
     transfer_request,

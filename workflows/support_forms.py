@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.forms import DATE_WIDGET
 from casework.models import Certification, Episode, Referral, ReferralOutcome
+from workflows.branches.referrals import AMOUNT_KINDS, OUTCOME_KINDS
 from workflows.forms import _not_future
-from workflows.referrals import AMOUNT_KINDS, OUTCOME_KINDS
 
 
 class CertificationProposeForm(forms.Form):

@@ -1,6 +1,6 @@
 """Pages for detox certification and for referrals to 人社 and 民政.
 
-Reads go through `permissions.selectors` (and `workflows.referrals.referral_get`, which adds
+Reads go through `permissions.selectors` (and `workflows.branches.referrals.referral_get`, which adds
 the target agency's own referrals); a person or referral the user may not see is a 404.
 """
 
@@ -18,8 +18,8 @@ from permissions import selectors
 from permissions.gate import person_gate
 from permissions.models import AccessLog
 from permissions.services import access_log_write
-from workflows import referrals as referral_services
-from workflows.certification import (
+from workflows.branches import referrals as referral_services
+from workflows.branches.certification import (
     CERTIFIABLE,
     approve_task_for,
     certification_check,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflows import breach_views, lifecycle_views, records, steps, support_views
+from workflows import breach_views, lifecycle_views, records, support_views, task_views
 
 urlpatterns = [
     # recording what fulfils a duty
@@ -8,10 +8,10 @@ urlpatterns = [
     path("persons/<int:pk>/talks/new/", records.talk_new, name="talk_new"),
     path("obligations/<int:pk>/excuse/", records.obligation_excuse_page, name="obligation_excuse"),
     # the flows' human steps
-    path("tasks/", steps.my_tasks, name="my_tasks"),
-    path("tasks/<int:pk>/", steps.task_page, name="task_page"),
-    path("tasks/<int:pk>/claim/", steps.task_claim, name="task_claim"),
-    path("tasks/<int:pk>/release/", steps.task_release, name="task_release"),
+    path("tasks/", task_views.my_tasks, name="my_tasks"),
+    path("tasks/<int:pk>/", task_views.task_page, name="task_page"),
+    path("tasks/<int:pk>/claim/", task_views.task_claim, name="task_claim"),
+    path("tasks/<int:pk>/release/", task_views.task_release, name="task_release"),
     # detox certification, referrals to 人社/民政
     path("episodes/<int:pk>/certification/", support_views.certification_page, name="certification"),
     path("certifications/<int:pk>/print/", support_views.certificate_print, name="certificate_print"),

@@ -20,7 +20,7 @@ from casework.models import CalendarDay, DayCount, Episode, Obligation
 from casework.national_calendar import DayRow
 from tests import factories as f
 from tests.workflows.test_registration import form_data
-from workflows.completion import completion_start, completions_open
+from workflows.branches.completion import completion_start, completions_open
 
 pytestmark = pytest.mark.django_db
 

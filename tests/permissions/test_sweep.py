@@ -35,10 +35,10 @@ from obligations.services import obligations_open_first
 from permissions.kinds import FILE, OBLIGATION_RECORD_TYPE
 from permissions.models import RecordType
 from tests import factories as f
+from workflows.branches.referrals import referral_accept, referral_close, referral_create
+from workflows.branches.suspensions import suspension_start
+from workflows.branches.transfers import transfer_request
 from workflows.flows import IntakeFlow
-from workflows.referrals import referral_accept, referral_close, referral_create
-from workflows.suspensions import suspension_start
-from workflows.transfers import transfer_request
 
 from .oracle import ACT_POLICE, ACT_STATION, current_episode, rights
 

@@ -54,7 +54,7 @@ def test_after_a_transfer_the_household_police_still_see_the_person_and_the_old_
 
     from django.utils import timezone
 
-    from workflows import transfers
+    from workflows.branches import transfers
 
     person = f.person_with_episode(world["c1"])
     episode = person.episodes.get()

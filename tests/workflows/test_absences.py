@@ -14,8 +14,8 @@ from obligations.services import obligations_scan
 from oversight.audit import overdue_rows, with_days
 from tests import factories as f
 from tests.workflows.test_breaches import active_person, open_task, post, snapshot
-from workflows.absences import absence_report, absence_return, absence_unreported_record
-from workflows.breaches import breach_counters
+from workflows.branches.absences import absence_report, absence_return, absence_unreported_record
+from workflows.branches.breaches import breach_counters
 
 pytestmark = pytest.mark.django_db
 
@@ -237,7 +237,7 @@ def test_unreported_absences_count_their_days_and_past_30_days_make_a_serious_br
     assert any("重叠" in m for m in messages_of(response))
     # The same absence cannot be confirmed twice.
     with pytest.raises(RecordRefused, match="不能重复确认"):
-        from workflows.breaches import breach_confirm
+        from workflows.branches.breaches import breach_confirm
 
         breach_confirm(actor=ws, episode=episode, kind="unauthorised_exit", absence=first, description="再次")
 

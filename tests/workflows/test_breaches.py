@@ -15,8 +15,8 @@ from obligations.services import obligations_open_first, obligations_scan
 from oversight.audit import overdue_rows, with_days
 from permissions.models import AccessLog
 from tests import factories as f
+from workflows.branches.breaches import breach_confirm, breach_counters
 from workflows.branches.records import drug_test_record
-from workflows.breaches import breach_confirm, breach_counters
 
 pytestmark = pytest.mark.django_db
 
@@ -282,8 +282,8 @@ def test_handover_print_shows_the_package_masked_as_the_viewer_may_read(client, 
             drug_test=record_test(world, episode, "refused", days_ago=d),
             description="拒绝检测",
         )
+    from workflows.engine import step_run
     from workflows.flows import BreachHandOverFlow
-    from workflows.lifecycle_common import step_run
 
     step_run(
         world["work_station1_user"],

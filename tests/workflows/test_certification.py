@@ -17,7 +17,7 @@ from casework.errors import RecordRefused
 from casework.models import CaseEvent, Certification, DrugTest, Episode, HandOver, Obligation, Staff
 from permissions.models import AccessLog
 from tests import factories as f
-from workflows.certification import (
+from workflows.branches.certification import (
     certification_check,
     certification_decide,
     certification_propose,

@@ -13,8 +13,8 @@ from casework.errors import RecordRefused
 from casework.models import Breach, DrugTest, Episode, HandOver, Obligation, ReleaseNotice
 from obligations.services import obligations_scan
 from tests import factories as f
-from workflows.completion import (
-    completion_notice,
+from tests.steps import completion_notice
+from workflows.branches.completion import (
     completions_open,
     follow_up_episodes,
     follow_up_relapse,
@@ -150,7 +150,7 @@ def test_a_late_release_notice_shows_as_overdue(world):
 
 def test_an_episode_suspended_in_the_window_gets_the_flow_after_release(world):
     """The scan starts the flow for ACTIVE episodes only; a suspended one is caught once active again."""
-    from workflows.suspensions import suspension_end, suspension_start
+    from workflows.branches.suspensions import suspension_end, suspension_start
 
     today = timezone.localdate()
     person, episode = episode_ending_on(world, today + timedelta(days=20))

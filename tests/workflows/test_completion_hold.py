@@ -18,11 +18,12 @@ from casework.models import Breach, DrugTest, Episode, Obligation, ReleaseNotice
 from obligations.services import obligation_excuse
 from oversight.rates import rates_for, three_years_clean_persons
 from tests import factories as f
+from tests.steps import completion_notice, completion_prepare
 from tests.workflows.test_completion import completed, confirm_refused_tests
-from workflows.breaches import breach_confirm
-from workflows.completion import completion_notice, completion_prepare, completions_open, follow_up_status
+from workflows.branches.breaches import breach_confirm
+from workflows.branches.completion import completions_open, follow_up_status
+from workflows.engine import step_run
 from workflows.flows import BreachHandOverFlow
-from workflows.lifecycle_common import step_run
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from tests.workflows.test_certification import certifiable
 from tests.workflows.test_transfers import active_person, open_task, request_transfer
-from workflows.certification import certification_propose
+from workflows.branches.certification import certification_propose
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from casework.errors import RecordRefused
 from casework.models import CaseEvent, Episode, Referral, ReferralOutcome
 from permissions.models import AccessLog
 from tests import factories as f
-from workflows import referrals as services
+from workflows.branches import referrals as services
 
 pytestmark = pytest.mark.django_db
 

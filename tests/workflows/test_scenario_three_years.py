@@ -35,7 +35,7 @@ from obligations.services import obligations_scan, talk_record
 from permissions import selectors
 from tests.workflows.test_intake_flow import finish_intake
 from tests.workflows.test_registration import form_data
-from workflows import absences, breaches, certification, completion, suspensions, transfers
+from workflows.branches import absences, breaches, certification, completion, suspensions, transfers
 from workflows.branches.records import drug_test_record
 
 pytestmark = pytest.mark.django_db

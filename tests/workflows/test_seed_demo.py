@@ -86,7 +86,7 @@ def test_history_proportions_counters_and_rerun_at_2000_persons():
     """Assumed proportions within bounds; the serious-breach counter (戒毒条例 art 20) agrees with
     the statuses; positives only where the episode was handed over; a rerun adds nothing."""
     from casework.models import Absence, Breach, DrugTest, HandOver, ObligationKind, Transfer
-    from workflows.breaches import breach_counters
+    from workflows.branches.breaches import breach_counters
 
     call_command("seed_demo", "--persons", "2000", verbosity=0)
     running = list(_running())

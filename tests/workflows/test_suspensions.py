@@ -12,8 +12,8 @@ from casework.errors import RecordRefused
 from casework.models import Episode, Obligation, Suspension
 from obligations.services import obligations_open_first, obligations_scan
 from tests import factories as f
-from workflows.completion import completion_start
-from workflows.suspensions import episode_terminate, suspension_end, suspension_start
+from workflows.branches.completion import completion_start
+from workflows.branches.suspensions import episode_terminate, suspension_end, suspension_start
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,8 @@ from casework.models import Obligation
 from oversight.monthly import report_context
 from oversight.rates import figures_refresh, rates_for
 from tests import factories as f
-from workflows.completion import completion_notice, completion_prepare, completions_open
+from tests.steps import completion_notice, completion_prepare
+from workflows.branches.completion import completions_open
 
 pytestmark = pytest.mark.django_db
 

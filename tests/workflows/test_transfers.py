@@ -13,7 +13,8 @@ from casework.models import Agreement, Episode, Obligation, ObligationRule, Team
 from obligations.services import obligations_open_first, talk_record
 from permissions import selectors
 from tests import factories as f
-from workflows.transfers import transfer_accept, transfer_request
+from tests.steps import transfer_accept
+from workflows.branches.transfers import transfer_request
 
 pytestmark = pytest.mark.django_db
 

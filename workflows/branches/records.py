@@ -10,7 +10,7 @@ from django.db import transaction
 
 from casework.models import DrugTest, Episode, HandOver
 from obligations.services import drug_test_save
-from workflows.breaches import handover_open
+from workflows.branches.breaches import handover_open
 from workflows.flows import FollowUpFlow
 
 

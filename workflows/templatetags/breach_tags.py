@@ -2,7 +2,7 @@
 
 from django import template
 
-from workflows.breaches import counters_of
+from workflows.branches.breaches import counters_of
 
 register = template.Library()
 

@@ -63,7 +63,7 @@ class Command(BaseCommand):
                         "-m",
                         "locust",
                         "-f",
-                        str(base / "workflows/loadtest/locustfile.py"),
+                        str(base / "devtools/loadtest/locustfile.py"),
                         "--headless",
                         "-u",
                         str(users),

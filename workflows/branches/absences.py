@@ -22,7 +22,7 @@ from casework.models import Absence, Agency, Episode, Obligation, ObligationKind
 from casework.selectors import extension_too_far, region_setting
 from casework.services import event_record
 from permissions import selectors
-from workflows.lifecycle_common import check_not_future, deadline_meet, deadline_open
+from workflows.branches.common import check_not_future, deadline_meet, deadline_open
 from workflows.transitions import episode_transition
 
 S = Episode.Status
@@ -264,7 +264,7 @@ def absence_unreported_record(
 ) -> Absence:
     """Record after the fact an absence of 3 days or more without a written report (UNREPORTED).
 
-    It feeds the serious-breach counter only once staff confirm it (workflows.breaches.
+    It feeds the serious-breach counter only once staff confirm it (workflows.branches.breaches.
     breach_confirm with kind=unauthorised_exit; 戒毒条例 art 20).
     """
     episode = _lock_episode(episode)

@@ -279,7 +279,7 @@ def certification_decision_apply(
 
 
 def handle_certification_approve(user, episode, data, activation):
-    """The approve step's handler for workflows.steps (the page of the task)."""
+    """The approve step's handler for workflows.registry (the page of the task)."""
     certification_decision_apply(
         user,
         activation.process.data["certification_id"],

@@ -32,8 +32,8 @@ from casework.holds import COUNTED_KINDS, HANDOVER_REASONS
 from casework.models import Absence, Breach, DrugTest, Episode, HandOver, Obligation, ObligationKind
 from casework.selectors import region_setting
 from casework.services import event_record
-from workflows.absences import absence_days
-from workflows.lifecycle_common import (
+from workflows.branches.absences import absence_days
+from workflows.branches.common import (
     check_not_future,
     deadline_meet,
     deadline_open,

@@ -30,8 +30,8 @@ from casework.models import Agency, Episode, Obligation, ObligationKind, Region,
 from casework.services import event_record
 from permissions import selectors
 from permissions.services import sync_person_grants
+from workflows.branches.common import check_not_future, deadline_meet, deadline_open
 from workflows.flows import TransferFlow
-from workflows.lifecycle_common import check_not_future, deadline_meet, deadline_open, step_run
 from workflows.transitions import episode_transition
 
 S = Episode.Status
@@ -198,7 +198,7 @@ def handle_report_at_new_place(user, episode: Episode, data: dict, activation) -
 
 def handle_transfer_agreement(user, episode: Episode, data: dict, activation) -> None:
     """Step 4 (new work station): the new agreement (art 22); the episode is ACTIVE again."""
-    from workflows.steps import handle_agreement
+    from workflows.branches.intake import handle_agreement
 
     transfer = _transfer_locked(activation)
     if transfer.status != Transfer.Status.REPORTED:
@@ -217,7 +217,7 @@ def handle_transfer_agreement(user, episode: Episode, data: dict, activation) ->
 def handle_transfer_team(user, episode: Episode, data: dict, activation) -> None:
     """Step 5 (new work station): the help team at the new place. The old agencies' members were
     ended the day before acceptance; the family member stays unless a new one is named."""
-    from workflows.steps import team_members_add
+    from workflows.branches.intake import team_members_add
 
     transfer = _transfer_locked(activation)
     if data["start_date"] < transfer.reported_on:
@@ -238,55 +238,6 @@ def handle_transfer_team(user, episode: Episode, data: dict, activation) -> None
 
 
 # --- the same steps from code (no HTTP): for the scenario test and scripts -------------------
-
-
-def transfer_accept(user, transfer: Transfer, community: Region, on: date) -> Transfer:
-    step_run(
-        user,
-        TransferFlow,
-        "accept_or_decline",
-        transfer.episode,
-        {"decision": "accept", "community": community, "decided_on": on},
-    )
-    transfer.refresh_from_db()
-    return transfer
-
-
-def transfer_decline(user, transfer: Transfer, reason: str, on: date) -> Transfer:
-    step_run(
-        user,
-        TransferFlow,
-        "accept_or_decline",
-        transfer.episode,
-        {"decision": "decline", "decline_reason": reason, "decided_on": on},
-    )
-    transfer.refresh_from_db()
-    return transfer
-
-
-def transfer_report(user, transfer: Transfer, on: date) -> Transfer:
-    step_run(user, TransferFlow, "report_at_new_place", transfer.episode, {"reported_on": on})
-    transfer.refresh_from_db()
-    return transfer
-
-
-def transfer_agreement(user, transfer: Transfer, signed_on: date, **texts) -> Episode:
-    from workflows.forms import AGREEMENT_LIABILITY, AGREEMENT_MEASURES, AGREEMENT_RULES
-
-    data = {
-        "signed_on": signed_on,
-        "measures": texts.get("measures", AGREEMENT_MEASURES),
-        "rules": texts.get("rules", AGREEMENT_RULES),
-        "liability": texts.get("liability", AGREEMENT_LIABILITY),
-    }
-    step_run(user, TransferFlow, "agreement", transfer.episode, data)
-    return Episode.objects.get(pk=transfer.episode_id)
-
-
-def transfer_team(user, transfer: Transfer, start_date: date, **members) -> Episode:
-    """The new help team: members as in forms.TeamForm (community=<user>, police=<user>, ...)."""
-    step_run(user, TransferFlow, "team", transfer.episode, {"start_date": start_date, **members})
-    return Episode.objects.get(pk=transfer.episode_id)
 
 
 def may_see_transfer_history(user) -> bool:

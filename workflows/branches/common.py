@@ -5,10 +5,8 @@ step from code (the services the scenario test calls without HTTP) and cancellin
 """
 
 from datetime import date
-from types import SimpleNamespace
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +16,6 @@ from viewflow.workflow.status import STATUS
 from casework.errors import RecordRefused
 from casework.models import Episode, Obligation
 from obligations.schedule import programme_year
-from permissions import selectors
 from workflows.models import EpisodeProcess
 
 
@@ -73,7 +70,7 @@ def obligations_end(episode: Episode, *, actor, reason: str, kinds=None) -> tupl
     return missed, excused
 
 
-def _episode_processes(episode: Episode):
+def episode_processes(episode: Episode):
     return EpisodeProcess.objects.filter(
         artifact_content_type=ContentType.objects.get_for_model(Episode),
         artifact_object_id=episode.pk,
@@ -87,7 +84,7 @@ def flows_cancel(episode: Episode, *, except_process_id: int | None = None) -> i
     and is left to finish on its own.
     """
     cancelled = 0
-    for process in _episode_processes(episode).filter(status=STATUS.NEW).exclude(pk=except_process_id or 0):
+    for process in episode_processes(episode).filter(status=STATUS.NEW).exclude(pk=except_process_id or 0):
         try:
             process.flow_class.instance.cancel(process)
         except FlowRuntimeError:
@@ -97,32 +94,7 @@ def flows_cancel(episode: Episode, *, except_process_id: int | None = None) -> i
 
 
 def flow_started(episode: Episode, flow_class) -> bool:
-    return _episode_processes(episode).filter(flow_class=flow_class).exists()
-
-
-def step_run(user, flow_class, node_name: str, episode: Episode, data: dict):
-    """Complete the episode's open step `node_name` as `user`, as the step page would.
-
-    For code and tests that do the work without HTTP. Raise RecordRefused when there is no
-    such open step, PermissionDenied when the user may not do it.
-    """
-    from viewflow.workflow.models import Task
-
-    from workflows.steps import STEPS, task_complete
-
-    tasks = Task.objects.filter(
-        process__in=_episode_processes(episode).filter(flow_class=flow_class),
-        status__in=[STATUS.NEW, STATUS.ASSIGNED],
-    ).select_related("process")
-    task = next((t for t in tasks if t.flow_task.name == node_name), None)
-    if task is None:
-        raise RecordRefused(_("没有待办理的该步骤。"))
-    if task.owner_id != user.pk and not (
-        task.flow_task.can_assign(user, task) and selectors.task_actionable(user, task)
-    ):
-        raise PermissionDenied
-    task_complete(SimpleNamespace(user=user), task, STEPS[(flow_class, node_name)], episode, data)
-    return task
+    return episode_processes(episode).filter(flow_class=flow_class).exists()
 
 
 def check_not_future(day: date, label: str) -> None:

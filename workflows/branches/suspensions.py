@@ -35,7 +35,7 @@ from obligations.schedule import intervals_for
 from obligations.services import _open_next
 from permissions import selectors
 from permissions.services import sync_person_grants
-from workflows.lifecycle_common import check_not_future, flows_cancel, obligations_end
+from workflows.branches.common import check_not_future, flows_cancel, obligations_end
 from workflows.transitions import episode_transition
 
 S = Episode.Status

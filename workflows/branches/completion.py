@@ -43,17 +43,16 @@ from casework.models import (
 from casework.selectors import deadline_rule
 from casework.services import event_record
 from permissions import selectors
-from workflows.flows import CompletionFlow
-from workflows.lifecycle_common import (
+from workflows.branches.common import (
     check_not_future,
     deadline_meet,
     deadline_open,
     flow_started,
     obligations_end,
-    step_run,
 )
+from workflows.branches.suspensions import may_act
+from workflows.flows import CompletionFlow
 from workflows.models import EpisodeProcess
-from workflows.suspensions import may_act
 from workflows.transitions import episode_transition
 
 S = Episode.Status
@@ -219,40 +218,6 @@ def handle_release_notice(user, episode: Episode, data: dict, activation) -> Non
     )
     obligations_end(episode, actor=user, reason="期满解除")
 
-
-def completion_prepare(user, episode: Episode, sent_on: date, documents: str = "协议、执行档案") -> None:
-    """Do the work station's step from code (no HTTP)."""
-    step_run(user, CompletionFlow, "prepare_file", episode, {"sent_on": sent_on, "documents": documents})
-
-
-def completion_notice(
-    user,
-    episode: Episode,
-    *,
-    number: str,
-    issued_on: date,
-    served_person_on: date,
-    township_notified_on: date,
-    served_family_on: date | None = None,
-) -> Episode:
-    """Do the police station's step from code (no HTTP); return the completed episode."""
-    step_run(
-        user,
-        CompletionFlow,
-        "release_notice",
-        episode,
-        {
-            "number": number,
-            "issued_on": issued_on,
-            "served_person_on": served_person_on,
-            "served_family_on": served_family_on,
-            "township_notified_on": township_notified_on,
-        },
-    )
-    return Episode.objects.get(pk=episode.pk)
-
-
-# --- follow-up after completion ---------------------------------------------------------------
 
 FOLLOW_UP_LABELS = {
     casework_selectors.FOLLOWING: gettext_lazy("社会面戒断不满三年"),
