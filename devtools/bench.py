@@ -1,4 +1,4 @@
-"""Measure what the key pages cost on a large data set (issue 7, first part).
+"""Measure what the key pages cost on a large data set.
 
 Builds (or reuses) the demo data set at N persons through seed_demo's bulk path, then
 requests each page through Django's test client as a real user of that scope, with warm

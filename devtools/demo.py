@@ -14,7 +14,7 @@ rows a fresh run would have made:
 * the place: the first 1,000 persons alternate between 城关镇 and 和平镇, later
   ones fill further townships in blocks of 500 (10 townships to a county,
   then further counties 320998, 320997, ...): a county holds thousands and a
-  province tens of thousands, as issue 7 describes (城关县 holds 5,000 at 100,000
+  province tens of thousands (城关县 holds 5,000 at 100,000
   persons). Every township holds at most 500, so an agency's scope (and a worker's)
   is the same at 1,000 persons and at 100,000: the bench's flatness measures growth
   with the data, not with the user's own caseload;

@@ -50,7 +50,7 @@ KINDS = {
     "talk": _("谈话逾期"),
     "home_visit": _("走访逾期"),
     "handover": _("移交公安未接收"),
-    # Issue 6 (helper h4): the one-off legal deadlines (casework.ObligationKind) and certifications.
+    # The one-off legal deadlines (casework.ObligationKind) and certifications.
     # An obligation of kind "handover" shows as "handover_due": "handover" is the police's receipt.
     "handover_due": _("移交公安逾期"),
     "absence_back": _("外出逾期未返回销假"),

@@ -162,8 +162,8 @@ def overdue_audit(request):
             "drill_region": focus or root,
             "staff_rows": staff_figures(request.user, today, filters.region_path)[:30],
             "today": today,
-            "certification_days": CERTIFICATION_DAYS,  # issue 6 (h4): the default shown on the page
-            "overdue_chart": overdue_bars(drill, focus or root),  # issue 6 (h4): inline SVG
+            "certification_days": CERTIFICATION_DAYS,  # the default shown on the page
+            "overdue_chart": overdue_bars(drill, focus or root),  # inline SVG
             "held": completions_held(episodes_in_view(request.user, filters.region_path), today),
             "timeliness_form": timeliness_form,
             "timeliness_query": timeliness_query.urlencode(),
@@ -272,7 +272,7 @@ def rates_page(request):
     staff = _supervisor_or_404(request)
     form, region, start, end = _period(request, staff.agency.region)
     sheet = rates_for(request.user, region, start, end, live=_live(request))
-    from oversight.charts import rates_trend  # issue 6 (helper h4): rates over the last 12 months
+    from oversight.charts import rates_trend
 
     return render(
         request,

@@ -415,7 +415,7 @@ def actionable_tasks(user):
             may_claim |= claimable & Q(flow_task=TRANSFER_ACCEPT, process__artifact_object_id__in=receiving)
         else:
             may_claim |= claimable & Q(process__artifact_object_id__in=episodes.values("pk"))
-    # --- Supervisors (helper h3, detox certification): they hold no grants, so the steps for the
+    # --- Supervisors (detox certification): they hold no grants, so the steps for the
     # 禁毒办 (owner_permission = workflows.flows.SUPERVISOR, a marker checked by the node itself)
     # are matched by region: episodes whose township lies under the supervisor's region. One more
     # subquery in the same statement, only for supervisors.

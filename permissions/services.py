@@ -199,7 +199,7 @@ def desired_grants(person_ids: list[int], today: date | None = None) -> set[Gran
     for (user_id, person_id, codename), until in team_until.items():
         grants.add(Grant("user", user_id, person_id, codename, until))
 
-    # --- Referrals (helper h3; 禁毒法 art 34 para 2, 戒毒条例 arts 18, 39): while a referral to
+    # --- Referrals (禁毒法 art 34 para 2, 戒毒条例 arts 18, 39): while a referral to
     # 人社/民政 is referred or accepted, the target agency reads the person and its matrix record
     # types and may act on the referral. Least privilege: once declined or closed, the agency keeps
     # nothing (unless it holds the person another way); its referral list still shows its own
@@ -217,7 +217,7 @@ def desired_grants(person_ids: list[int], today: date | None = None) -> set[Gran
             for codename in party_codenames(party_matrix, AGENCY_PARTY[kind]) | {referral_actions[kind]}:
                 grants.add(Grant("group", group_id, person_id, codename))
 
-    # --- Transfers (helper h2; 戒毒条例 art 22): while a change of execution place is requested,
+    # --- Transfers (戒毒条例 art 22): while a change of execution place is requested,
     # the receiving township's work station sees the person and may act (accept or decline).
     # Nothing else: no record types. After acceptance the episode-township rule above takes
     # over. One query.

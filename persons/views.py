@@ -205,11 +205,11 @@ def person_detail(request, pk):
             "due": list(selectors.person_obligations(person, record_types).order_by("due_by", "pk")),
             "open_tasks": open_tasks,
             "is_work_station": staff.agency.kind == Agency.Kind.WORK_STATION,
-            # helper h2: links to transfer, suspension, termination and relapse (act grants only).
+            # Links to transfer, suspension, termination and relapse (act grants only).
             "lifecycle_actions": bool({"act_work_station", "act_police"} & access.actions),
             "can_test": staff.agency.kind in (Agency.Kind.WORK_STATION, Agency.Kind.POLICE)
             and RecordType.DRUGTEST in record_types,
-            # The breach counter rides on the episodes query as subqueries, for readers of violations (h1).
+            # The breach counter rides on the episodes query as subqueries, for readers of violations.
             "episodes": episodes,
             "team": list(selectors.person_team(person)),
             "events": list(selectors.person_events(person, record_types)),

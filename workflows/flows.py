@@ -1,5 +1,5 @@
 """The life-cycle flows (django-viewflow). Each human step is a View node with a permission
-tied to the episode's person; the forms and pages for the steps are in `workflows.tasks`.
+tied to the episode's person; the forms and pages for the steps are in `workflows.registry` and `workflows.task_views`.
 
 viewflow's own frontend is not mounted: every page that shows a task is ours and reads
 through `permissions`, so no viewflow list can leak a row (viewflow-guardian.md §4.2).
@@ -23,7 +23,7 @@ def _person(process):
 
 
 def _step(title):
-    # The node's own view is never routed; workflows.tasks renders and completes the step.
+    # The node's own view is never routed; workflows.task_views renders and workflows.engine completes the step.
     return flow.View(lambda request, **kwargs: None).Annotation(title=title)
 
 
@@ -93,8 +93,8 @@ class FollowUpFlow(flow.Flow):
         return activation.process
 
 
-# --- Breach hand-over and absence approval (issue 5, helper h1) ------------------------------
-# Step pages and handlers: workflows.branches.breaches / workflows.branches.absences, registered in steps.STEPS.
+# --- Breach hand-over and absence approval ------------------------------
+# Step pages and handlers: workflows.branches.breaches / workflows.branches.absences, registered in workflows.registry.
 
 
 class BreachHandOverFlow(flow.Flow):
@@ -138,7 +138,7 @@ class AbsenceApprovalFlow(flow.Flow):
         return activation.process
 
 
-# --- Detox certification (脱毒认定, rules.md §3.1; helper h3) -------------------------------------
+# --- Detox certification (脱毒认定, rules.md §3.1) -------------------------------------
 # Supervisors (禁毒办) hold no grants: they see persons by region path. The approve step is
 # therefore checked by the node itself (region path prefix), and its owner_permission is a marker
 # that permissions.selectors.actionable_tasks matches for supervisors (same literal there).
@@ -198,8 +198,8 @@ class CertificationFlow(flow.Flow):
         return activation.process
 
 
-# --- Transfer and completion (issue 5, helper h2) --------------------------------------------
-# Step handlers: workflows.branches.transfers / workflows.branches.completion, registered in steps.STEPS.
+# --- Transfer and completion --------------------------------------------
+# Step handlers: workflows.branches.transfers / workflows.branches.completion, registered in workflows.registry.
 
 
 class TransferFlow(flow.Flow):

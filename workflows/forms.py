@@ -247,7 +247,7 @@ class FollowUpForm(forms.Form):
         ("education", _("已批评教育")),
         ("warning", _("已批评教育并送达告诫书")),
         ("report_police", _("已报告公安机关")),
-        ("confirm_breach", _("确认为逃避或拒绝检测，计入违反协议次数并批评教育")),  # helper h1
+        ("confirm_breach", _("确认为逃避或拒绝检测，计入违反协议次数并批评教育")),
     ]
     action = forms.ChoiceField(label=_("处置措施"), choices=ACTIONS, widget=forms.RadioSelect)
     note = forms.CharField(label=_("情况说明"), max_length=300)

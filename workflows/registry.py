@@ -68,7 +68,7 @@ STEPS: dict[tuple[type, str], Step] = {
     (IntakeFlow, "plan"): Step(forms.PlanForm, handle_plan),
     (IntakeFlow, "team"): Step(forms.TeamForm, handle_team, True),
     (FollowUpFlow, "review"): Step(forms.FollowUpForm, handle_follow_up),
-    # Detox certification (helper h3): the supervisor's decision on the work station's proposal.
+    # Detox certification: the supervisor's decision on the work station's proposal.
     (CertificationFlow, "approve"): Step(
         support_forms.CertificationDecideForm,
         handle_certification_approve,
@@ -77,7 +77,7 @@ STEPS: dict[tuple[type, str], Step] = {
             "核对提请内容和认定条件；同意认定须填写证明编号，退回须说明理由。提请人不能审批本人的提请。"
         ),
     ),
-    # Breach hand-over and absence approval (helper h1): workflows.branches.breaches, workflows.branches.absences.
+    # Breach hand-over and absence approval: workflows.branches.breaches, workflows.branches.absences.
     (BreachHandOverFlow, "prepare"): Step(
         lifecycle_forms.HandOverPackageForm,
         handle_handover_prepare,
@@ -95,7 +95,7 @@ STEPS: dict[tuple[type, str], Step] = {
         handle_absence_decide,
         help=gettext_lazy("外出审批由工作站负责人办理，录入人不能审批本人录入的报告。"),
     ),
-    # Transfer and completion (helper h2): handlers in workflows.branches.transfers, workflows.branches.completion.
+    # Transfer and completion: handlers in workflows.branches.transfers, workflows.branches.completion.
     (TransferFlow, "accept_or_decline"): Step(
         lifecycle_forms.TransferDecisionForm,
         transfers.handle_accept_or_decline,

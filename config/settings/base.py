@@ -212,7 +212,7 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 
 APP_NAME = _("社区戒毒社区康复工作平台")
 
-# Background work in deployments (issue 4, 6): the daily scan and viewflow's DB timers.
+# Background work in deployments: the daily scan and viewflow's DB timers.
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE = {
@@ -236,7 +236,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflows.tasks.fire_workflow_timers",
         "schedule": 60,
     },
-    # Issue 6 (helper h4): last month's township reports, on the 1st at 02:30.
+    # Last month's township reports, on the 1st at 02:30.
     "monthly-reports": {
         "task": "oversight.tasks.monthly_reports",
         "schedule": crontab(minute=30, hour=2, day_of_month=1),

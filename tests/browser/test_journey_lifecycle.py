@@ -1,4 +1,4 @@
-"""Journeys after intake (issue 5), through the real pages in Chromium, on the demo county.
+"""Journeys after intake, through the real pages in Chromium, on the demo county.
 
 1. Breach and hand-over: the work station confirms refused tests one by one (戒毒条例 art 20:
    nothing is counted from a missed date alone) and sees the counter on the person's file; the

@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db, pytest.mark.slow]
 
-QUERY_LIMIT = 12  # issue 7: worker pages at most 12 queries
+QUERY_LIMIT = 12  # worker pages: at most 12 queries
 # The overdue audit, rates and scoreboard (pinned flat in their own tests); the audit also counts
 # the period's timeliness (2 grouped queries) and lists held completions (3).
 SUPERVISOR_AGGREGATE_LIMIT = 17

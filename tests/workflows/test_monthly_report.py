@@ -1,4 +1,4 @@
-"""The monthly township report (issue 6): exact figures in the PDF, region scope, storage, access log."""
+"""The monthly township report: exact figures in the PDF, region scope, storage, access log."""
 
 from datetime import date
 from io import BytesIO

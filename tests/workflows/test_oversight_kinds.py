@@ -1,4 +1,4 @@
-"""The overdue audit lists every overdue step (issue 6): the one-off legal deadlines and
+"""The overdue audit lists every overdue step: the one-off legal deadlines and
 certifications awaiting approval, with their labels and in the kind filter."""
 
 from datetime import date, timedelta

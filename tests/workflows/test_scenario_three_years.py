@@ -1,4 +1,4 @@
-"""One 社区戒毒 episode walked across three years on a fixed calendar (issue 5).
+"""One 社区戒毒 episode walked across three years on a fixed calendar.
 
 The decision is served on 1 March 2022; the person reports on day 10, refuses two tests, makes
 a reported trip, leaves for 12 days without a report, moves to the other township, is detained

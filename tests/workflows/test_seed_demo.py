@@ -45,7 +45,7 @@ def test_demo_users_see_their_own_township_only():
     assert selectors.visible_persons(admin).count() == 0
 
 
-# --- three years of history per running episode (issue 7; helper h5) ---------------------------
+# --- three years of history per running episode ---------------------------
 
 
 def _running():

@@ -317,7 +317,7 @@ def absence_unreported_record(
     return absence
 
 
-# --- the step of AbsenceApprovalFlow (registered in steps.STEPS) -------------------------------
+# --- the step of AbsenceApprovalFlow (registered in workflows.registry) -------------------------------
 
 
 def handle_absence_decide(user, episode: Episode, data: dict, activation) -> Absence:

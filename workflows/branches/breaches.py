@@ -376,7 +376,7 @@ def follow_up_confirm(user, episode: Episode, drug_test_id: int, note: str) -> B
     )
 
 
-# --- the steps of BreachHandOverFlow (registered in steps.STEPS) -------------------------------
+# --- the steps of BreachHandOverFlow (registered in workflows.registry) -------------------------------
 
 DOC_CERTIFICATE = "严重违反协议证明"
 DOC_TEST_REPORT = "检测报告"

@@ -7,7 +7,7 @@ open breach. The work station proposes with a summary (the criteria are stored a
 the 禁毒办 over the township approves (certificate number, date) or returns it with a reason.
 The approval date is recorded and printed (`certified_on` reads it). The 3 years toward
 戒断三年未复吸 count from the start of execution, as the regulations say (rules.md §1.12;
-docs/decisions.md explains the choice between the two readings of issue 5).
+docs/decisions.md explains the choice between the two readings of the three years).
 
 Service functions (no HTTP), also used by the scenario tests:
 ``certification_check(episode, today)``, ``certification_propose(user, episode, summary, on)``,

@@ -1,4 +1,4 @@
-"""Small pieces shared by transfers, suspensions and completion (issue 5, helper h2).
+"""Small pieces shared by transfers, suspensions and completion.
 
 One-off legal deadlines as Obligation rows, ending an episode's open obligations, running a flow
 step from code (the services the scenario test calls without HTTP) and cancelling open flows.

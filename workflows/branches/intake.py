@@ -220,7 +220,7 @@ def handle_team(user, episode, data, activation):
 
 
 def handle_follow_up(user, episode, data, activation):
-    if data["action"] == "confirm_breach":  # counts toward serious breach (戒毒条例 art 20), helper h1
+    if data["action"] == "confirm_breach":  # counts toward serious breach (戒毒条例 art 20)
         follow_up_confirm(user, episode, activation.process.data["drug_test_id"], data["note"])
     label = dict(forms.FollowUpForm.ACTIONS)[data["action"]]
     event_record(

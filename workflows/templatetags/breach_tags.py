@@ -1,4 +1,4 @@
-"""Template filters for the breach counter (helper h1)."""
+"""Template filters for the breach counter."""
 
 from django import template
 
