@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def table_counts() -> dict[str, int]:
-    labels = {"casework", "permissions", "workflows", "auth", "viewflow"}
+    labels = {"casework", "permissions", "obligations", "workflows", "notifications", "oversight", "auth", "viewflow"}
     return {m._meta.label: m.objects.count() for m in apps.get_models() if m._meta.app_label in labels}
 
 
@@ -139,3 +139,21 @@ def test_history_proportions_counters_and_rerun_at_2000_persons():
     first = table_counts()
     call_command("seed_demo", "--persons", "2000", verbosity=0)
     assert table_counts() == first
+
+
+def test_every_stored_flow_reference_resolves_on_seeded_data():
+    """The flows' classes and nodes are stored as dotted references (viewflow's
+    `Process.flow_class`, `Task.flow_task`): after code moves, every row of the demo county must
+    still name a flow and a node that exist, or its task page and its timers stop working."""
+    from viewflow.workflow.models import Process, Task
+
+    call_command("seed_demo", "--persons", "60", verbosity=0)
+    processes = list(Process.objects.all())
+    tasks = list(Task.objects.select_related("process"))
+    assert len(processes) >= 10 and len(tasks) >= 10
+    flows = {p.flow_class for p in processes}
+    assert len(flows) >= 2 and {f.__module__ for f in flows} == {"workflows.flows"}
+    assert all(hasattr(flow, "instance") for flow in flows)
+    nodes = {(t.flow_task.flow_class, t.flow_task.name) for t in tasks}
+    assert all(node is not None for node in nodes)
+    assert {t.flow_task.flow_class for t in tasks} <= flows
