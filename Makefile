@@ -54,9 +54,10 @@ test-sqlite: venv ## Only the SQLite pass (every test not marked postgres), on D
 setup: ## Install or start the system parts: PostgreSQL, Redis, Chromium, pango, CJK font, poppler
 	@scripts/setup-system
 
-lint: venv ## ruff check, ruff format --check, makemigrations --check
+lint: venv ## ruff check, ruff format --check, the import contracts (import-linter), makemigrations --check
 	$(RUFF) check .
 	$(RUFF) format --check .
+	$(VENV)/bin/lint-imports
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(PY) manage.py makemigrations --check --dry-run
 
 fmt: venv ## Format and autofix with ruff
