@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from permissions import selectors
 from tests import factories as f
+from tests import steps
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +63,7 @@ def test_after_a_transfer_the_household_police_still_see_the_person_and_the_old_
     transfer = transfers.transfer_request(
         world["work_station1_user"], episode, world["t2"], "搬家", today - timedelta(days=2)
     )
-    transfers.transfer_accept(world["work_station2_user"], transfer, world["c2"], today - timedelta(days=1))
+    steps.transfer_accept(world["work_station2_user"], transfer, world["c2"], today - timedelta(days=1))
     person.refresh_from_db()
     assert (person.residence_region_id, person.household_region_id) == (world["c2"].pk, world["c1"].pk)
     sees = {

@@ -33,6 +33,7 @@ from casework.models import (
 )
 from obligations.services import obligations_scan, talk_record
 from permissions import selectors
+from tests import steps
 from tests.workflows.test_intake_flow import finish_intake
 from tests.workflows.test_registration import form_data
 from workflows.branches import absences, breaches, certification, completion, suspensions, transfers
@@ -244,7 +245,7 @@ def test_one_detox_episode_across_three_years(world):
     transfer = transfers.transfer_request(station1, episode, w["t2"], "搬至和平镇居住", d(2023, 1, 5))
     assert transfer.status == Transfer.Status.REQUESTED
     station2 = w["work_station2_user"]
-    transfers.transfer_accept(station2, transfer, w["c2"], d(2023, 1, 9))
+    steps.transfer_accept(station2, transfer, w["c2"], d(2023, 1, 9))
     episode.refresh_from_db()
     transfer.refresh_from_db()
     assert (episode.status, episode.township_id, episode.community_id) == (
@@ -263,8 +264,8 @@ def test_one_detox_episode_across_three_years(world):
     assert transfer in transfers.transfers_of_township(station2)
     cal.station = station2
     cal.until(d(2023, 1, 19))
-    transfers.transfer_report(station2, transfer, d(2023, 1, 20))
-    transfers.transfer_agreement(station2, transfer, d(2023, 1, 20))
+    steps.transfer_report(station2, transfer, d(2023, 1, 20))
+    steps.transfer_agreement(station2, transfer, d(2023, 1, 20))
     episode.refresh_from_db()
     report_due.refresh_from_db()
     assert (episode.status, report_due.status, episode.agreements.count()) == (S.ACTIVE, "done", 2)
@@ -273,7 +274,7 @@ def test_one_detox_episode_across_three_years(world):
         Obligation.objects.filter(episode=episode, status="pending").values_list("township_id", flat=True)
     ) == {w["t2"].pk}
     # The new help team (the old agencies' members ended the day before acceptance; the family stays).
-    transfers.transfer_team(
+    steps.transfer_team(
         station2, transfer, d(2023, 1, 20), community=w["sw2_user"], police=w["police2_user"]
     )
     team = {
@@ -319,8 +320,8 @@ def test_one_detox_episode_across_three_years(world):
     release = Obligation.objects.get(episode=episode, kind="release")
     assert (closing.due_by, release.due_by) == (d(2025, 4, 19), d(2025, 4, 26))
     cal.until(d(2025, 4, 19))
-    completion.completion_prepare(station2, episode, d(2025, 4, 1))
-    completion.completion_notice(
+    steps.completion_prepare(station2, episode, d(2025, 4, 1))
+    steps.completion_notice(
         w["police2_user"],
         episode,
         number="和公(禁)解字〔2025〕12号",
