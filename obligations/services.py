@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.errors import RecordRefused
+from casework.locks import episode_lock
 from casework.models import DrugTest, Episode, Obligation, ObligationKind, Talk
 from casework.services import event_record
 from obligations.models import Reminder
@@ -111,7 +112,7 @@ def drug_test_save(
     *, actor, episode: Episode, obligation_id: int | None = None, ad_hoc: bool = False, **fields
 ) -> DrugTest:
     """Save a drug test; a scheduled one closes its obligation and opens the next from the real date."""
-    episode = Episode.objects.select_for_update().select_related("person", "township").get(pk=episode.pk)
+    episode = episode_lock(episode.pk)
     _check_date(episode, fields["tested_on"])
     if fields["result"] == DrugTest.Result.POSITIVE and not fields.get("substances"):
         raise RecordRefused(_("阳性结果须填写检出物质。"))
@@ -145,7 +146,7 @@ def drug_test_save(
 @transaction.atomic
 def talk_record(*, actor, episode: Episode, obligation_id: int | None = None, **fields) -> Talk:
     """Save a talk or visit; it closes the open obligation of its kind and opens the next."""
-    episode = Episode.objects.select_for_update().select_related("person", "township").get(pk=episode.pk)
+    episode = episode_lock(episode.pk)
     _check_date(episode, fields["held_on"])
     kind = ObligationKind.HOME_VISIT if fields.get("kind") == Talk.Kind.HOME_VISIT else ObligationKind.TALK
     obligation = _lock_open_obligation(episode, kind, obligation_id)

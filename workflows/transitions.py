@@ -7,6 +7,7 @@ writes a case event, all in one transaction.
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from casework.locks import episode_lock
 from casework.models import Episode
 from casework.services import event_record
 
@@ -46,7 +47,7 @@ class TransitionNotAllowed(Exception):
 @transaction.atomic
 def episode_transition(*, episode_id: int, to: str, actor, message: str = "", **fields) -> Episode:
     """Move the episode to `to`, setting `fields`, and record the event. Raise TransitionNotAllowed."""
-    episode = Episode.objects.select_for_update().select_related("person").get(pk=episode_id)
+    episode = episode_lock(episode_id)
     if to not in ALLOWED_MOVES.get(episode.status, set()):
         raise TransitionNotAllowed(
             _("当前状态“%(current)s”不能变更为“%(target)s”。")

@@ -274,9 +274,7 @@ def test_one_detox_episode_across_three_years(world):
         Obligation.objects.filter(episode=episode, status="pending").values_list("township_id", flat=True)
     ) == {w["t2"].pk}
     # The new help team (the old agencies' members ended the day before acceptance; the family stays).
-    steps.transfer_team(
-        station2, transfer, d(2023, 1, 20), community=w["sw2_user"], police=w["police2_user"]
-    )
+    steps.transfer_team(station2, transfer, d(2023, 1, 20), community=w["sw2_user"], police=w["police2_user"])
     team = {
         (m.role.code, m.user_id, m.start_date, m.end_date)
         for m in episode.team.select_related("role").exclude(role__code="family")

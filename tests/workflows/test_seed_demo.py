@@ -12,7 +12,16 @@ pytestmark = pytest.mark.django_db
 
 
 def table_counts() -> dict[str, int]:
-    labels = {"casework", "permissions", "obligations", "workflows", "notifications", "oversight", "auth", "viewflow"}
+    labels = {
+        "casework",
+        "permissions",
+        "obligations",
+        "workflows",
+        "notifications",
+        "oversight",
+        "auth",
+        "viewflow",
+    }
     return {m._meta.label: m.objects.count() for m in apps.get_models() if m._meta.app_label in labels}
 
 

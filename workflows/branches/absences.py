@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.errors import RecordRefused
+from casework.locks import episode_lock
 from casework.models import Absence, Agency, Episode, Obligation, ObligationKind, Staff
 from casework.selectors import extension_too_far, region_setting
 from casework.services import event_record
@@ -38,10 +39,6 @@ class ReportNotRequired(RecordRefused):
 def absence_days(leaves_on: date, back_on: date) -> int:
     """Return the length of an absence in days: return date minus leaving date."""
     return (back_on - leaves_on).days
-
-
-def _lock_episode(episode: Episode) -> Episode:
-    return Episode.objects.select_for_update().select_related("person", "township").get(pk=episode.pk)
 
 
 def _lock_absence(absence: Absence) -> Absence:
@@ -94,7 +91,7 @@ def absence_report(
     dates or an episode that is not under way. Without approval the person is away at once;
     with approval the report waits (PENDING) for the head of the work station.
     """
-    episode = _lock_episode(episode)
+    episode = episode_lock(episode)
     reported_on = reported_on or timezone.localdate()
     if episode.status == S.OUT_OF_COUNTY:
         raise RecordRefused(_("该人员已有外出尚未销假，请先销假或续假。"))
@@ -267,7 +264,7 @@ def absence_unreported_record(
     It feeds the serious-breach counter only once staff confirm it (workflows.branches.breaches.
     breach_confirm with kind=unauthorised_exit; 戒毒条例 art 20).
     """
-    episode = _lock_episode(episode)
+    episode = episode_lock(episode)
     if episode.status not in UNREPORTED_STATUSES:
         raise RecordRefused(
             _("执行状态为“%(status)s”，不能登记未报告外出。") % {"status": episode.get_status_display()}

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from casework import deadlines
 from casework.errors import RecordRefused
 from casework.holds import COUNTED_KINDS, HANDOVER_REASONS
+from casework.locks import episode_lock
 from casework.models import Absence, Breach, DrugTest, Episode, HandOver, Obligation, ObligationKind
 from casework.selectors import region_setting
 from casework.services import event_record
@@ -201,10 +202,6 @@ def handover_open(
 # --- confirming a breach ----------------------------------------------------------------------
 
 
-def _lock_episode(episode: Episode) -> Episode:
-    return Episode.objects.select_for_update().select_related("person", "township").get(pk=episode.pk)
-
-
 def _check_day(episode: Episode, day: date) -> None:
     check_not_future(day, _("发生日期"))
     if episode.start_date is None or day < episode.start_date:
@@ -234,7 +231,7 @@ def breach_confirm(
     art 20, or the breach is a confirmed relapse, the response is the hand-over (art 21) and the
     returned breach has response HANDOVER. Raise RecordRefused, nothing saved, on bad input.
     """
-    episode = _lock_episode(episode)
+    episode = episode_lock(episode)
     if episode.status not in CONFIRMABLE_STATUSES:
         raise RecordRefused(
             _("执行状态为“%(status)s”，不能确认违反协议。") % {"status": episode.get_status_display()}

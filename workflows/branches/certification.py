@@ -24,6 +24,7 @@ from viewflow.workflow.status import STATUS
 
 from casework.deadlines import add_months
 from casework.errors import RecordRefused
+from casework.locks import episode_lock
 from casework.models import Certification, DrugTest, Episode, HandOver
 from casework.selectors import region_setting
 from casework.services import event_record
@@ -185,7 +186,7 @@ def certification_propose(user, episode: Episode, summary: str, on: date) -> Cer
     Only the work station acting on the person (act_work_station) may propose. Refused when a
     proposal is pending or a certification was already approved (one per episode).
     """
-    episode = Episode.objects.select_for_update().select_related("person", "township").get(pk=episode.pk)
+    episode = episode_lock(episode.pk)
     access = selectors.person_access_for(user, episode.person)
     if "act_work_station" not in access.actions:
         raise RecordRefused(_("只有执行地工作站可以提请脱毒认定。"))

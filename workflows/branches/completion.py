@@ -33,6 +33,7 @@ from casework import deadlines
 from casework import selectors as casework_selectors
 from casework.errors import RecordRefused
 from casework.holds import DEFAULT_PREP_DAYS, completion_hold, episodes_with_completion_hold, file_windows
+from casework.locks import episode_lock
 from casework.models import (
     DayCount,
     Episode,
@@ -110,7 +111,7 @@ def completion_start(episode_id: int, as_of: date) -> bool:
     The file window opens the region's preparation period before the end, and the release notice
     falls due the region's release period after it, each in calendar or working days.
     """
-    episode = Episode.objects.select_for_update().select_related("person", "township").get(pk=episode_id)
+    episode = episode_lock(episode_id)
     if episode.status != S.ACTIVE:
         return False
     if flow_started(episode, CompletionFlow) or completion_hold(episode):
@@ -258,7 +259,7 @@ def follow_up_episodes(user) -> QuerySet[Episode]:
 @transaction.atomic
 def follow_up_relapse(user, episode: Episode, relapsed_on: date, note: str) -> Episode:
     """Record a relapse during the follow-up after completion: the person leaves the 3-year count."""
-    episode = Episode.objects.select_for_update().select_related("person").get(pk=episode.pk)
+    episode = episode_lock(episode.pk)
     if not may_act(user, episode.person):
         raise PermissionDenied
     if episode.relapsed_on is not None:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.errors import RecordRefused
+from casework.locks import episode_lock
 from casework.models import Agency, Episode, Referral, ReferralOutcome
 from casework.services import event_record
 from permissions import selectors
@@ -173,7 +174,7 @@ def referral_create(
 ) -> Referral:
     """Refer the person to the 人社所 or 民政办 of the episode's township; grant it access."""
     on = on or timezone.localdate()
-    episode = Episode.objects.select_for_update().select_related("person").get(pk=episode.pk)
+    episode = episode_lock(episode.pk)
     if "act_work_station" not in selectors.person_access_for(user, episode.person).actions:
         raise RecordRefused(_("只有执行地工作站可以转介。"))
     if not episode.is_open or episode.start_date is None:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from casework import deadlines
 from casework.errors import RecordRefused
+from casework.locks import episode_lock
 from casework.models import (
     RECURRING_KINDS,
     DayCount,
@@ -56,16 +57,12 @@ def may_act(user, person) -> bool:
     return bool(ACT_CODENAMES & selectors.person_access_for(user, person).actions)
 
 
-def _lock(episode: Episode) -> Episode:
-    return Episode.objects.select_for_update().select_related("person", "township").get(pk=episode.pk)
-
-
 @transaction.atomic
 def suspension_start(
     user, episode: Episode, reason: str, starts_on: date, place: str, documents: str = ""
 ) -> Suspension:
     """Suspend the episode for detention or arrest (戒毒条例 art 24); pause its recurring obligations."""
-    episode = _lock(episode)
+    episode = episode_lock(episode)
     if not may_act(user, episode.person):
         raise PermissionDenied
     if episode.suspensions.filter(ends_on__isnull=True).exists():
@@ -106,7 +103,7 @@ def suspension_start(
 def suspension_end(user, suspension: Suspension, ends_on: date) -> Suspension:
     """Release: the measure continues (art 24). A paused clock adds the days to the term; the
     recurring obligations reopen with due dates counted from the release date."""
-    episode = _lock(suspension.episode)
+    episode = episode_lock(suspension.episode)
     suspension = Suspension.objects.select_for_update().get(pk=suspension.pk)
     if not may_act(user, episode.person):
         raise PermissionDenied
@@ -184,7 +181,7 @@ def suspension_end(user, suspension: Suspension, ends_on: date) -> Suspension:
 def episode_terminate(user, episode: Episode, reason: str, on: date, documents: str) -> Episode:
     """End the episode for imprisonment, a compulsory educational measure (戒毒条例 art 24), a
     compulsory isolation decision (禁毒法 art 38), death or leaving the country (practice)."""
-    episode = _lock(episode)
+    episode = episode_lock(episode)
     if not may_act(user, episode.person):
         raise PermissionDenied
     if not episode.is_open:

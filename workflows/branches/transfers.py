@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from casework import deadlines
 from casework.errors import RecordRefused
+from casework.locks import episode_lock
 from casework.models import Agency, Episode, Obligation, ObligationKind, Region, TeamMember, Transfer
 from casework.services import event_record
 from permissions import selectors
@@ -54,7 +55,7 @@ def transfer_request(
     user, episode: Episode, to_township: Region, reason: str, on: date, new_address: str = ""
 ) -> Transfer:
     """Request the change of execution place to `to_township` (戒毒条例 art 22); start the hand-shake."""
-    episode = Episode.objects.select_for_update().select_related("person", "township").get(pk=episode.pk)
+    episode = episode_lock(episode.pk)
     if not is_work_station_of(user, episode.township_id):
         raise PermissionDenied
     if to_township.level != Region.Level.TOWNSHIP:
