@@ -26,6 +26,17 @@ RELEASE_NOTICE_DAYS = 7
 # absence): a local setting does (Region.max_extension_days), so a typo such as 2126 for 2026
 # cannot silently park a person outside every overdue list for a century.
 DEFAULT_MAX_EXTENSION_DAYS = 90
+# 戒毒条例 art 21, 禁毒法 art 35 para 2: a relapse or serious breach is reported to the police
+# at once; days allowed for the hand-over package (0: the same day, rules.md §8 rule 5).
+DEFAULT_HANDOVER_DAYS = 0
+# Detox certification (rules.md §3.1): at least 12 months under the measure, less paused days,
+# and the last 6 scheduled tests negative; a region may set stricter figures.
+DEFAULT_CERTIFICATION_MIN_MONTHS = 12
+DEFAULT_CERTIFICATION_NEGATIVE_TESTS = 6
+# The reminder ladder (rules.md §2.3): an overdue item goes to the station head after 3 days
+# and to the township's 禁毒办 after 7, unless the region says otherwise.
+DEFAULT_ESCALATE_HEAD_DAYS = 3
+DEFAULT_ESCALATE_SUPERVISOR_DAYS = 7
 
 
 def add_months(day: date, months: int) -> date:

@@ -46,28 +46,48 @@ def deadline_rule(region: Region, kind: str) -> tuple[int, str]:
     return (spec.days if days is None else days), (count or spec.count)
 
 
-def deadline_rules_by_township(kind: str) -> dict[int, tuple[int, str]]:
-    """Return {township id: (days, day count)} of a deadline kind for every township (one query).
-
-    The same inheritance as `deadline_rule`, resolved in memory for all townships at once.
-    """
-    spec = DEADLINE_KINDS[kind]
-    fields = [f for f in (spec.days_field, spec.count_field) if f]
+def settings_by_township(defaults: dict[str, object]) -> dict[int, dict[str, object]]:
+    """Return {township id: {field: value}} for every township (one query): for each field the
+    nearest value at or above the township along its path, else `defaults[field]` — the same
+    inheritance as `region_setting`, resolved in memory for all townships at once."""
+    fields = list(defaults)
     rows = Region.objects.exclude(level=Region.Level.COMMUNITY).values("pk", "path", "level", *fields)
     by_path = {row["path"]: row for row in rows}
     result = {}
     for row in by_path.values():
         if row["level"] != Region.Level.TOWNSHIP:
             continue
-        days, count = None, None
-        for above in reversed(Region.paths_above(row["path"])):
-            values = by_path.get(above, {})
-            if days is None and spec.days_field:
-                days = values.get(spec.days_field)
-            if not count and spec.count_field:
-                count = values.get(spec.count_field)
-        result[row["pk"]] = ((spec.days if days is None else days), (count or spec.count))
+        values = {}
+        for field in fields:
+            for above in reversed(Region.paths_above(row["path"])):  # the township first
+                value = by_path.get(above, {}).get(field)
+                if value is not None and value != "":
+                    values[field] = value
+                    break
+            else:
+                values[field] = defaults[field]
+        result[row["pk"]] = values
     return result
+
+
+def deadline_rules_by_township(kind: str) -> dict[int, tuple[int, str]]:
+    """Return {township id: (days, day count)} of a deadline kind for every township (one query),
+    with the same inheritance as `deadline_rule`."""
+    spec = DEADLINE_KINDS[kind]
+    defaults = {}
+    if spec.days_field:
+        defaults[spec.days_field] = spec.days
+    if spec.count_field:
+        defaults[spec.count_field] = spec.count
+    if not defaults:
+        return dict.fromkeys(
+            Region.objects.filter(level=Region.Level.TOWNSHIP).values_list("pk", flat=True),
+            (spec.days, spec.count),
+        )
+    return {
+        pk: (values.get(spec.days_field, spec.days), values.get(spec.count_field, spec.count))
+        for pk, values in settings_by_township(defaults).items()
+    }
 
 
 def communities_under(region: Region):

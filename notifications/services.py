@@ -17,40 +17,23 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.models import Agency, Obligation, ObligationKind, Region, Staff, TeamMember
+from casework import deadlines
+from casework.models import Agency, Obligation, ObligationKind, Staff, TeamMember
+from casework.selectors import settings_by_township
 from notifications.models import Notification
 
 DUE_WITHIN_DAYS = 3
-DEFAULT_HEAD_DAYS = 3
-DEFAULT_SUPERVISOR_DAYS = 7
 
 
 def escalation_days() -> dict[int, tuple[int, int]]:
-    """Return {township id: (head days, supervisor days)} for every township, in one query.
-
-    The same inheritance as `casework.selectors.region_setting` (nearest value at or above the
-    township along its path, else the default), resolved in memory for all townships at once.
-    """
-    rows = list(
-        Region.objects.exclude(level=Region.Level.COMMUNITY).values_list(
-            "pk", "path", "level", "escalate_head_days", "escalate_supervisor_days"
-        )
+    """Return {township id: (head days, supervisor days)} for every township, in one query."""
+    rows = settings_by_township(
+        {
+            "escalate_head_days": deadlines.DEFAULT_ESCALATE_HEAD_DAYS,
+            "escalate_supervisor_days": deadlines.DEFAULT_ESCALATE_SUPERVISOR_DAYS,
+        }
     )
-    by_path = {path: (head, sup) for _pk, path, _level, head, sup in rows}
-    result = {}
-    for pk, path, level, _head, _sup in rows:
-        if level != Region.Level.TOWNSHIP:
-            continue
-        head = sup = None
-        for above in reversed(Region.paths_above(path)):  # the township first, then its ancestors
-            values = by_path.get(above, (None, None))
-            head = values[0] if head is None else head
-            sup = values[1] if sup is None else sup
-        result[pk] = (
-            DEFAULT_HEAD_DAYS if head is None else head,
-            DEFAULT_SUPERVISOR_DAYS if sup is None else sup,
-        )
-    return result
+    return {pk: (v["escalate_head_days"], v["escalate_supervisor_days"]) for pk, v in rows.items()}
 
 
 def _kind_case(column: str) -> tuple[str, list]:

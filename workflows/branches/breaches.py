@@ -45,13 +45,6 @@ from workflows.transitions import episode_transition
 
 S = Episode.Status
 
-# 戒毒条例 art 20: serious breach = tests evaded/refused >= 3, or unauthorised exits >= 3,
-# or unauthorised absence of more than 30 days in total (the constants live with the law's dates).
-SERIOUS_TESTS = deadlines.SERIOUS_TESTS
-SERIOUS_EXITS = deadlines.SERIOUS_EXITS
-SERIOUS_EXIT_DAYS = deadlines.SERIOUS_EXIT_DAYS
-# 戒毒条例 art 21 ("及时"); rules.md §8 rule 5: report the same day unless the region says otherwise.
-DEFAULT_HANDOVER_DAYS = 0
 
 # A breach can be confirmed while the person is under the measure (not before reporting in).
 CONFIRMABLE_STATUSES = (S.ACTIVE, S.OUT_OF_COUNTY, S.MISSING, S.VIOLATION_REPORTED, S.TRANSFER_PENDING)
@@ -76,11 +69,11 @@ class BreachCounters:
     def criteria(self) -> tuple[str, ...]:
         """Return the art 20 criteria met: "tests", "exits", "exit_days"."""
         met = []
-        if self.tests >= SERIOUS_TESTS:
+        if self.tests >= deadlines.SERIOUS_TESTS:
             met.append("tests")
-        if self.exits >= SERIOUS_EXITS:
+        if self.exits >= deadlines.SERIOUS_EXITS:
             met.append("exits")
-        if self.exit_days > SERIOUS_EXIT_DAYS:
+        if self.exit_days > deadlines.SERIOUS_EXIT_DAYS:
             met.append("exit_days")
         return tuple(met)
 
@@ -177,7 +170,7 @@ def handover_open(
     if handover_under_way(episode):
         return None
     today = timezone.localdate()
-    days = region_setting(episode.township, "handover_days", DEFAULT_HANDOVER_DAYS)
+    days = region_setting(episode.township, "handover_days", deadlines.DEFAULT_HANDOVER_DAYS)
     deadline = deadline_open(
         episode, ObligationKind.HANDOVER, due_from=today, due_by=today + timedelta(days=days)
     )

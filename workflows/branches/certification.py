@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
+from casework import deadlines
 from casework.deadlines import add_months
 from casework.errors import RecordRefused
 from casework.locks import episode_lock
@@ -30,9 +31,6 @@ from casework.selectors import region_setting
 from casework.services import event_record
 from permissions import selectors
 from workflows.flows import CertificationFlow, supervises_township
-
-DEFAULT_MIN_MONTHS = 12
-DEFAULT_NEGATIVE_TESTS = 6
 
 # Episodes in these states are under measure and may be certified.
 CERTIFIABLE = (
@@ -99,8 +97,12 @@ def certification_check(episode: Episode, today: date) -> CertificationCheck:
     3. No open breach: the episode is not handed over for a breach (violation_reported) and
        no hand-over to the police awaits its decision (戒毒条例 arts 20-21).
     """
-    min_months = region_setting(episode.township, "certification_min_months", DEFAULT_MIN_MONTHS)
-    wanted = region_setting(episode.township, "certification_negative_tests", DEFAULT_NEGATIVE_TESTS)
+    min_months = region_setting(
+        episode.township, "certification_min_months", deadlines.DEFAULT_CERTIFICATION_MIN_MONTHS
+    )
+    wanted = region_setting(
+        episode.township, "certification_negative_tests", deadlines.DEFAULT_CERTIFICATION_NEGATIVE_TESTS
+    )
 
     months = months_under_measure(episode, today)
     time_ok = Criterion(
