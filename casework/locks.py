@@ -6,8 +6,6 @@ instead of each holding a row the other wants (a deadlock). Inside the lock the 
 the fresh state and refuses what is no longer allowed.
 """
 
-from django.db.models import Model, QuerySet
-
 from casework.models import Episode
 
 
@@ -18,9 +16,3 @@ def episode_lock(episode: Episode | int) -> Episode:
     # of=("self",): the joined person and township rows are read, not locked; locking the
     # township would queue every write in the township behind one another.
     return Episode.objects.select_for_update(of=("self",)).select_related("person", "township").get(pk=pk)
-
-
-def records_lock(model: type[Model], episode: Episode, **filters) -> QuerySet:
-    """The episode's records of `model` matching `filters`, locked when evaluated. Lock the
-    episode first (`episode_lock`)."""
-    return model.objects.select_for_update().filter(episode=episode, **filters)

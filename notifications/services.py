@@ -157,10 +157,6 @@ def notifications_send(today: date) -> tuple[int, int]:
     return digests, escalations
 
 
-def unread_count(user) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
-
-
 def station_notify(township_id: int, text: str, *, kind: str, obligation: Obligation | None = None) -> int:
     """Send `text` to every active work-station user of the township, once (unique per kind and
     obligation, or per kind and day); return the number of messages written."""

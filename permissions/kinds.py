@@ -6,8 +6,6 @@ kind that `CaseEvent.Kind` does not know. `FILE` marks what anyone who may open 
 file reads (its state, its dates, its team), the same lines the status badge already tells.
 """
 
-from django.db.models import Q
-
 from casework.models import CaseEvent, ObligationKind
 
 from .models import RecordType
@@ -88,8 +86,3 @@ def kinds_readable(mapping: dict[str, str], record_types) -> list[str]:
 
 def kinds_of_type(mapping: dict[str, str], record_type: str) -> list[str]:
     return sorted(kind for kind, rt in mapping.items() if rt == record_type)
-
-
-def obligations_readable_q(record_types, prefix: str = "") -> Q:
-    """A filter on obligations (or on a relation to them) that keeps the readable kinds."""
-    return Q(**{f"{prefix}kind__in": kinds_readable(OBLIGATION_RECORD_TYPE, record_types)})

@@ -376,19 +376,6 @@ def team_grants_refresh(today: date | None = None) -> SyncResult:
     return sync_person_grants(person_ids, today=today)
 
 
-def seed_default_matrix() -> None:
-    """Fill the matrix with the defaults where it is empty."""
-    if RecordAccessRule.objects.exists():
-        return
-    RecordAccessRule.objects.bulk_create(
-        [
-            RecordAccessRule(party=party, record_type=rt)
-            for party, types in DEFAULT_MATRIX.items()
-            for rt in types
-        ]
-    )
-
-
 def _address(value: str):
     try:
         return ipaddress.ip_address(value.strip())

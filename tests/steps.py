@@ -5,9 +5,14 @@ the same engine and handlers as the step page.
 
 from datetime import date
 
-from casework.models import Episode, Region, Transfer
+from django.utils.translation import gettext as _
+from viewflow.workflow.status import STATUS
+
+from casework.errors import RecordRefused
+from casework.models import Certification, Episode, Region, Transfer
+from workflows.branches.certification import approve_task_for, certification_decision_apply
 from workflows.engine import step_run
-from workflows.flows import CompletionFlow, TransferFlow
+from workflows.flows import CertificationFlow, CompletionFlow, TransferFlow
 
 
 def transfer_accept(user, transfer: Transfer, community: Region, on: date) -> Transfer:
@@ -92,3 +97,38 @@ def completion_notice(
 
 
 # --- follow-up after completion ---------------------------------------------------------------
+
+
+def certification_decide(
+    user, certification: Certification, approve: bool, on: date, number: str = "", note: str = ""
+) -> Certification:
+    """Decide a proposal as the supervisor (no HTTP): completes the flow's approve task.
+
+    Raises RecordRefused with the reason (nothing changed) for a decided proposal, a user who
+    is not the supervisor over the township, the proposer, or criteria no longer met.
+    """
+    task = approve_task_for(certification)
+    if task is None:
+        raise RecordRefused(_("该脱毒认定已审批，不能重复审批。"))
+    with CertificationFlow.lock(task.process_id):
+        task.refresh_from_db()
+        if task.status not in (STATUS.NEW, STATUS.ASSIGNED) or (task.owner_id and task.owner_id != user.pk):
+            raise RecordRefused(_("该步骤已由他人办结或认领，本次提交未保存。"))
+        if not task.flow_task.can_assign(user, task) and task.owner_id != user.pk:
+            raise RecordRefused(_("只有执行地所属禁毒办可以审批脱毒认定。"))
+        activation = task.flow_task.activation_class(task)
+        if task.status == STATUS.NEW:
+            activation.assign(user)
+        activation.start(None)
+        result = certification_decision_apply(user, certification.pk, approve, on, number, note)
+        activation.execute()
+    return result
+
+
+def certified_on(episode: Episode) -> date | None:
+    """Return the approval date of the episode's certification, or None."""
+    return (
+        Certification.objects.filter(episode=episode, status=Certification.Status.APPROVED)
+        .values_list("decided_on", flat=True)
+        .first()
+    )

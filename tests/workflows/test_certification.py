@@ -17,13 +17,8 @@ from casework.errors import RecordRefused
 from casework.models import CaseEvent, Certification, DrugTest, Episode, HandOver, Obligation, Staff
 from permissions.models import AccessLog
 from tests import factories as f
-from workflows.branches.certification import (
-    certification_check,
-    certification_decide,
-    certification_propose,
-    certified_on,
-    months_under_measure,
-)
+from tests.steps import certification_decide, certified_on
+from workflows.branches.certification import certification_check, certification_propose, months_under_measure
 from workflows.flows import CertificationFlow
 
 pytestmark = pytest.mark.django_db

@@ -304,10 +304,8 @@ def test_one_detox_episode_across_three_years(world):
     check = certification.certification_check(episode, d(2024, 6, 3))
     assert check.met
     proposal = certification.certification_propose(station2, episode, "近十二个月检测均为阴性", d(2024, 6, 3))
-    certification.certification_decide(
-        w["sup2_user"], proposal, True, d(2024, 6, 5), number="和禁认〔2024〕3号"
-    )
-    assert certification.certified_on(episode) == d(2024, 6, 5)
+    steps.certification_decide(w["sup2_user"], proposal, True, d(2024, 6, 5), number="和禁认〔2024〕3号")
+    assert steps.certified_on(episode) == d(2024, 6, 5)
 
     # --- completion: the file 30 days before the end, the police's notice after it (art 23) ---
     cal.until(d(2025, 3, 19))

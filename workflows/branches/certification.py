@@ -157,15 +157,6 @@ def certification_check(episode: Episode, today: date) -> CertificationCheck:
     return CertificationCheck(today, (time_ok, tests_ok, breach_ok), positives > 0)
 
 
-def certified_on(episode: Episode) -> date | None:
-    """Return the approval date of the episode's certification, or None."""
-    return (
-        Certification.objects.filter(episode=episode, status=Certification.Status.APPROVED)
-        .values_list("decided_on", flat=True)
-        .first()
-    )
-
-
 def _refuse_unless_met(check: CertificationCheck) -> None:
     if check.positive_in_window:
         raise RecordRefused(_("认定期间内有阳性检测结果，不能认定脱毒。"))
@@ -307,32 +298,6 @@ def approve_task_for(certification: Certification):
         .select_related("process")
         .first()
     )
-
-
-def certification_decide(
-    user, certification: Certification, approve: bool, on: date, number: str = "", note: str = ""
-) -> Certification:
-    """Decide a proposal as the supervisor (no HTTP): completes the flow's approve task.
-
-    Raises RecordRefused with the reason (nothing changed) for a decided proposal, a user who
-    is not the supervisor over the township, the proposer, or criteria no longer met.
-    """
-    task = approve_task_for(certification)
-    if task is None:
-        raise RecordRefused(_("该脱毒认定已审批，不能重复审批。"))
-    with CertificationFlow.lock(task.process_id):
-        task.refresh_from_db()
-        if task.status not in (STATUS.NEW, STATUS.ASSIGNED) or (task.owner_id and task.owner_id != user.pk):
-            raise RecordRefused(_("该步骤已由他人办结或认领，本次提交未保存。"))
-        if not task.flow_task.can_assign(user, task) and task.owner_id != user.pk:
-            raise RecordRefused(_("只有执行地所属禁毒办可以审批脱毒认定。"))
-        activation = task.flow_task.activation_class(task)
-        if task.status == STATUS.NEW:
-            activation.assign(user)
-        activation.start(None)
-        result = certification_decision_apply(user, certification.pk, approve, on, number, note)
-        activation.execute()
-    return result
 
 
 def certifications_of(person) -> list[Certification]:
