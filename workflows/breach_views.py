@@ -243,15 +243,29 @@ def absence_report_page(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def absence_unreported_page(request, pk):
-    """Record an absence found without a written report; confirming it is the next page (art 20)."""
+    """Record an absence found without a written report; confirming it is the next page (art 20).
+
+    A second identical post answers "already recorded" and records nothing.
+    """
     person = _work_station_person(request, pk, RecordType.ABSENCE)
     episode = _current_episode(person, absence_services.UNREPORTED_STATUSES)
-    form = AbsenceUnreportedForm(request.POST or None)
+    form = submission_key_add(AbsenceUnreportedForm(request.POST or None))
     if request.method == "POST":
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            key = data.pop("submission_key")
             try:
-                absence = absence_services.absence_unreported_record(
-                    actor=request.user, episode=episode, **form.cleaned_data
+                absence = submitted_once(
+                    key=key,
+                    user=request.user,
+                    save=lambda: absence_services.absence_unreported_record(
+                        actor=request.user, episode=episode, **data
+                    ),
+                    record_url=lambda a: reverse("person_breaches", args=[person.pk]) + f"#absence-{a.pk}",
+                )
+            except AlreadyRecorded as repeat:
+                return already_recorded_page(
+                    request, person=person, submission=repeat.submission, title=_("登记未报告外出")
                 )
             except absence_services.ReportNotRequired as exc:
                 messages.info(request, str(exc))
@@ -283,12 +297,26 @@ def _absence_for(request, pk) -> Absence:
 
 
 def _absence_action(request, pk, form_class, action, title, done_message):
+    """A second post of the same rendered form answers "already recorded" and moves nothing."""
     absence = _absence_for(request, pk)
-    form = form_class(request.POST or None)
+    form = submission_key_add(form_class(request.POST or None))
     if request.method == "POST":
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            key = data.pop("submission_key")
             try:
-                action(actor=request.user, absence=absence, **form.cleaned_data)
+                submitted_once(
+                    key=key,
+                    user=request.user,
+                    save=lambda: action(actor=request.user, absence=absence, **data),
+                    record_url=lambda a: (
+                        reverse("person_breaches", args=[absence.person_id]) + f"#absence-{a.pk}"
+                    ),
+                )
+            except AlreadyRecorded as repeat:
+                return already_recorded_page(
+                    request, person=absence.person, submission=repeat.submission, title=title
+                )
             except (RecordRefused, TransitionNotAllowed) as exc:
                 messages.error(request, str(exc))
             else:

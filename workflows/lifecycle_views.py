@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -34,6 +35,13 @@ from workflows.branches.transfers import (
     transfer_request,
     transfers_of_township,
 )
+from workflows.submissions import (
+    AlreadyRecorded,
+    already_recorded_page,
+    repeated_post,
+    submission_key_add,
+    submitted_once,
+)
 from workflows.transitions import TransitionNotAllowed
 
 
@@ -51,11 +59,25 @@ def _person_to_act_on(request, pk) -> tuple:
 
 
 def _action_page(request, *, person, form, title, help_text, save, success):
-    """Render the form; on a valid POST call `save`, turning domain refusals into a message."""
+    """Render the form; on a valid POST call `save`, turning domain refusals into a message.
+
+    A second identical post (the same rendered form's key) answers "already recorded" and
+    nothing moves: no second record, event or change of status.
+    """
+    form = submission_key_add(form)
     if request.method == "POST":
         if form.is_valid():
             try:
-                save(form.cleaned_data)
+                submitted_once(
+                    key=form.cleaned_data["submission_key"],
+                    user=request.user,
+                    save=lambda: save(form.cleaned_data),
+                    record_url=lambda _saved: reverse("person_detail", args=[person.pk]),
+                )
+            except AlreadyRecorded as repeat:
+                return already_recorded_page(
+                    request, person=person, submission=repeat.submission, title=title
+                )
             except (RecordRefused, TransitionNotAllowed) as exc:
                 messages.error(request, str(exc))
             except PermissionDenied:
@@ -148,6 +170,8 @@ def suspension_end_page(request, pk):
     person, episode = _person_to_act_on(request, pk)
     suspension = Suspension.objects.filter(episode=episode, ends_on__isnull=True).first()
     if suspension is None:
+        if repeat := repeated_post(request):
+            return already_recorded_page(request, person=person, submission=repeat, title=_("释放后恢复执行"))
         raise Http404
     form = lifecycle_forms.SuspensionEndForm(request.POST or None)
     return _action_page(

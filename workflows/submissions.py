@@ -60,6 +60,21 @@ def submitted_once(*, key, user, save, record_url):
     return result
 
 
+def repeated_post(request) -> FormSubmission | None:
+    """The earlier save of this very post, if its key was saved by the same user.
+
+    For a page whose first save removes what it acts on (the open suspension a release ends):
+    the repeat finds no form to post to, and still answers "already recorded" rather than 404.
+    """
+    if request.method != "POST":
+        return None
+    try:
+        key = uuid.UUID(str(request.POST.get("submission_key", "")))
+    except ValueError:
+        return None
+    return FormSubmission.objects.filter(key=key, user=request.user).first()
+
+
 def already_recorded_page(request, *, person, submission: FormSubmission, title: str):
     """The answer to a repeated post: nothing saved, and where the first one's record is."""
     return render(

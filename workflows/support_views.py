@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -27,6 +28,7 @@ from workflows.branches.certification import (
     certifications_of,
 )
 from workflows.flows import supervises_township
+from workflows.submissions import AlreadyRecorded, already_recorded_page, submission_key_add, submitted_once
 from workflows.support_forms import (
     CertificationProposeForm,
     OutcomeForm,
@@ -49,18 +51,31 @@ def _work_station_gate(request, person_id):
 
 @require_http_methods(["GET", "POST"])
 def certification_page(request, pk):
-    """The criteria check and, when met, the proposal to the 禁毒办 (rules.md §3.1)."""
+    """The criteria check and, when met, the proposal to the 禁毒办 (rules.md §3.1).
+
+    A second identical post answers "already recorded" and proposes nothing.
+    """
     episode = Episode.objects.select_related("township", "community").filter(pk=pk).first()
     if episode is None:
         raise Http404
     episode.person = _work_station_gate(request, episode.person_id)
     today = timezone.localdate()
-    form = CertificationProposeForm(request.POST or None, initial={"proposed_on": today})
+    form = submission_key_add(CertificationProposeForm(request.POST or None, initial={"proposed_on": today}))
     if request.method == "POST":
         if form.is_valid():
+            data = form.cleaned_data
             try:
-                certification_propose(
-                    request.user, episode, form.cleaned_data["summary"], form.cleaned_data["proposed_on"]
+                submitted_once(
+                    key=data["submission_key"],
+                    user=request.user,
+                    save=lambda: certification_propose(
+                        request.user, episode, data["summary"], data["proposed_on"]
+                    ),
+                    record_url=lambda c: reverse("person_support", args=[episode.person_id]),
+                )
+            except AlreadyRecorded as repeat:
+                return already_recorded_page(
+                    request, person=episode.person, submission=repeat.submission, title=_("提请脱毒认定")
                 )
             except RecordRefused as exc:
                 messages.error(request, str(exc))
@@ -169,18 +184,37 @@ def person_support(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def referral_new(request, pk):
-    """The work station refers the person to 人社 or 民政 (禁毒法 art 34 para 2; 戒毒条例 arts 18, 39)."""
+    """The work station refers the person to 人社 or 民政 (禁毒法 art 34 para 2; 戒毒条例 arts 18, 39).
+
+    A second identical post answers "already recorded" and refers no one again.
+    """
     person = _work_station_gate(request, pk)
     episode = person.episodes.exclude(status__in=Episode.CLOSED_STATUSES).order_by("-decision_date").first()
     if episode is None:
         raise Http404
-    form = ReferralForm(request.POST or None, initial={"referred_on": timezone.localdate()})
+    form = submission_key_add(
+        ReferralForm(request.POST or None, initial={"referred_on": timezone.localdate()})
+    )
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             try:
-                referral = referral_services.referral_create(
-                    request.user, episode, data["kind"], data["needs"], data["skills"], data["referred_on"]
+                referral = submitted_once(
+                    key=data["submission_key"],
+                    user=request.user,
+                    save=lambda: referral_services.referral_create(
+                        request.user,
+                        episode,
+                        data["kind"],
+                        data["needs"],
+                        data["skills"],
+                        data["referred_on"],
+                    ),
+                    record_url=lambda r: reverse("referral_detail", args=[r.pk]),
+                )
+            except AlreadyRecorded as repeat:
+                return already_recorded_page(
+                    request, person=person, submission=repeat.submission, title=_("转介帮扶")
                 )
             except RecordRefused as exc:
                 messages.error(request, str(exc))
@@ -228,8 +262,8 @@ def referral_detail(request, pk):
             "outcomes": list(referral.outcomes.select_related("recorded_by")),
             "mine": mine,
             "show_employer": referral_services.employer_visible(request.user),
-            "decide_form": ReferralDecideForm(initial={"on": today}),
-            "close_form": ReferralCloseForm(initial={"closed_on": today}),
+            "decide_form": submission_key_add(ReferralDecideForm(initial={"on": today})),
+            "close_form": submission_key_add(ReferralCloseForm(initial={"closed_on": today})),
             "person_visible": selectors.visible_persons(request.user).filter(pk=referral.person_id).exists(),
         },
     )
@@ -242,41 +276,75 @@ def _target_referral(request, pk):
     return referral
 
 
+def _referral_once(request, referral, key, save, title):
+    """Run save() once per rendered form; a repeat answers "already recorded" (None: saved)."""
+    try:
+        submitted_once(
+            key=key,
+            user=request.user,
+            save=save,
+            record_url=lambda _saved: reverse("referral_detail", args=[referral.pk]),
+        )
+    except AlreadyRecorded as repeat:
+        return already_recorded_page(
+            request, person=referral.person, submission=repeat.submission, title=title
+        )
+    return None
+
+
 @require_POST
 def referral_decide(request, pk):
+    """Accept or decline a referral; a second identical post answers "already recorded"."""
     referral = _target_referral(request, pk)
-    form = ReferralDecideForm(request.POST)
+    form = submission_key_add(ReferralDecideForm(request.POST))
     if not form.is_valid():
         errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
         messages.error(request, _("信息尚未保存：%(errors)s") % {"errors": errors})
         return redirect("referral_detail", pk=referral.pk)
     data = form.cleaned_data
+    accept = data["decision"] == "accept"
+
+    def save():
+        if accept:
+            return referral_services.referral_accept(request.user, referral, data["on"])
+        return referral_services.referral_decline(request.user, referral, data["on"], data["reason"])
+
     try:
-        if data["decision"] == "accept":
-            referral_services.referral_accept(request.user, referral, data["on"])
-            messages.success(request, _("已受理。"))
-        else:
-            referral_services.referral_decline(request.user, referral, data["on"], data["reason"])
-            messages.success(request, _("已不予受理。"))
+        repeat = _referral_once(request, referral, data["submission_key"], save, _("受理或不予受理"))
     except RecordRefused as exc:
         messages.error(request, str(exc))
+    else:
+        if repeat is not None:
+            return repeat
+        messages.success(request, _("已受理。") if accept else _("已不予受理。"))
     return redirect("referral_detail", pk=referral.pk)
 
 
 @require_http_methods(["GET", "POST"])
 def referral_outcome_new(request, pk):
+    """Record what the referral brought; a second identical post answers "already recorded"."""
     referral = _target_referral(request, pk)
-    form = OutcomeForm(request.POST or None, referral=referral, initial={"on_date": timezone.localdate()})
+    form = submission_key_add(
+        OutcomeForm(request.POST or None, referral=referral, initial={"on_date": timezone.localdate()})
+    )
     if request.method == "POST":
         if form.is_valid():
             data = dict(form.cleaned_data)
-            kind, on_date = data.pop("kind"), data.pop("on_date")
+            kind, on_date, key = data.pop("kind"), data.pop("on_date"), data.pop("submission_key")
             data = {k: ("" if v is None and k not in ("hours", "amount") else v) for k, v in data.items()}
             try:
-                referral_services.outcome_record(request.user, referral, kind, on_date, **data)
+                repeat = _referral_once(
+                    request,
+                    referral,
+                    key,
+                    lambda: referral_services.outcome_record(request.user, referral, kind, on_date, **data),
+                    _("登记转介结果"),
+                )
             except RecordRefused as exc:
                 messages.error(request, str(exc))
             else:
+                if repeat is not None:
+                    return repeat
                 messages.success(request, _("已登记。"))
                 return redirect("referral_detail", pk=referral.pk)
         else:
@@ -290,16 +358,26 @@ def referral_outcome_new(request, pk):
 
 @require_POST
 def referral_close(request, pk):
+    """Close a referral; a second identical post answers "already recorded"."""
     referral = _target_referral(request, pk)
-    form = ReferralCloseForm(request.POST)
+    form = submission_key_add(ReferralCloseForm(request.POST))
     if not form.is_valid():
         errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
         messages.error(request, _("信息尚未保存：%(errors)s") % {"errors": errors})
         return redirect("referral_detail", pk=referral.pk)
+    data = form.cleaned_data
     try:
-        referral_services.referral_close(request.user, referral, form.cleaned_data["closed_on"])
+        repeat = _referral_once(
+            request,
+            referral,
+            data["submission_key"],
+            lambda: referral_services.referral_close(request.user, referral, data["closed_on"]),
+            _("办结"),
+        )
     except RecordRefused as exc:
         messages.error(request, str(exc))
     else:
+        if repeat is not None:
+            return repeat
         messages.success(request, _("已办结。"))
     return redirect("referral_detail", pk=referral.pk)
