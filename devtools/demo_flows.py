@@ -613,7 +613,7 @@ def seed_intake_flows() -> int:
 def seed_intake_records() -> int:
     """Give every reported episode its reporting-in record, agreement and plan (as the flow would)."""
     from casework.models import Agreement, Plan, ReportingIn, Staff
-    from workflows.forms import AGREEMENT_LIABILITY, AGREEMENT_MEASURES, AGREEMENT_RULES
+    from workflows.branches.intake import AGREEMENT_LIABILITY, AGREEMENT_MEASURES, AGREEMENT_RULES
 
     clerks = dict(
         Staff.objects.filter(agency__kind="work_station")

@@ -46,7 +46,7 @@ def transfer_report(user, transfer: Transfer, on: date) -> Transfer:
 
 
 def transfer_agreement(user, transfer: Transfer, signed_on: date, **texts) -> Episode:
-    from workflows.forms import AGREEMENT_LIABILITY, AGREEMENT_MEASURES, AGREEMENT_RULES
+    from workflows.branches.intake import AGREEMENT_LIABILITY, AGREEMENT_MEASURES, AGREEMENT_RULES
 
     data = {
         "signed_on": signed_on,

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from django import forms as django_forms
 from django.utils.translation import gettext_lazy
 
-from workflows import forms, lifecycle_forms, support_forms
 from workflows.branches import completion, transfers
 from workflows.branches.absences import handle_absence_decide
 from workflows.branches.breaches import handle_handover_prepare, handle_handover_receive
@@ -32,6 +31,21 @@ from workflows.flows import (
     IntakeFlow,
     TransferFlow,
 )
+from workflows.forms.absences import AbsenceDecisionForm
+from workflows.forms.breaches import BreachPoliceDecisionForm, HandOverPackageForm
+from workflows.forms.certification import CertificationDecideForm
+from workflows.forms.completion import CompletionPrepareForm, ReleaseNoticeForm
+from workflows.forms.intake import (
+    AgreementForm,
+    HandOverForm,
+    PlanForm,
+    PoliceDecisionForm,
+    RefusalCheckForm,
+    ReportInForm,
+    TeamForm,
+)
+from workflows.forms.records import FollowUpForm
+from workflows.forms.transfers import TransferDecisionForm, TransferReportForm
 
 
 @dataclass(frozen=True)
@@ -44,33 +58,33 @@ class Step:
 
 STEPS: dict[tuple[type, str], Step] = {
     (IntakeFlow, "report_in"): Step(
-        forms.ReportInForm,
+        ReportInForm,
         handle_report_in,
         True,
         gettext_lazy("按期报到的期限见下方；报到日即执行起始日（《戒毒条例》第十四条）。"),
     ),
     (IntakeFlow, "refusal_check"): Step(
-        forms.RefusalCheckForm,
+        RefusalCheckForm,
         handle_refusal_check,
         True,
         help=gettext_lazy(
             "逾期未报到且无正当理由的，视为拒绝接受社区戒毒，须及时报告公安机关（《戒毒条例》第十四条、第二十一条）。"
         ),
     ),
-    (IntakeFlow, "handover"): Step(forms.HandOverForm, handle_handover),
-    (IntakeFlow, "police_decision"): Step(forms.PoliceDecisionForm, handle_police_decision, True),
+    (IntakeFlow, "handover"): Step(HandOverForm, handle_handover),
+    (IntakeFlow, "police_decision"): Step(PoliceDecisionForm, handle_police_decision, True),
     (IntakeFlow, "agreement"): Step(
-        forms.AgreementForm,
+        AgreementForm,
         handle_agreement,
         True,
         gettext_lazy("报到后及时签订协议（《戒毒条例》第十六条）。"),
     ),
-    (IntakeFlow, "plan"): Step(forms.PlanForm, handle_plan),
-    (IntakeFlow, "team"): Step(forms.TeamForm, handle_team, True),
-    (FollowUpFlow, "review"): Step(forms.FollowUpForm, handle_follow_up),
+    (IntakeFlow, "plan"): Step(PlanForm, handle_plan),
+    (IntakeFlow, "team"): Step(TeamForm, handle_team, True),
+    (FollowUpFlow, "review"): Step(FollowUpForm, handle_follow_up),
     # Detox certification: the supervisor's decision on the work station's proposal.
     (CertificationFlow, "approve"): Step(
-        support_forms.CertificationDecideForm,
+        CertificationDecideForm,
         handle_certification_approve,
         True,
         gettext_lazy(
@@ -79,25 +93,25 @@ STEPS: dict[tuple[type, str], Step] = {
     ),
     # Breach hand-over and absence approval: workflows.branches.breaches, workflows.branches.absences.
     (BreachHandOverFlow, "prepare"): Step(
-        lifecycle_forms.HandOverPackageForm,
+        HandOverPackageForm,
         handle_handover_prepare,
         help=gettext_lazy(
             "严重违反协议附严重违反协议证明，复吸附检测报告或复吸情况说明，并附移交回执；当日移交（《戒毒条例》第二十条、第二十一条）。"
         ),
     ),
     (BreachHandOverFlow, "receive"): Step(
-        lifecycle_forms.BreachPoliceDecisionForm,
+        BreachPoliceDecisionForm,
         handle_handover_receive,
         help=gettext_lazy("依法决定强制隔离戒毒，或说明理由继续执行（《禁毒法》第三十八条）。"),
     ),
     (AbsenceApprovalFlow, "decide"): Step(
-        lifecycle_forms.AbsenceDecisionForm,
+        AbsenceDecisionForm,
         handle_absence_decide,
         help=gettext_lazy("外出审批由工作站负责人办理，录入人不能审批本人录入的报告。"),
     ),
     # Transfer and completion: handlers in workflows.branches.transfers, workflows.branches.completion.
     (TransferFlow, "accept_or_decline"): Step(
-        lifecycle_forms.TransferDecisionForm,
+        TransferDecisionForm,
         transfers.handle_accept_or_decline,
         True,
         gettext_lazy(
@@ -105,29 +119,29 @@ STEPS: dict[tuple[type, str], Step] = {
         ),
     ),
     (TransferFlow, "report_at_new_place"): Step(
-        lifecycle_forms.TransferReportForm,
+        TransferReportForm,
         transfers.handle_report_at_new_place,
         help=gettext_lazy("自变更之日起15日内到新执行地报到（《戒毒条例》第二十二条）。"),
     ),
     (TransferFlow, "agreement"): Step(
-        forms.AgreementForm,
+        AgreementForm,
         transfers.handle_transfer_agreement,
         True,
         gettext_lazy("变更执行地后由新执行地重新签订协议（《戒毒条例》第二十二条）。"),
     ),
     (TransferFlow, "team"): Step(
-        forms.TeamForm,
+        TeamForm,
         transfers.handle_transfer_team,
         True,
         gettext_lazy("原执行地的帮教人员已于接收前一日结束；请指定新执行地的社工和民警等（家庭成员继续）。"),
     ),
     (CompletionFlow, "prepare_file"): Step(
-        lifecycle_forms.CompletionPrepareForm,
+        CompletionPrepareForm,
         completion.handle_prepare_file,
         help=gettext_lazy("期满前将协议和执行档案移送公安机关（《戒毒条例》第二十三条、第四十条）。"),
     ),
     (CompletionFlow, "release_notice"): Step(
-        lifecycle_forms.ReleaseNoticeForm,
+        ReleaseNoticeForm,
         completion.handle_release_notice,
         True,
         gettext_lazy(

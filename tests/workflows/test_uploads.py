@@ -91,7 +91,7 @@ def test_a_pdf_jpeg_or_png_is_stored_under_the_type_its_content_shows(
 def test_the_file_is_not_written_when_the_transaction_rolls_back(world, media):
     """A step that fails after the photo was attached leaves no file behind."""
     from workflows.branches.intake import decision_photo_keep_on_commit
-    from workflows.forms import checked_upload
+    from workflows.forms.common import checked_upload
 
     reporting_in = ReportingIn(pk=None)
     with pytest.raises(RuntimeError), transaction.atomic():

@@ -6,6 +6,7 @@
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from casework import deadlines
 from casework import services as casework_services
@@ -22,13 +23,26 @@ from casework.models import (
 )
 from casework.services import event_record
 from permissions.services import sync_person_grants
-from workflows import forms
 from workflows.branches.breaches import follow_up_confirm
 from workflows.duties import duties_start
 from workflows.flows import IntakeFlow
 from workflows.transitions import episode_transition
 
 S = Episode.Status
+
+# The standard clauses of the agreement signed at reporting in (戒毒条例 art 16), offered as
+# the agreement form's initial text.
+AGREEMENT_MEASURES = "定期接受吸毒检测；参加戒毒知识辅导和心理咨询；接受帮教小组的帮扶和教育。"
+AGREEMENT_RULES = "遵守国家法律法规，不得吸食、注射毒品；按要求接受检测；离开县(市、区)三日以上须书面报告（《戒毒条例》第十九条）。"
+AGREEMENT_LIABILITY = "违反协议的，给予批评、教育；严重违反协议或再次吸毒的，报告公安机关依法处理（《戒毒条例》第二十条、第二十一条）。"
+
+# What the work station did about a refused, evaded or abnormal test (FollowUpFlow's review).
+FOLLOW_UP_ACTIONS = [
+    ("education", gettext_lazy("已批评教育")),
+    ("warning", gettext_lazy("已批评教育并送达告诫书")),
+    ("report_police", gettext_lazy("已报告公安机关")),
+    ("confirm_breach", gettext_lazy("确认为逃避或拒绝检测，计入违反协议次数并批评教育")),
+]
 
 
 def decision_photo_keep_on_commit(reporting_in, upload) -> None:
@@ -179,7 +193,7 @@ TEAM_PARTY_CODES = ("community", "police", "judicial", "civil_affairs", "human_r
 
 
 def team_members_add(episode, data) -> list[TeamMember]:
-    """Create the help team members named in a forms.TeamForm's data (at intake and after a
+    """Create the help team members named in a TeamForm's data (at intake and after a
     transfer) and resync the person's grants; return the members created."""
     roles = {r.code: r for r in PartyRole.objects.all()}
     start = data["start_date"]
@@ -222,7 +236,7 @@ def handle_team(user, episode, data, activation):
 def handle_follow_up(user, episode, data, activation):
     if data["action"] == "confirm_breach":  # counts toward serious breach (戒毒条例 art 20)
         follow_up_confirm(user, episode, activation.process.data["drug_test_id"], data["note"])
-    label = dict(forms.FollowUpForm.ACTIONS)[data["action"]]
+    label = dict(FOLLOW_UP_ACTIONS)[data["action"]]
     event_record(
         person=episode.person,
         episode=episode,

@@ -1,8 +1,8 @@
-"""Pages that record the fulfilment of recurring duties: drug tests and talks, and excusing a duty."""
+"""Recording what fulfils a duty: drug tests, talks and visits, excusing a duty (戒毒条例 arts 16, 28)."""
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -14,15 +14,9 @@ from permissions import selectors
 from permissions.gate import person_gate
 from permissions.models import RecordType
 from workflows.branches.records import drug_test_record
-from workflows.forms import DrugTestForm, ExcuseForm, TalkForm
+from workflows.forms.records import DrugTestForm, ExcuseForm, TalkForm
+from workflows.pages import current_episode, form_render
 from workflows.submissions import AlreadyRecorded, already_recorded_page, submission_key_add, submitted_once
-
-
-def _active_episode(person) -> Episode:
-    episode = person.episodes.filter(status__in=[Episode.Status.ACTIVE, Episode.Status.OUT_OF_COUNTY]).first()
-    if episode is None:
-        raise Http404
-    return episode
 
 
 def _record_page(
@@ -32,7 +26,7 @@ def _record_page(
     if staff is None or staff.agency.kind not in (Agency.Kind.WORK_STATION, Agency.Kind.POLICE):
         raise Http404
     person = person_gate(request.user, pk, read=record_type).person
-    episode = _active_episode(person)
+    episode = current_episode(person, [Episode.Status.ACTIVE, Episode.Status.OUT_OF_COUNTY])
     obligation_id = request.GET.get("obligation") or request.POST.get("obligation")
     if request.method == "GET" and not obligation_id and default_duty:
         # Name the duty this page fulfils when it is rendered: a repeated post then finds that
@@ -75,7 +69,7 @@ def _record_page(
                 return redirect("person_detail", pk=person.pk)
         else:
             messages.error(request, _("请更正下列标红的内容，信息尚未保存。"))
-    return render(request, "records/form.html", {"form": form, "person": person, "title": template_title})
+    return form_render(request, form=form, person=person, title=template_title)
 
 
 @require_http_methods(["GET", "POST"])
@@ -144,8 +138,6 @@ def obligation_excuse_page(request, pk):
         else:
             messages.success(request, _("已免除。"))
             return redirect("person_detail", pk=obligation.person_id)
-    return render(
-        request,
-        "records/form.html",
-        {"form": form, "person": obligation.person, "title": _("免除应办事项"), "obligation": obligation},
+    return form_render(
+        request, form=form, person=obligation.person, title=_("免除应办事项"), obligation=obligation
     )

@@ -1,8 +1,4 @@
-"""Pages for detox certification and for referrals to 人社 and 民政.
-
-Reads go through `permissions.selectors` (and `workflows.branches.referrals.referral_get`, which adds
-the target agency's own referrals); a person or referral the user may not see is a 404.
-"""
+"""Referrals to 人社 and 民政, their decisions, outcomes and closure (禁毒法 art 34, 戒毒条例 arts 18, 39)."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -23,122 +19,12 @@ from workflows.branches import referrals as referral_services
 from workflows.branches.certification import (
     CERTIFIABLE,
     approve_task_for,
-    certification_check,
-    certification_propose,
     certifications_of,
 )
 from workflows.flows import supervises_township
+from workflows.forms.referrals import OutcomeForm, ReferralCloseForm, ReferralDecideForm, ReferralForm
+from workflows.pages import form_render, work_station_person
 from workflows.submissions import AlreadyRecorded, already_recorded_page, submission_key_add, submitted_once
-from workflows.support_forms import (
-    CertificationProposeForm,
-    OutcomeForm,
-    ReferralCloseForm,
-    ReferralDecideForm,
-    ReferralForm,
-)
-
-
-def _work_station_gate(request, person_id):
-    """Return the person if the user's work station acts on its file (the gate), else raise Http404."""
-    staff = selectors.staff_for(request.user)
-    if staff is None or staff.agency.kind != Agency.Kind.WORK_STATION:
-        raise Http404
-    return person_gate(request.user, person_id, act="act_work_station").person
-
-
-# --- detox certification ----------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-def certification_page(request, pk):
-    """The criteria check and, when met, the proposal to the 禁毒办 (rules.md §3.1).
-
-    A second identical post answers "already recorded" and proposes nothing.
-    """
-    episode = Episode.objects.select_related("township", "community").filter(pk=pk).first()
-    if episode is None:
-        raise Http404
-    episode.person = _work_station_gate(request, episode.person_id)
-    today = timezone.localdate()
-    form = submission_key_add(CertificationProposeForm(request.POST or None, initial={"proposed_on": today}))
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                submitted_once(
-                    key=data["submission_key"],
-                    user=request.user,
-                    save=lambda: certification_propose(
-                        request.user, episode, data["summary"], data["proposed_on"]
-                    ),
-                    record_url=lambda c: reverse("person_support", args=[episode.person_id]),
-                )
-            except AlreadyRecorded as repeat:
-                return already_recorded_page(
-                    request, person=episode.person, submission=repeat.submission, title=_("提请脱毒认定")
-                )
-            except RecordRefused as exc:
-                messages.error(request, str(exc))
-            else:
-                messages.success(request, _("已提请脱毒认定，等待禁毒办审批。"))
-                return redirect("person_detail", pk=episode.person_id)
-        else:
-            messages.error(request, _("请更正下列标红的内容，信息尚未保存。"))
-    # The criteria summarise the person's tests and breaches: a read of the file, logged.
-    access_log_write(
-        request=request,
-        person_ids=[episode.person_id],
-        action=AccessLog.Action.DETAIL,
-        record_types=["certification"],
-    )
-    live = (
-        Certification.objects.filter(
-            episode=episode, status__in=[Certification.Status.PROPOSED, Certification.Status.APPROVED]
-        )
-        .order_by("-id")
-        .first()
-    )
-    return render(
-        request,
-        "certification/propose.html",
-        {
-            "episode": episode,
-            "person": episode.person,
-            "check": certification_check(episode, today),
-            "live": live,
-            "form": form,
-        },
-    )
-
-
-def certificate_print(request, pk):
-    """The approved certification as an A4 certificate."""
-    certification = (
-        Certification.objects.select_related(
-            "episode__person", "episode__township", "episode__community", "decided_by", "proposed_by"
-        )
-        .filter(pk=pk, status=Certification.Status.APPROVED)
-        .first()
-    )
-    if certification is None:
-        raise Http404
-    episode = certification.episode
-    person = person_gate(request.user, episode.person_id).person
-    access_log_write(
-        request=request, person_ids=[person.pk], action=AccessLog.Action.PRINT, record_types=["certification"]
-    )
-    supervisor = selectors.staff_for(certification.decided_by) if certification.decided_by else None
-    return render(
-        request,
-        "print/certificate.html",
-        {
-            "certification": certification,
-            "episode": episode,
-            "person": person,
-            "criteria": certification.criteria.get("criteria", []),
-            "supervisor_agency": supervisor.agency.name if supervisor else "",
-        },
-    )
 
 
 def person_support(request, pk):
@@ -179,16 +65,13 @@ def person_support(request, pk):
     )
 
 
-# --- referrals ----------------------------------------------------------------------------------
-
-
 @require_http_methods(["GET", "POST"])
 def referral_new(request, pk):
     """The work station refers the person to 人社 or 民政 (禁毒法 art 34 para 2; 戒毒条例 arts 18, 39).
 
     A second identical post answers "already recorded" and refers no one again.
     """
-    person = _work_station_gate(request, pk)
+    person = work_station_person(request, pk, act="act_work_station")
     episode = person.episodes.exclude(status__in=Episode.CLOSED_STATUSES).order_by("-decision_date").first()
     if episode is None:
         raise Http404
@@ -223,7 +106,7 @@ def referral_new(request, pk):
                 return redirect("person_detail", pk=person.pk)
         else:
             messages.error(request, _("请更正下列标红的内容，信息尚未保存。"))
-    return render(request, "records/form.html", {"form": form, "person": person, "title": _("转介帮扶")})
+    return form_render(request, form=form, person=person, title=_("转介帮扶"))
 
 
 def referral_list(request):

@@ -1,50 +1,14 @@
-"""Forms for the flow steps and the records of recurring duties."""
+"""The forms of intake: reporting in, a refusal, the hand-over on refusal, the police decision, agreement, plan, team."""
 
 from django import forms
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.forms import DATE_WIDGET
-from casework.models import Agency, DrugTest, Episode, HandOver, Person, Talk
+from casework.models import Agency, Episode, HandOver
 from casework.selectors import extension_too_far
-
-User = get_user_model()
-
-
-def _not_future(value):
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(_("日期不能晚于今天。"))
-    return value
-
-
-# What a decision document's photo or scan may be, told by its first bytes (a name or a
-# browser-sent content type proves nothing): the extension it is stored under follows.
-UPLOAD_SIGNATURES = (
-    (b"%PDF-", "pdf"),
-    (b"\xff\xd8\xff", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "png"),
-)
-
-
-def checked_upload(upload, stem: str):
-    """Return the upload renamed `<stem>.<type>` if it is a PDF, JPEG or PNG within the size
-    limit (settings.DECISION_UPLOAD_MAX_BYTES); raise ValidationError otherwise."""
-    limit = settings.DECISION_UPLOAD_MAX_BYTES
-    if upload.size > limit:
-        raise forms.ValidationError(
-            _("文件不能超过 %(limit)s。") % {"limit": filesizeformat(limit)}, code="too_large"
-        )
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for signature, extension in UPLOAD_SIGNATURES:
-        if head.startswith(signature):
-            upload.name = f"{stem}.{extension}"
-            return upload
-    raise forms.ValidationError(_("只接受 PDF、JPEG 或 PNG 文件。"), code="file_type")
+from workflows.branches.intake import AGREEMENT_LIABILITY, AGREEMENT_MEASURES, AGREEMENT_RULES
+from workflows.forms.common import StaffChoiceField, User, _not_future, checked_upload
 
 
 class ReportInForm(forms.Form):
@@ -147,11 +111,6 @@ class PoliceDecisionForm(forms.Form):
         return cleaned
 
 
-AGREEMENT_MEASURES = "定期接受吸毒检测；参加戒毒知识辅导和心理咨询；接受帮教小组的帮扶和教育。"
-AGREEMENT_RULES = "遵守国家法律法规，不得吸食、注射毒品；按要求接受检测；离开县(市、区)三日以上须书面报告（《戒毒条例》第十九条）。"
-AGREEMENT_LIABILITY = "违反协议的，给予批评、教育；严重违反协议或再次吸毒的，报告公安机关依法处理（《戒毒条例》第二十条、第二十一条）。"
-
-
 class AgreementForm(forms.Form):
     signed_on = forms.DateField(label=_("签订日期"), widget=DATE_WIDGET)
     measures = forms.CharField(
@@ -192,11 +151,6 @@ class PlanForm(forms.Form):
 
     def clean_written_on(self):
         return _not_future(self.cleaned_data["written_on"])
-
-
-class StaffChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.last_name}{obj.first_name or obj.username}（{obj.staff.agency.name}）"
 
 
 class TeamForm(forms.Form):
@@ -240,97 +194,3 @@ class TeamForm(forms.Form):
         if cleaned.get("family_phone") and not cleaned.get("family_name"):
             self.add_error("family_name", _("请填写家庭成员姓名。"))
         return cleaned
-
-
-class FollowUpForm(forms.Form):
-    ACTIONS = [
-        ("education", _("已批评教育")),
-        ("warning", _("已批评教育并送达告诫书")),
-        ("report_police", _("已报告公安机关")),
-        ("confirm_breach", _("确认为逃避或拒绝检测，计入违反协议次数并批评教育")),
-    ]
-    action = forms.ChoiceField(label=_("处置措施"), choices=ACTIONS, widget=forms.RadioSelect)
-    note = forms.CharField(label=_("情况说明"), max_length=300)
-
-
-class DrugTestForm(forms.ModelForm):
-    obligation = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    class Meta:
-        model = DrugTest
-        fields = [
-            "tested_on",
-            "place",
-            "sample_type",
-            "method",
-            "kit_batch",
-            "result",
-            "substances",
-            "collector_1",
-            "collector_1_sex",
-            "collector_2",
-            "collector_2_sex",
-            "seal_a",
-            "seal_b",
-            "notified_on",
-            "other_locality",
-            "ad_hoc",
-        ]
-        widgets = {"tested_on": DATE_WIDGET, "notified_on": DATE_WIDGET}
-
-    def __init__(self, *args, person: Person, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.person = person
-
-    def clean_tested_on(self):
-        return _not_future(self.cleaned_data["tested_on"])
-
-    def clean(self):
-        cleaned = super().clean()
-        result = cleaned.get("result")
-        if result == DrugTest.Result.POSITIVE:
-            if not cleaned.get("substances"):
-                self.add_error("substances", _("阳性结果须填写检出物质。"))
-            if cleaned.get("method") == DrugTest.Method.ON_SITE and not (
-                cleaned.get("seal_a") and cleaned.get("seal_b")
-            ):
-                self.add_error(
-                    "seal_a",
-                    _("现场检测阳性的样本须分为A、B两份封存并填写封签号（吸毒检测程序规定第八条）。"),
-                )
-        collecting = result not in (DrugTest.Result.REFUSED, DrugTest.Result.EVADED)
-        if (
-            collecting
-            and cleaned.get("sample_type") == DrugTest.Sample.URINE
-            and self.person.sex == Person.Sex.FEMALE
-            and "M" in (cleaned.get("collector_1_sex"), cleaned.get("collector_2_sex"))
-        ):
-            self.add_error(
-                "collector_1_sex", _("女性的尿液样本须由女性工作人员采集（吸毒检测程序规定第八条）。")
-            )
-        if cleaned.get("collector_1") and cleaned.get("collector_1") == cleaned.get("collector_2"):
-            self.add_error("collector_2", _("采样须由两名工作人员进行。"))
-        notified = cleaned.get("notified_on")
-        if notified and cleaned.get("tested_on") and notified < cleaned["tested_on"]:
-            self.add_error("notified_on", _("告知日期不能早于检测日期。"))
-        return cleaned
-
-
-class TalkForm(forms.ModelForm):
-    obligation = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    class Meta:
-        model = Talk
-        fields = ["held_on", "kind", "place", "summary", "follow_up"]
-        widgets = {
-            "held_on": DATE_WIDGET,
-            "summary": forms.Textarea(attrs={"rows": 4}),
-            "follow_up": forms.Textarea(attrs={"rows": 2}),
-        }
-
-    def clean_held_on(self):
-        return _not_future(self.cleaned_data["held_on"])
-
-
-class ExcuseForm(forms.Form):
-    reason = forms.CharField(label=_("免除理由"), max_length=200, min_length=4)
