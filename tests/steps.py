@@ -120,7 +120,9 @@ def certification_decide(
         if task.status == STATUS.NEW:
             activation.assign(user)
         activation.start(None)
-        result = certification_decision_apply(user, certification.pk, approve, on, number, note)
+        result = certification_decision_apply(
+            actor=user, certification_id=certification.pk, approve=approve, on=on, number=number, note=note
+        )
         activation.execute()
     return result
 

@@ -240,13 +240,22 @@ def _targets(world, client):
     def referral(accepted):
         person = active()
         made = referral_create(
-            ws, person.episodes.get(), kind=Referral.Kind.EMPLOYMENT, on=today, needs="就业", skills="驾驶"
+            actor=ws,
+            episode=person.episodes.get(),
+            kind=Referral.Kind.EMPLOYMENT,
+            on=today,
+            needs="就业",
+            skills="驾驶",
         )
-        return referral_accept(hr, made, today) if accepted else made
+        return referral_accept(actor=hr, referral=made, on=today) if accepted else made
 
     suspended = active()
     suspension_start(
-        ws, suspended.episodes.get(), reason=Suspension.Reason.DETENTION, starts_on=today, place="拘留所"
+        actor=ws,
+        episode=suspended.episodes.get(),
+        reason=Suspension.Reason.DETENTION,
+        starts_on=today,
+        place="拘留所",
     )
     intake = _registered(client, world, 2, 1)
     late = _registered(client, world, 30, 2)
@@ -388,7 +397,7 @@ def _step_targets(world, client, make_person, head):
 
     positive = _relapse(world, make_person().episodes.get(), DrugTest.Result.REFUSED)
     proposed = certifiable(world, community="c1")[1]
-    proposal = certification_propose(ws, proposed, "执行期间表现良好", today)
+    proposal = certification_propose(actor=ws, episode=proposed, summary="执行期间表现良好", on=today)
     handing_over = _relapse(world, make_person().episodes.get())
     received = _handover(world, make_person).episode
 
@@ -409,11 +418,11 @@ def _step_targets(world, client, make_person, head):
     world["t1"].save()
 
     transferring = make_person().episodes.get()
-    transfer_request(ws, transferring, world["t2"], "迁居", today)
+    transfer_request(actor=ws, episode=transferring, to_township=world["t2"], reason="迁居", on=today)
     accepted = []
     for n in range(3):
         episode = make_person().episodes.get()
-        transfer_request(ws, episode, world["t2"], "迁居", today)
+        transfer_request(actor=ws, episode=episode, to_township=world["t2"], reason="迁居", on=today)
         decision = {"decision": "accept", "decided_on": today, "community": world["c2"], "decline_reason": ""}
         step_run(ws2, TransferFlow, "accept_or_decline", episode, decision)
         if n >= 1:

@@ -49,7 +49,13 @@ def test_receiving_station_sees_the_request_and_acts_on_it_and_nothing_else(clie
     the request (name, masked identity, the decision's summary) and may accept or decline it; the
     file, the edit page, the certification check and every other step stay closed (404)."""
     person, episode = active_person(world)
-    transfer_request(world["work_station1_user"], episode, world["t2"], "迁居", timezone.localdate())
+    transfer_request(
+        actor=world["work_station1_user"],
+        episode=episode,
+        to_township=world["t2"],
+        reason="迁居",
+        on=timezone.localdate(),
+    )
     ws2 = world["work_station2_user"]
     client.force_login(ws2)
     page = client.get(reverse("person_detail", args=[person.pk])).content.decode()
@@ -234,7 +240,9 @@ def test_timeline_and_to_do_table_show_only_the_kinds_the_reader_may_read(client
     from workflows.branches.referrals import referral_create
 
     person, episode = active_person(world)
-    referral_create(world["work_station1_user"], episode, "employment", "需要就业培训")
+    referral_create(
+        actor=world["work_station1_user"], episode=episode, kind="employment", needs="需要就业培训"
+    )
     Obligation.objects.create(
         episode=episode,
         person=person,

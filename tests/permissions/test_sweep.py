@@ -149,15 +149,23 @@ def build_world(w):
                 recorded_by=ws1,
             )
             if state == "transfer_pending":
-                transfer_request(ws1, episode, w["t2"], "迁居", today)
+                transfer_request(actor=ws1, episode=episode, to_township=w["t2"], reason="迁居", on=today)
             elif state == "referral_open":
-                referral_create(ws1, episode, Referral.Kind.EMPLOYMENT, "就业培训")
+                referral_create(actor=ws1, episode=episode, kind=Referral.Kind.EMPLOYMENT, needs="就业培训")
             elif state == "referral_closed":
-                referral = referral_create(ws1, episode, Referral.Kind.ASSISTANCE, "生活困难")
-                referral_accept(w["civil_affairs1_user"], referral, today)
-                referral_close(w["civil_affairs1_user"], referral, today)
+                referral = referral_create(
+                    actor=ws1, episode=episode, kind=Referral.Kind.ASSISTANCE, needs="生活困难"
+                )
+                referral_accept(actor=w["civil_affairs1_user"], referral=referral, on=today)
+                referral_close(actor=w["civil_affairs1_user"], referral=referral, on=today)
             elif state == "suspended":
-                suspension_start(ws1, episode, Suspension.Reason.DETENTION, today, "县拘留所")
+                suspension_start(
+                    actor=ws1,
+                    episode=episode,
+                    reason=Suspension.Reason.DETENTION,
+                    starts_on=today,
+                    place="县拘留所",
+                )
     users = [
         w[key]
         for key in (

@@ -61,7 +61,11 @@ def test_after_a_transfer_the_household_police_still_see_the_person_and_the_old_
     episode = person.episodes.get()
     today = timezone.localdate()
     transfer = transfers.transfer_request(
-        world["work_station1_user"], episode, world["t2"], "搬家", today - timedelta(days=2)
+        actor=world["work_station1_user"],
+        episode=episode,
+        to_township=world["t2"],
+        reason="搬家",
+        on=today - timedelta(days=2),
     )
     steps.transfer_accept(world["work_station2_user"], transfer, world["c2"], today - timedelta(days=1))
     person.refresh_from_db()

@@ -260,14 +260,16 @@ def test_certifying_twice_and_deciding_twice_are_refused(client, world):
     """One live certification per episode: a second proposal and a second decision change nothing."""
     _person, episode = certifiable(world)
     today = timezone.localdate()
-    certification = certification_propose(world["work_station1_user"], episode, "小结", today)
+    certification = certification_propose(
+        actor=world["work_station1_user"], episode=episode, summary="小结", on=today
+    )
     response = propose(client, world, episode)
     assert "该人员已有待审批或已认定的脱毒认定，不能重复提请。" in messages_of(response)
     certification_decide(world["sup1_user"], certification, True, today, number="N-1")
     with pytest.raises(RecordRefused):
         certification_decide(world["county_sup_user"], certification, False, today, note="再审")
     with pytest.raises(RecordRefused, match="不能重复提请"):
-        certification_propose(world["work_station1_user"], episode, "再次", today)
+        certification_propose(actor=world["work_station1_user"], episode=episode, summary="再次", on=today)
     certification.refresh_from_db()
     assert certification.status == "approved" and certification.decided_by == world["sup1_user"]
     assert Certification.objects.filter(episode=episode).count() == 1
@@ -302,7 +304,7 @@ def test_a_positive_test_after_the_proposal_refuses_approval(world):
     person, episode = certifiable(world)
     today = timezone.localdate()
     certification = certification_propose(
-        world["work_station1_user"], episode, "小结", today - timedelta(days=3)
+        actor=world["work_station1_user"], episode=episode, summary="小结", on=today - timedelta(days=3)
     )
     DrugTest.objects.create(
         episode=episode,
@@ -351,10 +353,14 @@ def test_supervisor_my_tasks_query_count_does_not_grow_with_proposals(client, wo
         return len(ctx.captured_queries), len(response.context["rows"])
 
     today = timezone.localdate()
-    certification_propose(world["work_station1_user"], certifiable(world)[1], "小结", today)
+    certification_propose(
+        actor=world["work_station1_user"], episode=certifiable(world)[1], summary="小结", on=today
+    )
     small, rows_small = measure()
     for _ in range(5):
-        certification_propose(world["work_station1_user"], certifiable(world)[1], "小结", today)
+        certification_propose(
+            actor=world["work_station1_user"], episode=certifiable(world)[1], summary="小结", on=today
+        )
     large, rows_large = measure()
     assert (rows_small, rows_large) == (1, 6)
     assert small == large, (small, large)

@@ -155,10 +155,14 @@ def test_an_episode_suspended_in_the_window_gets_the_flow_after_release(world):
     today = timezone.localdate()
     person, episode = episode_ending_on(world, today + timedelta(days=20))
     suspension = suspension_start(
-        world["police1_user"], episode, "detention", today - timedelta(days=3), "拘留所"
+        actor=world["police1_user"],
+        episode=episode,
+        reason="detention",
+        starts_on=today - timedelta(days=3),
+        place="拘留所",
     )
     assert completions_open(today) == 0
-    suspension_end(world["police1_user"], suspension, today)
+    suspension_end(actor=world["police1_user"], suspension=suspension, ends_on=today)
     episode.refresh_from_db()
     assert episode.expected_end_date == today + timedelta(days=23)
     assert completions_open(today) == 1
@@ -279,7 +283,7 @@ def test_recording_a_relapse_during_follow_up(client, world):
     assert response.status_code == 200 and "不能重复登记" in response.content.decode()
     assert episode.events.count() == 1
     with pytest.raises(RecordRefused):
-        follow_up_relapse(world["police1_user"], episode, today, "x")
+        follow_up_relapse(actor=world["police1_user"], episode=episode, relapsed_on=today, note="x")
 
 
 def test_follow_up_page_is_404_without_a_staff_post(client, world):

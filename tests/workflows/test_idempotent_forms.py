@@ -122,14 +122,16 @@ def _away(world, person):
 def _referral(world, person, *, accepted):
     today = timezone.localdate()
     made = referral_create(
-        world["work_station1_user"],
-        person.episodes.get(),
+        actor=world["work_station1_user"],
+        episode=person.episodes.get(),
         kind=Referral.Kind.EMPLOYMENT,
         on=today,
         needs="就业",
         skills="驾驶",
     )
-    return referral_accept(world["human_resources1_user"], made, today) if accepted else made
+    return (
+        referral_accept(actor=world["human_resources1_user"], referral=made, on=today) if accepted else made
+    )
 
 
 def test_absence_return_posted_twice_checks_in_once(client, world, ws, active):
@@ -282,8 +284,8 @@ def test_suspension_posted_twice_suspends_once(client, ws, active):
 def test_suspension_end_posted_twice_resumes_once(client, world, ws, active):
     today = timezone.localdate()
     suspension_start(
-        world["work_station1_user"],
-        active.episodes.get(),
+        actor=world["work_station1_user"],
+        episode=active.episodes.get(),
         reason=Suspension.Reason.DETENTION,
         starts_on=today - timedelta(days=5),
         place="县拘留所",

@@ -20,7 +20,12 @@ def task_link(client, user, person, task):
 def test_the_supervisor_over_the_township_gets_the_approval_link(client, world):
     """Detox certification (rules.md §3.1): the 禁毒办 over the township approves; others do not."""
     person, episode = certifiable(world)
-    certification_propose(world["work_station1_user"], episode, "近期检测均为阴性", timezone.localdate())
+    certification_propose(
+        actor=world["work_station1_user"],
+        episode=episode,
+        summary="近期检测均为阴性",
+        on=timezone.localdate(),
+    )
     task = open_task(episode, "approve")
     assert task_link(client, world["sup1_user"], person, task)
     assert task_link(client, world["county_sup_user"], person, task)

@@ -211,20 +211,38 @@ def test_bad_referral_input_changes_nothing(world):
     person, episode = active(world)
     today = timezone.localdate()
     with pytest.raises(RecordRefused):
-        services.referral_create(world["police1_user"], episode, Referral.Kind.EMPLOYMENT, "需求", on=today)
+        services.referral_create(
+            actor=world["police1_user"],
+            episode=episode,
+            kind=Referral.Kind.EMPLOYMENT,
+            needs="需求",
+            on=today,
+        )
     referral = services.referral_create(
-        world["work_station1_user"], episode, Referral.Kind.EMPLOYMENT, "需求", on=today
+        actor=world["work_station1_user"],
+        episode=episode,
+        kind=Referral.Kind.EMPLOYMENT,
+        needs="需求",
+        on=today,
     )
     with pytest.raises(RecordRefused, match="未办结的同类转介"):
         services.referral_create(
-            world["work_station1_user"], episode, Referral.Kind.EMPLOYMENT, "再次", on=today
+            actor=world["work_station1_user"],
+            episode=episode,
+            kind=Referral.Kind.EMPLOYMENT,
+            needs="再次",
+            on=today,
         )
     with pytest.raises(RecordRefused, match="只有被转介的单位"):
-        services.referral_accept(world["civil_affairs1_user"], referral, today)
+        services.referral_accept(actor=world["civil_affairs1_user"], referral=referral, on=today)
     with pytest.raises(RecordRefused, match="待受理"):
-        services.outcome_record(world["human_resources1_user"], referral, "job_guidance", today)
+        services.outcome_record(
+            actor=world["human_resources1_user"], referral=referral, kind="job_guidance", on_date=today
+        )
     with pytest.raises(RecordRefused, match="不能晚于今天"):
-        services.referral_accept(world["human_resources1_user"], referral, today + timedelta(days=1))
+        services.referral_accept(
+            actor=world["human_resources1_user"], referral=referral, on=today + timedelta(days=1)
+        )
     referral.refresh_from_db()
     assert referral.status == Referral.Status.REFERRED and referral.accepted_on is None
     assert Referral.objects.count() == 1
@@ -232,7 +250,11 @@ def test_bad_referral_input_changes_nothing(world):
     episode.refresh_from_db()
     with pytest.raises(RecordRefused):
         services.referral_create(
-            world["work_station1_user"], episode, Referral.Kind.ASSISTANCE, "需求", on=today
+            actor=world["work_station1_user"],
+            episode=episode,
+            kind=Referral.Kind.ASSISTANCE,
+            needs="需求",
+            on=today,
         )
 
 
@@ -245,7 +267,11 @@ def test_agency_referral_list_query_count_does_not_grow(client, world):
         for _ in range(n):
             _person, episode = active(world)
             services.referral_create(
-                world["work_station1_user"], episode, Referral.Kind.EMPLOYMENT, "需求", on=today
+                actor=world["work_station1_user"],
+                episode=episode,
+                kind=Referral.Kind.EMPLOYMENT,
+                needs="需求",
+                on=today,
             )
 
     def measure():
@@ -276,11 +302,13 @@ def test_support_tab_query_count_does_not_grow_and_the_person_page_adds_none(cli
     ws, hr = world["work_station1_user"], world["human_resources1_user"]
 
     def add(n_outcomes):
-        referral = services.referral_create(ws, episode, Referral.Kind.EMPLOYMENT, "需求", on=today)
-        services.referral_accept(hr, referral, today)
+        referral = services.referral_create(
+            actor=ws, episode=episode, kind=Referral.Kind.EMPLOYMENT, needs="需求", on=today
+        )
+        services.referral_accept(actor=hr, referral=referral, on=today)
         for _ in range(n_outcomes):
-            services.outcome_record(hr, referral, "job_guidance", today)
-        services.referral_close(hr, referral, today)
+            services.outcome_record(actor=hr, referral=referral, kind="job_guidance", on_date=today)
+        services.referral_close(actor=hr, referral=referral, on=today)
 
     def measure():
         url = reverse("person_support", args=[person.pk])
@@ -352,7 +380,11 @@ def test_agency_referral_list_query_count_is_pinned(client, world, django_assert
     for _ in range(12):
         _person, episode = active(world)
         services.referral_create(
-            world["work_station1_user"], episode, Referral.Kind.EMPLOYMENT, "需求", on=today
+            actor=world["work_station1_user"],
+            episode=episode,
+            kind=Referral.Kind.EMPLOYMENT,
+            needs="需求",
+            on=today,
         )
     client.force_login(world["human_resources1_user"])
     client.get(reverse("referral_list"))

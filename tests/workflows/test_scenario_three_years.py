@@ -242,7 +242,9 @@ def test_one_detox_episode_across_three_years(world):
 
     # --- transfer to 和平镇 (art 22) ----------------------------------------------------------
     cal.until(d(2023, 1, 4))
-    transfer = transfers.transfer_request(station1, episode, w["t2"], "搬至和平镇居住", d(2023, 1, 5))
+    transfer = transfers.transfer_request(
+        actor=station1, episode=episode, to_township=w["t2"], reason="搬至和平镇居住", on=d(2023, 1, 5)
+    )
     assert transfer.status == Transfer.Status.REQUESTED
     station2 = w["work_station2_user"]
     steps.transfer_accept(station2, transfer, w["c2"], d(2023, 1, 9))
@@ -290,12 +292,16 @@ def test_one_detox_episode_across_three_years(world):
     # --- detained for 40 days (art 24): the clock pauses -------------------------------------
     cal.until(d(2023, 5, 31))
     suspension = suspensions.suspension_start(
-        station2, episode, Suspension.Reason.DETENTION, d(2023, 6, 1), "和平县拘留所"
+        actor=station2,
+        episode=episode,
+        reason=Suspension.Reason.DETENTION,
+        starts_on=d(2023, 6, 1),
+        place="和平县拘留所",
     )
     episode.refresh_from_db()
     assert episode.status == S.SUSPENDED and suspension.pauses_clock
     assert obligations_scan(d(2023, 7, 10)) == (0, 0)  # nothing of a suspended episode falls overdue
-    suspensions.suspension_end(station2, suspension, d(2023, 7, 11))
+    suspensions.suspension_end(actor=station2, suspension=suspension, ends_on=d(2023, 7, 11))
     episode.refresh_from_db()
     assert (episode.status, episode.paused_days, episode.expected_end_date) == (S.ACTIVE, 40, d(2025, 4, 19))
 
@@ -303,7 +309,9 @@ def test_one_detox_episode_across_three_years(world):
     cal.until(d(2024, 6, 2))
     check = certification.certification_check(episode, d(2024, 6, 3))
     assert check.met
-    proposal = certification.certification_propose(station2, episode, "近十二个月检测均为阴性", d(2024, 6, 3))
+    proposal = certification.certification_propose(
+        actor=station2, episode=episode, summary="近十二个月检测均为阴性", on=d(2024, 6, 3)
+    )
     steps.certification_decide(w["sup2_user"], proposal, True, d(2024, 6, 5), number="和禁认〔2024〕3号")
     assert steps.certified_on(episode) == d(2024, 6, 5)
 

@@ -103,7 +103,13 @@ def test_an_overdue_duty_at_detention_stays_on_record_as_missed(world):
         "talk": "overdue",
         "drug_test": "pending",
     }
-    suspension_start(world["police1_user"], episode, "arrest", timezone.localdate(), "县看守所")
+    suspension_start(
+        actor=world["police1_user"],
+        episode=episode,
+        reason="arrest",
+        starts_on=timezone.localdate(),
+        place="县看守所",
+    )
     assert dict(Obligation.objects.filter(episode=episode).values_list("kind", "status")) == {
         "talk": "missed",
         "drug_test": "excused",
@@ -124,9 +130,9 @@ def test_release_before_detention_starts_is_refused(client, world):
     assert (episode.status, episode.paused_days) == ("suspended", 0)
     assert Suspension.objects.get().ends_on is None
     suspension = Suspension.objects.get()
-    suspension_end(world["work_station1_user"], suspension, today)
+    suspension_end(actor=world["work_station1_user"], suspension=suspension, ends_on=today)
     with pytest.raises(RecordRefused):  # a release recorded twice
-        suspension_end(world["work_station1_user"], suspension, today)
+        suspension_end(actor=world["work_station1_user"], suspension=suspension, ends_on=today)
 
 
 @pytest.mark.parametrize("username", ["judicial1_user", "work_station2_user", "police2_user", "sw1_user"])
@@ -186,8 +192,16 @@ def test_terminate_while_suspended_after_an_arrest_leads_to_prison(world):
     """戒毒条例 art 24: an arrest suspends; the later prison sentence terminates."""
     person, episode = active_episode(world)
     today = timezone.localdate()
-    suspension_start(world["police1_user"], episode, "arrest", today - timedelta(days=30), "县看守所")
-    episode = episode_terminate(world["police1_user"], episode, "imprisonment", today, "判决书")
+    suspension_start(
+        actor=world["police1_user"],
+        episode=episode,
+        reason="arrest",
+        starts_on=today - timedelta(days=30),
+        place="县看守所",
+    )
+    episode = episode_terminate(
+        actor=world["police1_user"], episode=episode, reason="imprisonment", on=today, documents="判决书"
+    )
     assert (episode.status, episode.closed_reason) == ("terminated", "imprisonment")
 
 

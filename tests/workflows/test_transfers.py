@@ -231,7 +231,13 @@ def test_transfer_to_the_same_township_is_refused(client, world):
     assert response.status_code == 200
     assert "新执行地不能与原执行地相同" in response.content.decode()
     with pytest.raises(RecordRefused):
-        transfer_request(world["work_station1_user"], episode, world["t1"], "同镇", timezone.localdate())
+        transfer_request(
+            actor=world["work_station1_user"],
+            episode=episode,
+            to_township=world["t1"],
+            reason="同镇",
+            on=timezone.localdate(),
+        )
     episode.refresh_from_db()
     assert episode.status == Episode.Status.ACTIVE
     assert not Transfer.objects.exists()
@@ -277,12 +283,24 @@ def test_history_page_query_count_is_flat(client, world, django_assert_max_num_q
     client.force_login(world["work_station1_user"])
     for _ in range(2):
         person, episode = active_person(world)
-        transfer_request(world["work_station1_user"], episode, world["t2"], "迁居", timezone.localdate())
+        transfer_request(
+            actor=world["work_station1_user"],
+            episode=episode,
+            to_township=world["t2"],
+            reason="迁居",
+            on=timezone.localdate(),
+        )
     with django_assert_max_num_queries(8):
         assert client.get(reverse("transfer_history")).status_code == 200
     for _ in range(4):
         person, episode = active_person(world)
-        transfer_request(world["work_station1_user"], episode, world["t2"], "迁居", timezone.localdate())
+        transfer_request(
+            actor=world["work_station1_user"],
+            episode=episode,
+            to_township=world["t2"],
+            reason="迁居",
+            on=timezone.localdate(),
+        )
     with django_assert_max_num_queries(8):
         page = client.get(reverse("transfer_history")).content.decode()
     assert page.count("迁居") == 6
@@ -292,7 +310,13 @@ def test_history_page_query_count_is_flat(client, world, django_assert_max_num_q
 def test_history_page_is_404_for_parties_without_the_right(client, world, username):
     """转出/转入记录 is the work station's and the drug-control office's (戒毒条例 art 22); others get 404."""
     person, episode = active_person(world)
-    transfer_request(world["work_station1_user"], episode, world["t2"], "迁居", timezone.localdate())
+    transfer_request(
+        actor=world["work_station1_user"],
+        episode=episode,
+        to_township=world["t2"],
+        reason="迁居",
+        on=timezone.localdate(),
+    )
     client.force_login(world[username])
     assert client.get(reverse("transfer_history")).status_code == 404
     client.force_login(world["sup1_user"])

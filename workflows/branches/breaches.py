@@ -351,13 +351,13 @@ def _follow_ups_close(drug_test: DrugTest) -> None:
         FollowUpFlow.instance.cancel(process)
 
 
-def follow_up_confirm(user, episode: Episode, drug_test_id: int, note: str) -> Breach:
+def follow_up_confirm(*, actor, episode: Episode, drug_test_id: int, note: str) -> Breach:
     """Confirm the refused/evaded test of a follow-up as a breach (the FollowUpFlow review step)."""
     drug_test = DrugTest.objects.filter(pk=drug_test_id, episode=episode).first()
     if drug_test is None or drug_test.result not in TEST_RESULT_KIND:
         raise RecordRefused(_("只有拒绝或逃避检测才能确认为违反协议。"))
     return breach_confirm(
-        actor=user,
+        actor=actor,
         episode=episode,
         kind=TEST_RESULT_KIND[drug_test.result],
         drug_test=drug_test,

@@ -173,14 +173,14 @@ def _check_day(day: date, earliest: date | None, label: str) -> None:
 
 
 @transaction.atomic
-def certification_propose(user, episode: Episode, summary: str, on: date) -> Certification:
+def certification_propose(*, actor, episode: Episode, summary: str, on: date) -> Certification:
     """Propose certification with a summary when the criteria are met; start CertificationFlow.
 
     Only the work station acting on the person (act_work_station) may propose. Refused when a
     proposal is pending or a certification was already approved (one per episode).
     """
     episode = episode_lock(episode.pk)
-    access = selectors.person_access_for(user, episode.person)
+    access = selectors.person_access_for(actor, episode.person)
     if "act_work_station" not in access.actions:
         raise RecordRefused(_("只有执行地工作站可以提请脱毒认定。"))
     if episode.status not in CERTIFIABLE:
@@ -200,13 +200,13 @@ def certification_propose(user, episode: Episode, summary: str, on: date) -> Cer
         episode=episode,
         summary=summary.strip(),
         criteria=check.snapshot(),
-        proposed_by=user,
+        proposed_by=actor,
         proposed_on=on,
     )
     event_record(
         person=episode.person,
         episode=episode,
-        actor=user,
+        actor=actor,
         kind="certification_proposed",
         message="提请脱毒认定",
         certification_id=certification.pk,
@@ -216,7 +216,7 @@ def certification_propose(user, episode: Episode, summary: str, on: date) -> Cer
 
 
 def certification_decision_apply(
-    user, certification_id: int, approve: bool, on: date, number: str = "", note: str = ""
+    *, actor, certification_id: int, approve: bool, on: date, number: str = "", note: str = ""
 ) -> Certification:
     """Record the supervisor's decision (inside the flow's lock and transaction).
 
@@ -233,9 +233,9 @@ def certification_decision_apply(
         raise RecordRefused(
             _("该脱毒认定已审批（%(s)s），不能重复审批。") % {"s": certification.get_status_display()}
         )
-    if not supervises_township(user, episode.township):
+    if not supervises_township(actor, episode.township):
         raise RecordRefused(_("只有执行地所属禁毒办可以审批脱毒认定。"))
-    if certification.proposed_by_id == user.pk:
+    if certification.proposed_by_id == actor.pk:
         raise RecordRefused(_("不能审批本人提请的脱毒认定。"))
     _check_day(on, certification.proposed_on, _("审批日期不能早于提请日期。"))
     if approve:
@@ -255,7 +255,7 @@ def certification_decision_apply(
         certification.status = Certification.Status.RETURNED
         message = f"脱毒认定被退回：{note.strip()}"
         kind = "certification_returned"
-    certification.decided_by = user
+    certification.decided_by = actor
     certification.decided_on = on
     certification.decision_note = note.strip()
     certification.save(
@@ -264,7 +264,7 @@ def certification_decision_apply(
     event_record(
         person=episode.person,
         episode=episode,
-        actor=user,
+        actor=actor,
         kind=kind,
         message=message,
         certification_id=certification.pk,
@@ -275,12 +275,12 @@ def certification_decision_apply(
 def handle_certification_approve(user, episode, data, activation):
     """The approve step's handler for workflows.registry (the page of the task)."""
     certification_decision_apply(
-        user,
-        activation.process.data["certification_id"],
-        data["decision"] == "approve",
-        data["decided_on"],
-        data.get("certificate_number", ""),
-        data.get("note", ""),
+        actor=user,
+        certification_id=activation.process.data["certification_id"],
+        approve=data["decision"] == "approve",
+        on=data["decided_on"],
+        number=data.get("certificate_number", ""),
+        note=data.get("note", ""),
     )
 
 

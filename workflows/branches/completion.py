@@ -257,10 +257,10 @@ def follow_up_episodes(user) -> QuerySet[Episode]:
 
 
 @transaction.atomic
-def follow_up_relapse(user, episode: Episode, relapsed_on: date, note: str) -> Episode:
+def follow_up_relapse(*, actor, episode: Episode, relapsed_on: date, note: str) -> Episode:
     """Record a relapse during the follow-up after completion: the person leaves the 3-year count."""
     episode = episode_lock(episode.pk)
-    if not may_act(user, episode.person):
+    if not may_act(actor, episode.person):
         raise PermissionDenied
     if episode.relapsed_on is not None:
         raise RecordRefused(_("已登记解除后复吸，不能重复登记。"))
@@ -277,7 +277,7 @@ def follow_up_relapse(user, episode: Episode, relapsed_on: date, note: str) -> E
     event_record(
         person=episode.person,
         episode=episode,
-        actor=user,
+        actor=actor,
         kind="relapse_after_completion",
         happened_on=relapsed_on,
         message=f"解除后复吸（{relapsed_on:%Y-%m-%d}）：{note}",

@@ -235,7 +235,12 @@ def handle_team(user, episode, data, activation):
 
 def handle_follow_up(user, episode, data, activation):
     if data["action"] == "confirm_breach":  # counts toward serious breach (戒毒条例 art 20)
-        follow_up_confirm(user, episode, activation.process.data["drug_test_id"], data["note"])
+        follow_up_confirm(
+            actor=user,
+            episode=episode,
+            drug_test_id=activation.process.data["drug_test_id"],
+            note=data["note"],
+        )
     label = dict(FOLLOW_UP_ACTIONS)[data["action"]]
     event_record(
         person=episode.person,

@@ -170,12 +170,12 @@ def _update(user, referral: Referral, event_kind: str, message: str, **fields) -
 
 @transaction.atomic
 def referral_create(
-    user, episode: Episode, kind: str, needs: str, skills: str = "", on: date | None = None
+    *, actor, episode: Episode, kind: str, needs: str, skills: str = "", on: date | None = None
 ) -> Referral:
     """Refer the person to the 人社所 or 民政办 of the episode's township; grant it access."""
     on = on or timezone.localdate()
     episode = episode_lock(episode.pk)
-    if "act_work_station" not in selectors.person_access_for(user, episode.person).actions:
+    if "act_work_station" not in selectors.person_access_for(actor, episode.person).actions:
         raise RecordRefused(_("只有执行地工作站可以转介。"))
     if not episode.is_open or episode.start_date is None:
         raise RecordRefused(_("当前状态“%(s)s”不能转介。") % {"s": episode.get_status_display()})
@@ -199,36 +199,36 @@ def referral_create(
         agency=agency,
         needs=needs.strip(),
         skills=skills.strip(),
-        referred_by=user,
+        referred_by=actor,
         referred_on=on,
     )
-    _event(user, referral, "referral", "转介帮扶（详见转介记录）")
+    _event(actor, referral, "referral", "转介帮扶（详见转介记录）")
     sync_person_grants([episode.person_id])
     return referral
 
 
 @transaction.atomic
-def referral_accept(user, referral: Referral, on: date) -> Referral:
+def referral_accept(*, actor, referral: Referral, on: date) -> Referral:
     """Accept the referral (the target agency, once)."""
-    referral = _lock_mine(user, referral)
+    referral = _lock_mine(actor, referral)
     if referral.status != Referral.Status.REFERRED:
         raise RecordRefused(_("该转介已处理（%(s)s），不能重复受理。") % {"s": referral.get_status_display()})
     _check_day(on, referral.referred_on, _("受理日期不能早于转介日期。"))
     return _update(
-        user,
+        actor,
         referral,
         "referral_accepted",
         "转介已受理",
         status=Referral.Status.ACCEPTED,
-        handled_by=user,
+        handled_by=actor,
         accepted_on=on,
     )
 
 
 @transaction.atomic
-def referral_decline(user, referral: Referral, on: date, reason: str) -> Referral:
+def referral_decline(*, actor, referral: Referral, on: date, reason: str) -> Referral:
     """Decline the referral with a reason; the agency's grants on the person go."""
-    referral = _lock_mine(user, referral)
+    referral = _lock_mine(actor, referral)
     if referral.status != Referral.Status.REFERRED:
         raise RecordRefused(
             _("该转介已处理（%(s)s），不能再不予受理。") % {"s": referral.get_status_display()}
@@ -237,12 +237,12 @@ def referral_decline(user, referral: Referral, on: date, reason: str) -> Referra
         raise RecordRefused(_("不予受理须填写理由。"))
     _check_day(on, referral.referred_on, _("日期不能早于转介日期。"))
     _update(
-        user,
+        actor,
         referral,
         "referral_declined",
         "转介不予受理",
         status=Referral.Status.DECLINED,
-        handled_by=user,
+        handled_by=actor,
         decline_reason=reason.strip(),
         closed_on=on,
     )
@@ -252,11 +252,11 @@ def referral_decline(user, referral: Referral, on: date, reason: str) -> Referra
 
 @transaction.atomic
 def outcome_record(
-    user,
+    *,
+    actor,
     referral: Referral,
     kind: str,
     on_date: date,
-    *,
     course: str = "",
     hours: int | None = None,
     certificate: str = "",
@@ -265,7 +265,7 @@ def outcome_record(
     note: str = "",
 ) -> ReferralOutcome:
     """Record what the agency did on an accepted referral (rules.md §3.2-3.3)."""
-    referral = _lock_mine(user, referral)
+    referral = _lock_mine(actor, referral)
     if referral.status == Referral.Status.DECLINED:
         raise RecordRefused(_("该转介已不予受理，不能登记结果。"))
     if referral.status != Referral.Status.ACCEPTED:
@@ -291,21 +291,21 @@ def outcome_record(
         else "",
         amount=amount if kind in AMOUNT_KINDS else None,
         note=note.strip(),
-        recorded_by=user,
+        recorded_by=actor,
     )
     outcome.full_clean()
     outcome.save()
-    _event(user, referral, "referral_outcome", "登记转介结果")
+    _event(actor, referral, "referral_outcome", "登记转介结果")
     return outcome
 
 
 @transaction.atomic
-def referral_close(user, referral: Referral, on: date) -> Referral:
+def referral_close(*, actor, referral: Referral, on: date) -> Referral:
     """Close an accepted referral; the agency keeps no grant on the person."""
-    referral = _lock_mine(user, referral)
+    referral = _lock_mine(actor, referral)
     if referral.status != Referral.Status.ACCEPTED:
         raise RecordRefused(_("该转介%(s)s，不能办结。") % {"s": referral.get_status_display()})
     _check_day(on, referral.accepted_on, _("办结日期不能早于受理日期。"))
-    _update(user, referral, "referral_closed", "转介已办结", status=Referral.Status.CLOSED, closed_on=on)
+    _update(actor, referral, "referral_closed", "转介已办结", status=Referral.Status.CLOSED, closed_on=on)
     sync_person_grants([referral.person_id])
     return referral

@@ -59,11 +59,11 @@ def may_act(user, person) -> bool:
 
 @transaction.atomic
 def suspension_start(
-    user, episode: Episode, reason: str, starts_on: date, place: str, documents: str = ""
+    *, actor, episode: Episode, reason: str, starts_on: date, place: str, documents: str = ""
 ) -> Suspension:
     """Suspend the episode for detention or arrest (戒毒条例 art 24); pause its recurring obligations."""
     episode = episode_lock(episode)
-    if not may_act(user, episode.person):
+    if not may_act(actor, episode.person):
         raise PermissionDenied
     if episode.suspensions.filter(ends_on__isnull=True).exists():
         raise RecordRefused(_("该人员已处于中止状态，不能重复登记。"))
@@ -78,20 +78,20 @@ def suspension_start(
         place=place,
         documents=documents,
         pauses_clock=pauses,
-        recorded_by=user,
+        recorded_by=actor,
     )
     label = Suspension.Reason(reason).label
     episode_transition(
         episode_id=episode.pk,
         to=S.SUSPENDED,
-        actor=user,
+        actor=actor,
         message=f"中止执行：{label}（{place}，{starts_on:%Y-%m-%d}）{'，期限暂停计算' if pauses else ''}",
     )
-    missed, excused = obligations_end(episode, actor=user, reason=f"中止（{label}）", kinds=RECURRING_KINDS)
+    missed, excused = obligations_end(episode, actor=actor, reason=f"中止（{label}）", kinds=RECURRING_KINDS)
     event_record(
         person=episode.person,
         episode=episode,
-        actor=user,
+        actor=actor,
         kind="suspension_start",
         message=f"中止期间暂停应办事项：免除 {excused} 项，已逾期的 {missed} 项记为未完成",
         suspension_id=suspension.pk,
@@ -100,12 +100,12 @@ def suspension_start(
 
 
 @transaction.atomic
-def suspension_end(user, suspension: Suspension, ends_on: date) -> Suspension:
+def suspension_end(*, actor, suspension: Suspension, ends_on: date) -> Suspension:
     """Release: the measure continues (art 24). A paused clock adds the days to the term; the
     recurring obligations reopen with due dates counted from the release date."""
     episode = episode_lock(suspension.episode)
     suspension = Suspension.objects.select_for_update().get(pk=suspension.pk)
-    if not may_act(user, episode.person):
+    if not may_act(actor, episode.person):
         raise PermissionDenied
     if suspension.ends_on is not None:
         raise RecordRefused(_("已登记恢复执行，不能重复登记。"))
@@ -124,7 +124,7 @@ def suspension_end(user, suspension: Suspension, ends_on: date) -> Suspension:
     episode = episode_transition(
         episode_id=episode.pk,
         to=S.ACTIVE,
-        actor=user,
+        actor=actor,
         message=(
             f"恢复执行（{ends_on:%Y-%m-%d}，中止 {suspension.days} 天"
             + (f"，期满日顺延至 {fields['expected_end_date']:%Y-%m-%d}）" if fields else "，期限连续计算）")
@@ -168,7 +168,7 @@ def suspension_end(user, suspension: Suspension, ends_on: date) -> Suspension:
     event_record(
         person=episode.person,
         episode=episode,
-        actor=user,
+        actor=actor,
         kind="suspension_end",
         message="恢复应办事项："
         + ("、".join(f"{o.get_kind_display()} {o.due_by:%Y-%m-%d}" for o in opened) or "无"),
@@ -178,11 +178,11 @@ def suspension_end(user, suspension: Suspension, ends_on: date) -> Suspension:
 
 
 @transaction.atomic
-def episode_terminate(user, episode: Episode, reason: str, on: date, documents: str) -> Episode:
+def episode_terminate(*, actor, episode: Episode, reason: str, on: date, documents: str) -> Episode:
     """End the episode for imprisonment, a compulsory educational measure (戒毒条例 art 24), a
     compulsory isolation decision (禁毒法 art 38), death or leaving the country (practice)."""
     episode = episode_lock(episode)
-    if not may_act(user, episode.person):
+    if not may_act(actor, episode.person):
         raise PermissionDenied
     if not episode.is_open:
         raise RecordRefused(
@@ -199,13 +199,13 @@ def episode_terminate(user, episode: Episode, reason: str, on: date, documents: 
     episode = episode_transition(
         episode_id=episode.pk,
         to=TERMINATION_STATUS[reason],
-        actor=user,
+        actor=actor,
         message=f"执行结束：{label}（{on:%Y-%m-%d}，{documents}）",
         closed_on=on,
         closed_reason=reason,
         closed_documents=documents,
     )
-    missed, excused = obligations_end(episode, actor=user, reason=f"执行结束（{label}）")
+    missed, excused = obligations_end(episode, actor=actor, reason=f"执行结束（{label}）")
     episode.transfers.filter(status=Transfer.Status.REQUESTED).update(
         status=Transfer.Status.DECLINED, decline_reason=f"执行结束（{label}）"
     )
@@ -214,7 +214,7 @@ def episode_terminate(user, episode: Episode, reason: str, on: date, documents: 
     event_record(
         person=episode.person,
         episode=episode,
-        actor=user,
+        actor=actor,
         kind="episode_closed",
         message=f"结束应办事项：免除 {excused} 项，已逾期的 {missed} 项记为未完成；取消流程 {cancelled} 个",
         reason=reason,

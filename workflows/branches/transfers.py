@@ -52,11 +52,11 @@ def is_work_station_of(user, township_id: int) -> bool:
 
 @transaction.atomic
 def transfer_request(
-    user, episode: Episode, to_township: Region, reason: str, on: date, new_address: str = ""
+    *, actor, episode: Episode, to_township: Region, reason: str, on: date, new_address: str = ""
 ) -> Transfer:
     """Request the change of execution place to `to_township` (戒毒条例 art 22); start the hand-shake."""
     episode = episode_lock(episode.pk)
-    if not is_work_station_of(user, episode.township_id):
+    if not is_work_station_of(actor, episode.township_id):
         raise PermissionDenied
     if to_township.level != Region.Level.TOWNSHIP:
         raise RecordRefused(_("新执行地须为乡镇(街道)。"))
@@ -75,13 +75,13 @@ def transfer_request(
         to_township=to_township,
         reason=reason,
         new_address=new_address,
-        requested_by=user,
+        requested_by=actor,
         requested_on=on,
     )
     episode_transition(
         episode_id=episode.pk,
         to=S.TRANSFER_PENDING,
-        actor=user,
+        actor=actor,
         message=f"申请变更执行地：{episode.township.name} → {to_township.name}（{reason}）",
     )
     sync_person_grants([episode.person_id])

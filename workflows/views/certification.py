@@ -43,7 +43,7 @@ def certification_page(request, pk):
                     key=data["submission_key"],
                     user=request.user,
                     save=lambda: certification_propose(
-                        request.user, episode, data["summary"], data["proposed_on"]
+                        actor=request.user, episode=episode, summary=data["summary"], on=data["proposed_on"]
                     ),
                     record_url=lambda c: reverse("person_support", args=[episode.person_id]),
                 )

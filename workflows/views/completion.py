@@ -55,6 +55,8 @@ def follow_up_relapse_page(request, pk):
         form=form,
         title=_("登记解除后复吸"),
         help_text=_("解除后三年内复吸的，不再计入戒断三年未复吸。"),
-        save=lambda data: follow_up_relapse(request.user, episode, data["relapsed_on"], data["note"]),
+        save=lambda data: follow_up_relapse(
+            actor=request.user, episode=episode, relapsed_on=data["relapsed_on"], note=data["note"]
+        ),
         success=_("已登记解除后复吸。"),
     )

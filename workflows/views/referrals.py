@@ -86,12 +86,12 @@ def referral_new(request, pk):
                     key=data["submission_key"],
                     user=request.user,
                     save=lambda: referral_services.referral_create(
-                        request.user,
-                        episode,
-                        data["kind"],
-                        data["needs"],
-                        data["skills"],
-                        data["referred_on"],
+                        actor=request.user,
+                        episode=episode,
+                        kind=data["kind"],
+                        needs=data["needs"],
+                        skills=data["skills"],
+                        on=data["referred_on"],
                     ),
                     record_url=lambda r: reverse("referral_detail", args=[r.pk]),
                 )
@@ -189,8 +189,10 @@ def referral_decide(request, pk):
 
     def save():
         if accept:
-            return referral_services.referral_accept(request.user, referral, data["on"])
-        return referral_services.referral_decline(request.user, referral, data["on"], data["reason"])
+            return referral_services.referral_accept(actor=request.user, referral=referral, on=data["on"])
+        return referral_services.referral_decline(
+            actor=request.user, referral=referral, on=data["on"], reason=data["reason"]
+        )
 
     try:
         repeat = _referral_once(request, referral, data["submission_key"], save, _("受理或不予受理"))
@@ -220,7 +222,9 @@ def referral_outcome_new(request, pk):
                     request,
                     referral,
                     key,
-                    lambda: referral_services.outcome_record(request.user, referral, kind, on_date, **data),
+                    lambda: referral_services.outcome_record(
+                        actor=request.user, referral=referral, kind=kind, on_date=on_date, **data
+                    ),
                     _("登记转介结果"),
                 )
             except RecordRefused as exc:
@@ -254,7 +258,9 @@ def referral_close(request, pk):
             request,
             referral,
             data["submission_key"],
-            lambda: referral_services.referral_close(request.user, referral, data["closed_on"]),
+            lambda: referral_services.referral_close(
+                actor=request.user, referral=referral, on=data["closed_on"]
+            ),
             _("办结"),
         )
     except RecordRefused as exc:

@@ -22,7 +22,12 @@ def suspension_new(request, pk):
 
     def save(data):
         suspension_start(
-            request.user, episode, data["reason"], data["starts_on"], data["place"], data["documents"]
+            actor=request.user,
+            episode=episode,
+            reason=data["reason"],
+            starts_on=data["starts_on"],
+            place=data["place"],
+            documents=data["documents"],
         )
 
     return form_page(
@@ -55,7 +60,7 @@ def suspension_end_page(request, pk):
         title=_("释放后恢复执行"),
         help_text=_("中止日期：%(day)s（%(place)s）。")
         % {"day": suspension.starts_on, "place": suspension.place},
-        save=lambda data: suspension_end(request.user, suspension, data["ends_on"]),
+        save=lambda data: suspension_end(actor=request.user, suspension=suspension, ends_on=data["ends_on"]),
         success=_("已恢复执行，应办事项已重新安排。"),
     )
 
@@ -72,7 +77,11 @@ def episode_terminate_page(request, pk):
         title=_("终止执行"),
         help_text=_("收监执行刑罚、被依法采取强制性教育措施的，社区戒毒终止（《戒毒条例》第二十四条）。"),
         save=lambda data: episode_terminate(
-            request.user, episode, data["reason"], data["closed_on"], data["documents"]
+            actor=request.user,
+            episode=episode,
+            reason=data["reason"],
+            on=data["closed_on"],
+            documents=data["documents"],
         ),
         success=_("已登记执行结束。"),
     )

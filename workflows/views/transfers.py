@@ -29,12 +29,12 @@ def transfer_new(request, pk):
 
     def save(data):
         transfer_request(
-            request.user,
-            episode,
-            data["to_township"],
-            data["reason"],
-            data["requested_on"],
-            data["new_address"],
+            actor=request.user,
+            episode=episode,
+            to_township=data["to_township"],
+            reason=data["reason"],
+            on=data["requested_on"],
+            new_address=data["new_address"],
         )
 
     return form_page(
