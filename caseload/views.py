@@ -187,7 +187,7 @@ def archive_page(request):
     form = ArchiveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         archive = casefile.archive_request(
-            township=township, user=request.user, reason=form.cleaned_data["reason"]
+            township=township, request=request, reason=form.cleaned_data["reason"]
         )
         return redirect(f"{request.path}?township={township.code}#archive-{archive.pk}")
     archives = CaseFileArchive.objects.filter(township=township, requested_by=request.user)[:5]
