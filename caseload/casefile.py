@@ -359,10 +359,7 @@ def archive_persons(user, township):
 
 def archive_request(*, township, request, reason: str) -> CaseFileArchive:
     """Record the request with the persons it covers, log the export of each (now, while the
-    request says who and from where), and queue the task that builds the zip."""
-    from django.db import transaction
-
-    from caseload.tasks import casefile_archive_build
+    request says who and from where); the page queues the task that builds the zip."""
     from permissions.services import access_log_write
 
     user = request.user
@@ -377,7 +374,6 @@ def archive_request(*, township, request, reason: str) -> CaseFileArchive:
     archive = CaseFileArchive.objects.create(
         township=township, requested_by=user, reason=reason, person_ids=ids, total=len(ids)
     )
-    transaction.on_commit(lambda: casefile_archive_build.delay(archive.pk))
     return archive
 
 

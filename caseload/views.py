@@ -2,12 +2,13 @@
 PDF, a township's zip with its progress). Reads of persons go through `permissions`."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from caseload import casefile
+from caseload import casefile, tasks
 from caseload.checks import caseload_check
 from caseload.forms import ArchiveForm, CaseFileForm, UploadForm
 from caseload.models import CaseFileArchive, CaseloadImport
@@ -189,6 +190,7 @@ def archive_page(request):
         archive = casefile.archive_request(
             township=township, request=request, reason=form.cleaned_data["reason"]
         )
+        transaction.on_commit(lambda: tasks.casefile_archive_build.delay(archive.pk))
         return redirect(f"{request.path}?township={township.code}#archive-{archive.pk}")
     archives = CaseFileArchive.objects.filter(township=township, requested_by=request.user)[:5]
     return render(
