@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("workflows.urls")),
     path("", include("oversight.urls")),
     path("", include("notifications.urls")),
+    path("", include("caseload.urls")),
 ]

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "notifications",
     "oversight",
     "persons",
+    "caseload",
 ]
 
 MIDDLEWARE = [
