@@ -17,7 +17,7 @@ class BreachConfirmForm(forms.Form):
         label=_("对应检测(逃避或拒绝检测时必选)"),
         queryset=DrugTest.objects.none(),
         required=False,
-        empty_label=_("（不涉及检测）"),  # not "---------" (h6)
+        empty_label=_("（不涉及检测）"),  # says what an empty choice means, not "---------"
     )
     absence = forms.ModelChoiceField(
         label=_("对应未报告外出(擅自离开时必选)"),
@@ -51,7 +51,7 @@ class BreachConfirmForm(forms.Form):
             result__in=[DrugTest.Result.REFUSED, DrugTest.Result.EVADED], breach__isnull=True
         ).order_by("-tested_on", "-id")
         self.fields["drug_test"].label_from_instance = lambda t: (
-            f"{date_format(t.tested_on)} {t.get_result_display()}"  # 2026年3月5日 (h6)
+            f"{date_format(t.tested_on)} {t.get_result_display()}"  # the date as people read it: 2026年3月5日
         )
         self.fields["absence"].queryset = episode.absences.filter(
             status=Absence.Status.UNREPORTED, breach__isnull=True

@@ -46,7 +46,7 @@ class CertificationDecideForm(forms.Form):
         )
         if certification is not None:
             lines = [
-                f"{_('提请日期')}：{date_format(certification.proposed_on)}",  # as the pages show dates (h6)
+                f"{_('提请日期')}：{date_format(certification.proposed_on)}",  # the date as the pages show it
                 f"{_('提请人')}：{certification.proposed_by.last_name}{certification.proposed_by.first_name}",
                 "",
                 certification.summary,

@@ -1,4 +1,4 @@
-"""Field helpers the branch forms share: dates not in the future, checked uploads, region and staff choices."""
+"""Fields and checks the branch forms share: dates not in the future, checked uploads, region and staff choices."""
 
 from django import forms
 from django.conf import settings

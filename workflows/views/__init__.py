@@ -1,1 +1,1 @@
-"""The pages of the life cycle's branches, one module per branch; shared page helpers are in workflows.pages."""
+"""The pages of the life cycle's branches, one module per branch; what the pages share is in workflows.pages."""
