@@ -1,4 +1,4 @@
-"""The admin of the schedule table (频次表)."""
+"""The admin of the schedule table (频次表) and the record of the daily scans."""
 
 from django.contrib import admin, messages
 from django.db import transaction
@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from casework.models import (
     ObligationRule,
 )
+from obligations.models import ScanRun
 
 
 @admin.register(ObligationRule)
@@ -57,3 +58,20 @@ class ObligationRuleAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
         self._reschedule(request, obj)
+
+
+@admin.register(ScanRun)
+class ScanRunAdmin(admin.ModelAdmin):
+    """Each daily scan with what it changed: read-only, written by the scan alone."""
+
+    list_display = ["as_of", "marked", "reminders", "seconds", "finished_at"]
+    date_hierarchy = "as_of"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,4 +1,4 @@
-"""Reminder items the daily scan opens when an obligation falls overdue."""
+"""Reminder items the daily scan opens when an obligation falls overdue, and the record of each scan."""
 
 from django.conf import settings
 from django.db import models
@@ -28,3 +28,27 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.obligation_id}"
+
+
+class ScanRun(models.Model):
+    """One run of the daily overdue scan: what it changed, and how far it has read.
+
+    `last_obligation_id` is the newest obligation the run had seen. Obligations are written
+    overdue outside the scan only when they are new rows (a caseload import), so the next run
+    looks for overdue rows without a reminder among newer ids only, instead of every overdue row
+    in the country.
+    """
+
+    as_of = models.DateField(_("扫描日期"))
+    marked = models.PositiveIntegerField(_("标记逾期"))
+    reminders = models.PositiveIntegerField(_("新提醒"))
+    last_obligation_id = models.BigIntegerField()
+    seconds = models.FloatField(_("用时（秒）"))
+    finished_at = models.DateTimeField(_("完成时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("逾期扫描")
+        verbose_name_plural = _("逾期扫描")
+
+    def __str__(self) -> str:
+        return f"{self.as_of}: {self.marked}/{self.reminders}"

@@ -1,9 +1,10 @@
 """Recurring duties: open the first obligations, record what fulfils them, scan for overdue ones."""
 
+import time
 from datetime import date, timedelta
 
 from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -11,7 +12,7 @@ from casework.errors import RecordRefused
 from casework.locks import episode_lock
 from casework.models import DrugTest, Episode, Obligation, ObligationKind, Talk
 from casework.services import event_record
-from obligations.models import Reminder
+from obligations.models import Reminder, ScanRun
 from obligations.schedule import intervals_for, next_due, programme_year, schedule_shortfall, term_bounds
 
 
@@ -197,23 +198,40 @@ def obligation_excuse(*, actor, obligation: Obligation, reason: str) -> Obligati
 def obligations_scan(as_of: date) -> tuple[int, int]:
     """Mark pending obligations past their due date overdue and open reminders; return (marked, reminders).
 
-    One set-based pass: an UPDATE and an INSERT ... SELECT, whatever the number of persons.
-    Running it again on the same day changes nothing.
+    Set-based and idempotent: one INSERT ... SELECT for the reminders, then one UPDATE. It reads
+    only the rows that could change: pending ones past their due date (the status/due index) and
+    overdue ones written since the last run without passing through the scan (ids above the last
+    run's mark). A rerun that changes nothing reads two empty index ranges. On PostgreSQL the
+    obligation table is held in SHARE mode for the few seconds of the run, so no insert can commit
+    below the mark after it is read; writers wait, readers do not.
     """
+    started = time.perf_counter()
     reminder_table = Reminder._meta.db_table
     obligation_table = Obligation._meta.db_table
+    pending, overdue = Obligation.Status.PENDING, Obligation.Status.OVERDUE
     with transaction.atomic(), connection.cursor() as cursor:
-        marked = Obligation.objects.filter(status=Obligation.Status.PENDING, due_by__lt=as_of).update(
-            status=Obligation.Status.OVERDUE
-        )
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {obligation_table} IN SHARE MODE")
+        mark = ScanRun.objects.order_by("-pk").values_list("last_obligation_id", flat=True).first() or 0
+        newest = Obligation.objects.aggregate(newest=Max("pk"))["newest"] or 0
+        # The pending rows about to be marked, and overdue rows that arrived since the last run.
         cursor.execute(
             f"INSERT INTO {reminder_table} (obligation_id, kind, created_on) "
-            f"SELECT o.id, %s, %s FROM {obligation_table} o WHERE o.status = %s "
-            f"AND NOT EXISTS (SELECT 1 FROM {reminder_table} r WHERE r.obligation_id = o.id AND r.kind = %s) "
+            f"SELECT o.id, %s, %s FROM {obligation_table} o WHERE o.status = %s AND o.due_by < %s "
+            "UNION ALL "
+            f"SELECT o.id, %s, %s FROM {obligation_table} o WHERE o.status = %s AND o.id > %s "
             "ON CONFLICT DO NOTHING",
-            [Reminder.Kind.OVERDUE, as_of, Obligation.Status.OVERDUE, Reminder.Kind.OVERDUE],
+            [Reminder.Kind.OVERDUE, as_of, pending, as_of, Reminder.Kind.OVERDUE, as_of, overdue, mark],
         )
         reminders = cursor.rowcount
+        marked = Obligation.objects.filter(status=pending, due_by__lt=as_of).update(status=overdue)
+        ScanRun.objects.create(
+            as_of=as_of,
+            marked=marked,
+            reminders=reminders,
+            last_obligation_id=max(newest, mark),
+            seconds=round(time.perf_counter() - started, 3),
+        )
     return marked, reminders
 
 

@@ -217,6 +217,27 @@ def test_scan_marks_overdue_once_and_is_idempotent(world):
     assert Reminder.objects.count() == 2
 
 
+def test_an_obligation_written_overdue_after_a_scan_gets_its_reminder_on_the_next_run_once(world):
+    """architecture §4 rule 4: every overdue duty has its reminder, also one that arrives overdue
+    (a caseload import writes past duties overdue) after the scan has read its mark."""
+    from obligations.models import ScanRun
+
+    start = date(2025, 1, 10)
+    active_person(world, start)
+    as_of = add_months(start, 1) + timedelta(days=1)
+    assert obligations_scan(as_of) == (2, 2)
+    first = ScanRun.objects.get()
+    assert (first.as_of, first.marked, first.reminders) == (as_of, 2, 2)
+    assert first.last_obligation_id == Obligation.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    _, imported = active_person(world, start)
+    arrived = Obligation.objects.filter(episode=imported)
+    assert arrived.update(status=Obligation.Status.OVERDUE) == 2
+    assert obligations_scan(as_of) == (0, 2)
+    assert Reminder.objects.filter(obligation__episode=imported).count() == 2
+    assert obligations_scan(as_of) == (0, 0)
+    assert list(ScanRun.objects.order_by("pk").values_list("marked", "reminders")) == [(2, 2), (0, 2), (0, 0)]
+
+
 def test_scan_command_prints_what_it_did(world, capsys):
     person, episode = active_person(world, date(2025, 1, 10))
     call_command("scan_obligations", "--as-of", "2025-03-01")
