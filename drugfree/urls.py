@@ -11,6 +11,11 @@ urlpatterns = [
     path("drugfree/communities/<int:community_id>/", views.community_page, name="drugfree_community"),
     path("drugfree/communities/<int:community_id>/apply/", views.application_submit, name="drugfree_apply"),
     path("drugfree/applications/<int:application_id>/step/", views.application_step, name="drugfree_step"),
+    path(
+        "drugfree/applications/<int:application_id>/evidence/",
+        views.application_evidence,
+        name="drugfree_application_evidence",
+    ),
     path("drugfree/records/<slug:kind>/", views.record_list, name="drugfree_records"),
     path("drugfree/records/<slug:kind>/new/", views.record_new, name="drugfree_record_new"),
     path("drugfree/records/<slug:kind>/export.xlsx", views.record_export, name="drugfree_records_export"),

@@ -257,6 +257,21 @@ def application_submit(request, community_id):
     )
 
 
+def application_evidence(request, application_id):
+    """The application's documents, to users who may read the community's records (404 otherwise)."""
+    selectors.standing_or_404(request.user)
+    application = Application.objects.filter(
+        community__in=selectors.visible_communities(request.user), pk=application_id
+    ).first()
+    if application is None or not application.evidence:
+        raise Http404
+    return FileResponse(
+        application.evidence.open("rb"),
+        as_attachment=False,
+        filename=application.evidence.name.rsplit("/", 1)[-1],
+    )
+
+
 STEP_FORMS = {"check": forms.CheckForm, "county": forms.CountyForm, "review": forms.ReviewForm}
 
 
