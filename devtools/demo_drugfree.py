@@ -4,7 +4,7 @@ Each demo community gets its village or residents' committee and an account
 (``committee_<township>_<n>``, the demo password), and for the last twelve months: prevention
 activities for every audience, awareness surveys, two responsibility letters (目标管理 and
 禁种), a screening campaign, an inspection (one left open for rectification in each township)
-and the year's entered facts. Titles go through the real flow (``drugfree.services``):
+the year's entered facts and the committee's year-end score. Titles go through the real flow (``drugfree.services``):
 
 * last year every 城关镇 community applied; the township named all three 镇级, the county named
   东门社区 县级; this year 西门社区 was re-assessed and kept, 南湖村 lost its title;
@@ -31,6 +31,7 @@ from drugfree.models import (
     Screening,
     Survey,
     TownshipTarget,
+    UnitScore,
 )
 
 TOWNSHIPS = (("城关镇", "chengguan"), ("和平镇", "heping"))
@@ -151,6 +152,14 @@ def _records(
         closed_on=None if open_inspection else inspected + timedelta(days=20),
         closed_by=None if open_inspection else office,
         closure_note="" if open_inspection else "已补齐台账",
+        recorded_by=office,
+    )
+    UnitScore.objects.create(
+        community=community,
+        year=today.year,
+        unit=f"{community.name}{'村民委员会' if community.name.endswith('村') else '居民委员会'}",
+        **{item: rng.randint(14, 20) for item in UnitScore.ITEMS},
+        note="年终考核",
         recorded_by=office,
     )
     for fact in Declaration.Fact.values:

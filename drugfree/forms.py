@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.forms import DATE_WIDGET
 from casework.models import Region
-from drugfree.models import Activity, Declaration, Inspection, Letter, Screening, Survey
+from drugfree.models import Activity, Declaration, Inspection, Letter, Screening, Survey, UnitScore
 from workflows.forms.common import checked_upload
 
 
@@ -245,11 +245,12 @@ class DeclarationForm(RecordForm):
             raise forms.ValidationError(_("不能确认未来年度的情况。"))
         return year
 
-    def validate_unique(self):
-        try:
-            self.instance.validate_unique()
-        except forms.ValidationError:
-            self.add_error(None, _("该社区该年度已确认过此事项。"))
+    def clean(self):
+        cleaned = super().clean()
+        key = {name: cleaned.get(name) for name in ("community", "year", "fact")}
+        if all(key.values()) and Declaration.objects.filter(**key).exists():
+            self.add_error("fact", _("该社区该年度已确认过此事项。"))
+        return cleaned
 
 
 class CloseForm(forms.Form):
@@ -267,9 +268,10 @@ class FilterForm(forms.Form):
         self.fields["community"].queryset = communities
         self.fields["community"].label_from_instance = lambda r: r.name
         self.fields["community"].empty_label = _("全部社区")
-        self.fields[choice_name] = forms.ChoiceField(
-            label=choice_label, required=False, choices=[("", _("全部"))] + list(choices)
-        )
+        if choice_name:
+            self.fields[choice_name] = forms.ChoiceField(
+                label=choice_label, required=False, choices=[("", _("全部"))] + list(choices)
+            )
 
 
 class AssessmentForm(forms.Form):
@@ -281,3 +283,41 @@ class AssessmentForm(forms.Form):
         self.fields["region"].queryset = regions.exclude(level=Region.Level.COMMUNITY).order_by("path")
         self.fields["region"].label_from_instance = lambda r: r.name
         self.fields["region"].empty_label = _("本辖区")
+
+
+class UnitScoreForm(RecordForm):
+    class Meta:
+        model = UnitScore
+        fields = [
+            "community",
+            "year",
+            "unit",
+            "leadership",
+            "enforcement",
+            "awareness",
+            "treatment",
+            "screening",
+            "note",
+            "evidence",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].initial = timezone.localdate().year
+        for item in UnitScore.ITEMS:
+            self.fields[item].max_value = 20
+            self.fields[item].widget.attrs["max"] = 20
+            self.fields[item].help_text = _("0-20分")
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        if year > timezone.localdate().year:
+            raise forms.ValidationError(_("不能考核未来年度。"))
+        return year
+
+    def clean(self):
+        cleaned = super().clean()
+        key = {name: cleaned.get(name) for name in ("community", "year", "unit")}
+        if all(key.values()) and UnitScore.objects.filter(**key).exists():
+            self.add_error("unit", _("该单位该年度已考核。"))
+        return cleaned

@@ -446,3 +446,48 @@ class Declaration(Evidence):
 
     def __str__(self) -> str:
         return f"{self.community} {self.year} {self.get_fact_display()}"
+
+
+SCORE = [MinValueValidator(0), MaxValueValidator(20)]
+
+
+class UnitScore(Evidence):
+    """A unit's year-end assessment (考核, 第三篇 五(六) 一至五; 六(四) 严格考核): five items of 20 points.
+
+    The unit is a village, a community or a unit in the township (the letters' 23 units); its
+    community is where it sits.
+    """
+
+    year = models.PositiveSmallIntegerField(_("考核年度"))
+    unit = models.CharField(_("被考核单位"), max_length=100)
+    leadership = models.PositiveSmallIntegerField(_("领导重视、机构人员经费落实"), validators=SCORE)
+    enforcement = models.PositiveSmallIntegerField(_("打击整治涉毒违法犯罪"), validators=SCORE)
+    awareness = models.PositiveSmallIntegerField(_("宣传教育与知晓率"), validators=SCORE)
+    treatment = models.PositiveSmallIntegerField(_("禁吸戒毒、尿检与帮教"), validators=SCORE)
+    screening = models.PositiveSmallIntegerField(_("涉毒人员排摸与基础工作"), validators=SCORE)
+    note = models.TextField(_("考核意见"), blank=True, max_length=2000)
+
+    ITEMS = ("leadership", "enforcement", "awareness", "treatment", "screening")
+
+    class Meta:
+        verbose_name = _("年度考核")
+        verbose_name_plural = _("年度考核")
+        ordering = ["-year", "unit"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "year", "unit"], name="drugfree_unit_score_once"),
+            models.CheckConstraint(
+                condition=Q(leadership__lte=20)
+                & Q(enforcement__lte=20)
+                & Q(awareness__lte=20)
+                & Q(treatment__lte=20)
+                & Q(screening__lte=20),
+                name="drugfree_unit_score_items",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.year}"
+
+    @property
+    def total(self) -> int:
+        return sum(getattr(self, item) for item in self.ITEMS)

@@ -25,5 +25,6 @@ urlpatterns = [
         views.inspection_close,
         name="drugfree_inspection_close",
     ),
+    path("drugfree/records/scores/<int:year>/print/", views.score_sheet_print, name="drugfree_score_sheet"),
     path("drugfree/records/letters/<int:pk>/print/", views.letter_print, name="drugfree_letter_print"),
 ]

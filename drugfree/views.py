@@ -35,6 +35,7 @@ from drugfree.models import (
     Survey,
     Title,
     TownshipTarget,
+    UnitScore,
 )
 
 PAGE_SIZE = 50
@@ -52,7 +53,9 @@ def _page(request, template, context, status=200):
 
 def _assessment_scope(request, standing):
     today = timezone.localdate()
-    form = forms.AssessmentForm(request.GET or None, regions=selectors.visible_regions(request.user))
+    form = forms.AssessmentForm(
+        request.GET or None, regions=selectors.visible_regions(request.user), initial={"year": today.year}
+    )
     region, year = standing.region, today.year
     if form.is_bound and form.is_valid():
         region = form.cleaned_data.get("region") or region
@@ -334,7 +337,7 @@ class RecordSpec:
     form: type
     label: str
     date_field: str
-    choice_field: str
+    choice_field: str | None  # the list's own filter, a field with choices
     columns: tuple[str, ...]
     printable: bool = False
 
@@ -389,6 +392,14 @@ RECORDS = {
         "fact",
         ("year", "fact", "holds", "note"),
     ),
+    "scores": RecordSpec(
+        UnitScore,
+        forms.UnitScoreForm,
+        gettext_lazy("年度考核"),
+        "year",
+        None,
+        ("year", "unit", "leadership", "enforcement", "awareness", "treatment", "screening", "total"),
+    ),
 }
 
 
@@ -402,13 +413,13 @@ def _spec(kind: str) -> RecordSpec:
 def _filtered(request, spec):
     communities = selectors.visible_communities(request.user).order_by("path")
     model = spec.model
-    field = model._meta.get_field(spec.choice_field)
+    field = model._meta.get_field(spec.choice_field) if spec.choice_field else None
     form = forms.FilterForm(
         request.GET or None,
         communities=communities,
         choice_name=spec.choice_field,
-        choice_label=field.verbose_name,
-        choices=field.choices,
+        choice_label=field.verbose_name if field else "",
+        choices=field.choices if field else (),
     )
     rows = selectors.records(request.user, model).select_related("community", "recorded_by")
     if form.is_bound and form.is_valid():
@@ -418,14 +429,21 @@ def _filtered(request, spec):
         if data.get("year"):
             lookup = spec.date_field if spec.date_field == "year" else f"{spec.date_field}__year"
             rows = rows.filter(**{lookup: data["year"]})
-        if data.get(spec.choice_field):
+        if spec.choice_field and data.get(spec.choice_field):
             rows = rows.filter(**{spec.choice_field: data[spec.choice_field]})
     return form, rows.order_by(f"-{spec.date_field}", "-pk")
+
+
+def _label(model, name):
+    return _("总分") if name == "total" else model._meta.get_field(name).verbose_name
 
 
 def _cells(record, spec):
     out = []
     for name in spec.columns:
+        if name == "total":
+            out.append((_("总分"), record.total))
+            continue
         field = record._meta.get_field(name)
         value = getattr(record, name)
         if field.choices:
@@ -443,7 +461,7 @@ def record_list(request, kind):
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    headers = [spec.model._meta.get_field(name).verbose_name for name in spec.columns]
+    headers = [_label(spec.model, name) for name in spec.columns]
     return _page(
         request,
         "drugfree/records.html",
@@ -457,6 +475,7 @@ def record_list(request, kind):
             "headers": headers,
             "query": query.urlencode(),
             "can_close": kind == "inspections" and not standing.committee,
+            "sheet_year": timezone.localdate().year if kind == "scores" else None,
         },
     )
 
@@ -506,7 +525,7 @@ def record_export(request, kind):
     book = Workbook()
     sheet = book.active
     sheet.title = str(spec.label)[:30]
-    headers = [str(_("社区/村")), *(str(spec.model._meta.get_field(n).verbose_name) for n in spec.columns)]
+    headers = [str(_("社区/村")), *(str(_label(spec.model, n)) for n in spec.columns)]
     sheet.append([*headers, str(_("录入人")), str(_("录入时间"))])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -607,4 +626,18 @@ def named_communities(request):
         request,
         "drugfree/named.html",
         {"titles": titles, "standing": standing, "levels": Title.Level.choices, "level": level or ""},
+    )
+
+
+def score_sheet_print(request, year):
+    """The year-end score sheet of the units on A4 (第三篇 六(四) 严格考核), highest total first."""
+    standing = selectors.standing_or_404(request.user)
+    scores = sorted(
+        selectors.records(request.user, UnitScore).filter(year=year).select_related("community"),
+        key=lambda s: (-s.total, s.unit),
+    )
+    return render(
+        request,
+        "drugfree/print_scores.html",
+        {"scores": scores, "year": year, "region": standing.region, "today": timezone.localdate()},
     )

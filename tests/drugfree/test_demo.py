@@ -48,6 +48,6 @@ def test_demo_pages_answer_for_each_level(client, demo, username):
     assert client.post(reverse("login"), {"username": username, "password": PASSWORD}).status_code == 302
     for name in ("drugfree_assessment", "drugfree_titles", "drugfree_named"):
         assert client.get(reverse(name)).status_code == 200, name
-    for kind in ("activities", "surveys", "letters", "screenings", "inspections", "declarations"):
+    for kind in ("activities", "surveys", "letters", "screenings", "inspections", "declarations", "scores"):
         assert client.get(reverse("drugfree_records", args=[kind])).status_code == 200, kind
     client.logout()

@@ -244,6 +244,12 @@ def test_record_list_query_count_is_flat(client, programme, kind):
                 Inspection.objects.create(
                     **common, kind="open", inspected_on=TODAY, unit="甲", finding="x", rectify_by=TODAY
                 )
+            elif kind == "scores":
+                from drugfree.models import UnitScore
+
+                UnitScore.objects.create(
+                    **common, year=2020, unit=f"单位{i}", **dict.fromkeys(UnitScore.ITEMS, 15)
+                )
             else:
                 from drugfree.models import Declaration
 
@@ -259,3 +265,36 @@ def test_record_list_query_count_is_flat(client, programme, kind):
     small = measure()
     add(9)
     assert measure() == small
+
+
+def test_year_end_scores_are_bounded_and_printed_in_order(client, programme):
+    """考核 (第三篇 五(六), 六(四)): five items of at most 20 points; the sheet ranks the units."""
+    from drugfree.models import UnitScore
+
+    w = programme
+    client.force_login(w["sup1_user"])
+    base = {"community": w["c1"].pk, "year": TODAY.year, "unit": "镇中学", "note": ""}
+    items = dict.fromkeys(UnitScore.ITEMS, 18)
+    bad = post(client, "scores", {**base, **items, "awareness": 21})
+    assert bad.status_code == 400 and "确保该值小于或等于20" in bad.content.decode()
+    assert not UnitScore.objects.exists()
+    assert post(client, "scores", {**base, **items}).status_code == 302
+    assert post(client, "scores", {**base, "unit": "某村委会", **items, "treatment": 20}).status_code == 302
+    again = post(client, "scores", {**base, **items})
+    assert again.status_code == 400 and "该单位该年度已考核" in again.content.decode()
+    sheet = client.get(reverse("drugfree_score_sheet", args=[TODAY.year])).content.decode()
+    assert sheet.index("某村委会") < sheet.index("镇中学") and ">92<" in sheet and ">90<" in sheet
+
+
+def test_a_fact_is_entered_once_a_year(client, programme):
+    from drugfree.models import Declaration
+
+    w = programme
+    client.force_login(w["committee_c1"])
+    data = {"community": w["c1"].pk, "year": TODAY.year, "fact": "no_crime", "holds": "on", "note": "无"}
+    assert post(client, "declarations", data).status_code == 302
+    again = post(client, "declarations", {**data, "holds": ""})
+    assert again.status_code == 400 and "该社区该年度已确认过此事项" in again.content.decode()
+    assert list(Declaration.objects.values_list("holds", flat=True)) == [True]
+    future = post(client, "declarations", {**data, "year": TODAY.year + 1})
+    assert future.status_code == 400 and "不能确认未来年度的情况" in future.content.decode()
