@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from viewflow.workflow.models import Task
 
 from casework.errors import RecordRefused
@@ -152,7 +153,8 @@ def test_the_pages_take_each_level_through_its_step(client, programme):
     page = client.get(reverse("drugfree_community", args=[w["c1"].pk]))
     assert page.status_code == 200 and "提交申报" in page.content.decode()
     response = client.post(
-        reverse("drugfree_apply", args=[w["c1"].pk]), {"year": date.today().year, "statement": "创建情况"}
+        reverse("drugfree_apply", args=[w["c1"].pk]),
+        {"year": timezone.localdate().year, "statement": "创建情况"},
     )
     assert response.status_code == 302
     application = Application.objects.get()

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from casework.errors import RecordRefused
 from drugfree import services
@@ -52,7 +53,7 @@ def test_application_documents_are_kept_and_read_only_in_the_region(client, prog
     scan = SimpleUploadedFile("申报.png", PNG, content_type="image/png")
     response = client.post(
         reverse("drugfree_apply", args=[w["c1"].pk]),
-        {"year": date.today().year, "statement": "情况", "evidence": scan},
+        {"year": timezone.localdate().year, "statement": "情况", "evidence": scan},
     )
     assert response.status_code == 302
     application = Application.objects.get()
@@ -68,7 +69,7 @@ def test_application_documents_are_kept_and_read_only_in_the_region(client, prog
 def test_a_second_application_on_the_page_gets_a_message(client, programme):
     w = programme
     client.force_login(w["committee_c1"])
-    data = {"year": date.today().year, "statement": "情况"}
+    data = {"year": timezone.localdate().year, "statement": "情况"}
     assert client.post(reverse("drugfree_apply", args=[w["c1"].pk]), data).status_code == 302
     again = client.post(reverse("drugfree_apply", args=[w["c1"].pk]), data)
     assert again.status_code == 400 and "不能重复申报" in again.content.decode()

@@ -8,13 +8,14 @@ from io import BytesIO
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from drugfree.models import Activity, Inspection, Letter, Screening, Survey
 
 pytestmark = pytest.mark.django_db
 
-TODAY = date.today()
+TODAY = timezone.localdate()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
