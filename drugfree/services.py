@@ -228,11 +228,17 @@ def target_set(
     return target
 
 
+# Records the township signs or makes about the units, not the units about themselves.
+OFFICE_RECORDS = ("Letter", "Inspection", "UnitScore")
+
+
 def record_save(*, actor, record, community: Region):
     """Save an evidence record for a community the actor may record for (its committee or a 禁毒办 over it)."""
     standing = selectors.standing_for(actor)
     if standing is None or not community.path.startswith(standing.region.path):
         raise RecordRefused(_("只能录入本辖区社区(村)的记录。"))
+    if standing.committee and type(record).__name__ in OFFICE_RECORDS:
+        raise RecordRefused(_("责任书、督查和考核由禁毒办录入。"))
     record.community = community
     record.recorded_by = actor
     record.full_clean()

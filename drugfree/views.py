@@ -340,6 +340,8 @@ class RecordSpec:
     choice_field: str | None  # the list's own filter, a field with choices
     columns: tuple[str, ...]
     printable: bool = False
+    # Entered by the 禁毒办 only: the township signs the letters, inspects and scores the units.
+    offices_only: bool = False
 
 
 RECORDS = {
@@ -367,6 +369,7 @@ RECORDS = {
         "kind",
         ("signed_on", "kind", "duty", "unit", "responsible", "term_start", "term_end"),
         printable=True,
+        offices_only=True,
     ),
     "screenings": RecordSpec(
         Screening,
@@ -383,6 +386,7 @@ RECORDS = {
         "inspected_on",
         "kind",
         ("inspected_on", "kind", "unit", "finding", "rectify_by", "closed_on"),
+        offices_only=True,
     ),
     "declarations": RecordSpec(
         Declaration,
@@ -399,6 +403,7 @@ RECORDS = {
         "year",
         None,
         ("year", "unit", "leadership", "enforcement", "awareness", "treatment", "screening", "total"),
+        offices_only=True,
     ),
 }
 
@@ -475,14 +480,17 @@ def record_list(request, kind):
             "headers": headers,
             "query": query.urlencode(),
             "can_close": kind == "inspections" and not standing.committee,
+            "can_add": not (spec.offices_only and standing.committee),
             "sheet_year": timezone.localdate().year if kind == "scores" else None,
         },
     )
 
 
 def record_new(request, kind):
-    selectors.standing_or_404(request.user)
+    standing = selectors.standing_or_404(request.user)
     spec = _spec(kind)
+    if spec.offices_only and standing.committee:
+        raise Http404
     communities = selectors.visible_communities(request.user).order_by("path")
     form = spec.form(request.POST or None, request.FILES or None, communities=communities)
     if request.method == "POST" and form.is_valid():

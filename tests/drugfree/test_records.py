@@ -87,7 +87,9 @@ def activity_data(w, **over):
 )
 def test_bad_input_gets_a_message_and_saves_nothing(client, programme, kind, data, message, model):
     w = programme
-    client.force_login(w["committee_c1"] if kind != "inspections" else w["sup1_user"])
+    client.force_login(
+        w["committee_c1"] if kind in ("surveys", "activities", "screenings") else w["sup1_user"]
+    )
     base = activity_data(w) if kind == "activities" else {"community": w["c1"].pk}
     response = post(client, kind, {**base, **data})
     assert response.status_code == 400
@@ -119,6 +121,25 @@ def test_a_committee_records_only_for_its_own_community(client, programme):
     response = post(client, "activities", activity_data(w, community=w["c1b"].pk))
     assert response.status_code == 400 and "选择一个有效的选项" in response.content.decode()
     assert not Activity.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["letters", "inspections", "scores"])
+def test_letters_inspections_and_scores_are_the_offices(client, programme, kind):
+    """The township signs the letters, inspects and scores (第一篇 二, 第三篇 五(五)、六(四)): not the unit itself."""
+    from casework.errors import RecordRefused
+    from drugfree import services
+    from drugfree.models import UnitScore
+
+    w = programme
+    client.force_login(w["committee_c1"])
+    assert client.get(reverse("drugfree_record_new", args=[kind])).status_code == 404
+    listed = client.get(reverse("drugfree_records", args=[kind])).content.decode()
+    assert reverse("drugfree_record_new", args=[kind]) not in listed
+    record = {"letters": Letter, "inspections": Inspection, "scores": UnitScore}[kind]()
+    with pytest.raises(RecordRefused, match="由禁毒办录入"):
+        services.record_save(actor=w["committee_c1"], record=record, community=w["c1"])
+    client.force_login(w["sup1_user"])
+    assert client.get(reverse("drugfree_record_new", args=[kind])).status_code == 200
 
 
 def test_lists_filter_export_and_print(client, programme):
