@@ -316,3 +316,12 @@ def test_assessment_query_count_is_flat_in_communities_and_records(client, data,
         declare({"x": community}, "x", Declaration.Fact.NO_CRIME, True, w["sup2_user"])
         f.person_with_episode(community, served_on=date(2025, 7, 1))
     assert measure() == small
+
+
+def test_the_assessment_reads_in_english(client, data, programme):
+    w = programme
+    client.force_login(w["sup1_user"])
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("drugfree_assessment") + f"?year={YEAR}&live=1")
+    text = page.content.decode()
+    assert "Compulsory isolated detox admission rate" in text and "computed from case records" in text
