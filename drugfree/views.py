@@ -11,6 +11,7 @@ from io import BytesIO
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404, HttpResponse
@@ -499,11 +500,7 @@ def record_new(request, kind):
             services.record_save(actor=request.user, record=record, community=form.cleaned_data["community"])
         except RecordRefused as refused:
             form.add_error(None, str(refused))
-        except Exception as error:  # a model check the form did not catch: a message, nothing saved
-            from django.core.exceptions import ValidationError
-
-            if not isinstance(error, ValidationError):
-                raise
+        except ValidationError as error:  # a model check the form did not catch: a message, nothing saved
             form.add_error(None, " ".join(error.messages))
         else:
             messages.success(request, _("已保存：%(label)s。") % {"label": spec.label})
