@@ -181,6 +181,9 @@ class Agency(models.Model):
         CIVIL_AFFAIRS = "civil_affairs", _("民政办")
         HUMAN_RESOURCES = "human_resources", _("人社所")
         DRUG_CONTROL = "drug_control", _("禁毒办")
+        # Not one of the six parties: it holds no grant on any person; it applies for and keeps
+        # its community's 无毒社区 title (seed text, 第三篇 四(一) 自行申报).
+        COMMUNITY_COMMITTEE = "community_committee", _("村(居)民委员会")
 
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices)
@@ -1434,7 +1437,7 @@ class RegionFigures(models.Model):
 
     A community's row is computed from its persons; a larger region's row is the sum of its
     communities' rows (every figure counts persons, and each person belongs to one community).
-    Supervisors' rates read one row per period; the scoreboard reads its communities' rows.
+    Supervisors' rates read one row per period; the 无毒社区 assessment reads its communities' rows.
     """
 
     region = models.ForeignKey(Region, models.CASCADE, related_name="+", verbose_name=_("区域"))

@@ -40,7 +40,7 @@ PAGES = [
     ("my tasks · agency queue (work station)", "ws_chengguan", "my_tasks", False),
     ("overdue audit · county supervisor", "sup_county", "overdue_audit", False),
     ("rates · county supervisor", "sup_county", "rates", False),
-    ("scoreboard · county supervisor", "sup_county", "scoreboard", False),
+    ("assessment · county supervisor", "sup_county", "drugfree_assessment", False),
     ("rates, live · county supervisor", "sup_county", "rates?live=1", False),
 ]
 

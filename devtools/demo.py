@@ -63,6 +63,7 @@ from casework.models import (
     Staff,
     TeamMember,
 )
+from devtools.demo_drugfree import seed_drugfree
 from devtools.demo_flows import (
     HistoryStats,
     seed_handover_flows,
@@ -479,6 +480,7 @@ class SeedReport:
     obligations: int = 0
     intake_flows: int = 0
     handover_flows: int = 0
+    drugfree_communities: int = 0
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
@@ -498,6 +500,7 @@ class SeedReport:
             f"  grants: added {self.grants_added}, removed {self.grants_removed}",
             f"  workflow: reporting-in records {self.intake_records}, open obligations {self.obligations}, "
             f"intake flows {self.intake_flows}, hand-over flows {self.handover_flows}",
+            f"  无毒社区: communities seeded {self.drugfree_communities}",
             "  seconds: "
             + ", ".join(f"{k} {v:.1f}" for k, v in self.timings.items())
             + f"; total {self.seconds:.1f}",
@@ -559,7 +562,12 @@ class DemoSeeder:
         """{(region code, kind): name} for every agency of the layout."""
         specs = {(c.code, Kind.DRUG_CONTROL): f"{c.name}禁毒办" for c in self.counties}
         for t in self.townships:
-            specs |= {(t.code, kind): t.agency_name(kind) for kind in Kind.values}
+            # A community committee serves a community, not the township: demo_drugfree makes them.
+            specs |= {
+                (t.code, kind): t.agency_name(kind)
+                for kind in Kind.values
+                if kind != Kind.COMMUNITY_COMMITTEE
+            }
         return specs
 
     def ensure_agencies(self) -> dict[tuple[str, str], Agency]:
@@ -1013,6 +1021,8 @@ class DemoSeeder:
             mark = lap("intake flows", mark)
             self.report.handover_flows = seed_handover_flows()
             mark = lap("hand-over flows", mark)
+            self.report.drugfree_communities = seed_drugfree(make_password(PASSWORD), self.today)
+            mark = lap("drug-free communities", mark)
         self.report.seconds = time.monotonic() - started
         self.report.accounts, self.report.extra_accounts = self.account_table()
         return self.report
@@ -1020,6 +1030,7 @@ class DemoSeeder:
     def account_table(self) -> tuple[list[tuple[str, str, str]], int]:
         fixed = [username(post, t, 0) for t in self.townships[:2] for post in POSTS]
         fixed.append(self.counties[0].supervisor_username)
+        fixed.append("committee_chengguan_1")
         staff = {
             s.user.username: s
             for s in Staff.objects.filter(user__username__in=fixed).select_related("user", "agency")

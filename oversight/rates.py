@@ -1,4 +1,4 @@
-"""The rates supervisors report (rules.md §5, working definitions) and the community scoreboard.
+"""The rates supervisors report (rules.md §5, working definitions), per community and summed.
 
 Each rate is one aggregate query over the persons in the user's view under a region,
 so the page costs the same number of queries for 60 persons or 100,000. The page and
@@ -463,54 +463,3 @@ def _stored_sheet(region: Region, start: date, end: date, stored) -> RateSheet:
     sheet = sheet_from(region, start, end, rows.values())
     sheet.computed_at = computed_at
     return sheet
-
-
-TARGETS = {"control": 100.0, "help": 100.0, "testing": 100.0, "lost": 0.0}
-
-
-def scoreboard(user, region: Region, start: date, end: date, *, live: bool = False) -> list[dict]:
-    """For each community under `region`: persons under management, new cases, rates, pass/fail with reasons."""
-    communities = list(
-        Region.objects.filter(path__startswith=region.path, level=Region.Level.COMMUNITY).order_by("path")
-    )
-    stored = (
-        None if live else stored_figures(user, region, [(start, end)], communities=True).get((start, end))
-    )
-    per = stored[0] if stored else community_figures(region_persons(user, region), start, end)
-    empty = dict.fromkeys(FIGURES, 0)
-    labels = {"control": _("管控率"), "help": _("帮教率"), "testing": _("尿检率"), "lost": _("失控率")}
-    rows = []
-    for community in communities:
-        m = per.get(community.pk, empty)
-        values = {
-            "control": _pct(m["controlled"], m["managed"]),
-            "lost": _pct(m["missing"], m["managed"]),
-            "help": _pct(m["helped"], m["managed"]),
-            "testing": _pct(m["tests_done"], m["tests_due"]),
-        }
-        new = m["new"]
-        reasons = []
-        for key, target in TARGETS.items():
-            value = values[key]
-            if value is None:
-                continue
-            failed = value > target if key == "lost" else value < target
-            if failed:
-                reasons.append(f"{labels[key]} {value}%（目标 {target:g}%）")
-        if new:
-            reasons.append(f"本年新增 {new} 人（目标 0）")
-        rows.append(
-            {
-                "community": community,
-                "managed": m["managed"],
-                "new": new,
-                **values,
-                "passed": not reasons,
-                "reasons": reasons,
-            }
-        )
-    return rows
-
-
-def _pct(numerator: int, denominator: int) -> float | None:
-    return round(100 * numerator / denominator, 1) if denominator else None

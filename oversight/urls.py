@@ -7,7 +7,6 @@ urlpatterns = [
     path("oversight/overdue/export.xlsx", views.overdue_export, name="overdue_export"),
     path("oversight/rates/", views.rates_page, name="rates"),
     path("oversight/rates/export.xlsx", views.rates_export, name="rates_export"),
-    path("oversight/scoreboard/", views.scoreboard_page, name="scoreboard"),
     path("oversight/monthly-report/", monthly_views.monthly_report_page, name="monthly_report"),
     path(
         "oversight/monthly-report/<int:township>/<int:year>-<int:month>.pdf",

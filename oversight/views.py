@@ -320,22 +320,3 @@ def rates_export(request):
     )
     response["Content-Disposition"] = f'attachment; filename="rates-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"'
     return response
-
-
-def scoreboard_page(request):
-    from oversight.rates import TARGETS, scoreboard
-
-    staff = _supervisor_or_404(request)
-    form, region, start, end = _period(request, staff.agency.region)
-    rows = scoreboard(request.user, region, start, end, live=_live(request))
-    return render(
-        request,
-        "oversight/scoreboard.html",
-        {
-            "form": form,
-            "rows": rows,
-            "region": region,
-            "targets": TARGETS,
-            "passed": sum(r["passed"] for r in rows),
-        },
-    )

@@ -42,7 +42,7 @@ from workflows.flows import BreachHandOverFlow, CompletionFlow, IntakeFlow, Tran
 
 pytestmark = pytest.mark.django_db
 
-# 48 examples x 49 forms (+12 each for the rates and scoreboard pages, which recompute a year of
+# 48 examples x 49 forms (+12 each for the rates and assessment pages, which recompute a year of
 # figures per request) = 2,376 posts; FORM_FUZZ_EXAMPLES=500 runs a longer search locally.
 EXAMPLES_PER_FORM = int(os.environ.get("FORM_FUZZ_EXAMPLES", "48"))
 
@@ -292,7 +292,15 @@ def _targets(world, client):
         # The rates page recomputes a year of figures per request (about 1 s): fewer examples.
         ("rates filter", sup, reverse("rates"), "get", reverse("rates"), None, 12),
         ("overdue audit filter", sup, reverse("overdue_audit"), "get"),
-        ("scoreboard filter", sup, reverse("scoreboard"), "get", reverse("scoreboard"), None, 12),
+        (
+            "assessment filter",
+            sup,
+            reverse("drugfree_assessment"),
+            "get",
+            reverse("drugfree_assessment"),
+            None,
+            12,
+        ),
         ("monthly report", sup, reverse("monthly_report"), "get"),
         ("referral list", hr, reverse("referral_list"), "get"),
         ("login", None, reverse("login"), "post"),

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "oversight",
     "persons",
     "caseload",
+    "drugfree",
 ]
 
 MIDDLEWARE = [

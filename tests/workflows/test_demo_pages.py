@@ -28,7 +28,14 @@ ROLES = [
     "ws_heping",
     "police_heping",
 ]
-OVERSIGHT = ["overdue_audit", "overdue_export", "rates", "rates_export", "scoreboard", "monthly_report"]
+OVERSIGHT = [
+    "overdue_audit",
+    "overdue_export",
+    "rates",
+    "rates_export",
+    "drugfree_assessment",
+    "monthly_report",
+]
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The rates and the scoreboard: exact values on known data, equal to a plain-Python recount."""
+"""The rates: exact values on known data, equal to a plain-Python recount."""
 
 from datetime import date
 
@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from casework.models import Agreement, DrugTest, Episode, HandOver, Obligation, Talk
-from oversight.rates import rates_for, scoreboard
+from oversight.rates import community_figures, rates_for, region_persons
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -148,31 +148,21 @@ def test_township_supervisor_never_counts_another_township(world, region):
     assert rates_for(world["sup1_user"], world["t2"], START, END).by_key()["execution"].denominator == 0
 
 
-def test_scoreboard_passes_and_fails_with_reasons(world, region):
-    rows = {r["community"].pk: r for r in scoreboard(world["sup1_user"], world["t1"], START, END)}
-    c1, c1b = rows[world["c1"].pk], rows[world["c1b"].pk]
-    assert (c1["managed"], c1["new"], c1["control"], c1["help"], c1["testing"]) == (2, 2, 100.0, 50.0, 66.7)
-    assert not c1["passed"]
-    assert any("帮教率 50.0%" in reason for reason in c1["reasons"])
-    assert (c1b["managed"], c1b["lost"]) == (1, 100.0)
-
-
 def test_pages_and_export_for_supervisors_only(client, world, region):
     client.force_login(world["police1_user"])
-    for name in ("rates", "rates_export", "scoreboard"):
+    for name in ("rates", "rates_export"):
         assert client.get(reverse(name)).status_code == 404
     client.force_login(world["sup1_user"])
     query = "?start=2025-01-01&end=2025-12-31"
     page = client.get(reverse("rates") + query)
     assert page.status_code == 200 and "66.7%" in page.content.decode()
-    assert client.get(reverse("scoreboard") + query).status_code == 200
     assert client.get(reverse("rates_export") + query).status_code == 200
     bad = client.get(reverse("rates") + "?start=2025-12-31&end=2025-01-01")
     assert "截止日期不能早于起始日期" in bad.content.decode()
 
 
-@pytest.mark.parametrize("name", ["rates", "scoreboard"])
-def test_rates_and_scoreboard_query_counts_are_flat(client, world, region, name):
+@pytest.mark.parametrize("name", ["rates"])
+def test_rates_query_counts_are_flat(client, world, region, name):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -212,7 +202,6 @@ def test_nightly_figures_sum_to_the_live_sheet_and_keep_townships_apart(client, 
             (r.key, r.numerator, r.denominator) for r in live.rates
         ]
         assert stored.three_years_clean == live.three_years_clean
-        assert scoreboard(user, where, START, END) == scoreboard(user, where, START, END, live=True)
     # A township supervisor asking about the other township gets neither stored nor live rows.
     assert rates_for(world["sup1_user"], world["t2"], START, END).by_key()["execution"].denominator == 0
     # The figures are as of the night: a record added today shows only live, until the next refresh.
@@ -327,8 +316,8 @@ def test_a_person_with_two_episodes_in_the_year_is_counted_once(client, world):
         "agreement": (1, 3),  # cases: the detox (signed), the rehab and the missing person's
         "report": (2, 2),  # one deadline each in 2025 (the rehab's, the missing person's), both met
     }
-    rows = {r["community"].pk: r for r in scoreboard(world["sup1_user"], world["t1"], START, END, live=True)}
-    assert (rows[world["c1"].pk]["new"], rows[world["c1"].pk]["managed"]) == (1, 1)
+    per = community_figures(region_persons(world["sup1_user"], world["t1"]), START, END)
+    assert (per[world["c1"].pk]["new"], per[world["c1"].pk]["managed"]) == (1, 1)
     # The nightly figures give the same, and the page writes each unit beside its rate.
     figures_refresh(END)
     assert RegionFigures.objects.filter(region=world["t1"], start=START, end=END).exists()

@@ -1,4 +1,4 @@
-"""Nightly per-community figures behind the supervisors' rates and scoreboard (idempotent)."""
+"""Nightly per-community figures behind the supervisors' rates and the 无毒社区 assessment (idempotent)."""
 
 import time
 from datetime import date
