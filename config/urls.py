@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("oversight.urls")),
     path("", include("notifications.urls")),
     path("", include("caseload.urls")),
+    path("", include("api.urls")),
 ]
