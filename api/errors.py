@@ -7,13 +7,15 @@ the bad input field by field (400 only). Refusals of the services (RecordRefused
 input was well formed but the case's state does not allow it, and nothing was saved.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from api.parsers import BodyTooLarge
 from casework.errors import RecordRefused
 
 MESSAGES = {
@@ -64,6 +66,9 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, RecordRefused):
         exc = Conflict(str(exc))
+    elif isinstance(exc, RequestDataTooBig):
+        # Django refuses to read a body past DATA_UPLOAD_MAX_MEMORY_SIZE; the parser, past ours.
+        exc = BodyTooLarge(_("请求体过大（上限 %(kb)d KB）。") % {"kb": settings.API_MAX_BODY_BYTES // 1024})
     if not isinstance(exc, exceptions.APIException):
         return None
     code = exc.status_code

@@ -213,7 +213,8 @@ class DrugTestCreateSerializer(StrictModelSerializer):
     class Meta:
         model = DrugTest
         fields = ["obligation", *DRUG_TEST_FIELDS]
-        extra_kwargs = {"notified_on": {"required": False}}
+        # Required as on the record page's form, defaults of the model or not.
+        extra_kwargs = {"sample_type": {"required": True}, "method": {"required": True}}
 
 
 class TalkSerializer(serializers.ModelSerializer):
@@ -242,6 +243,7 @@ class TalkCreateSerializer(StrictModelSerializer):
     class Meta:
         model = Talk
         fields = ["obligation", "held_on", "kind", "place", "summary", "follow_up"]
+        extra_kwargs = {"kind": {"required": True}}
 
 
 # --- my work -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import time
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
@@ -70,7 +70,12 @@ class RejectNulMiddleware:
         for params in sources:
             for key, values in params.lists():
                 if "\x00" in key or any("\x00" in value for value in values):
-                    return HttpResponseBadRequest(_("请求中含有不允许的字符。"))
+                    message = _("请求中含有不允许的字符。")
+                    if request.path.startswith("/api/"):
+                        # The API's one error shape (api.errors), so a client parses every refusal alike.
+                        error = {"status": 400, "code": "parse_error", "message": message, "fields": {}}
+                        return JsonResponse({"error": error}, status=400)
+                    return HttpResponseBadRequest(message)
         return self.get_response(request)
 
 
