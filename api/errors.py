@@ -99,3 +99,14 @@ def _code_of(exc) -> str:
     if isinstance(codes, str):
         return codes
     return exc.default_code
+
+
+def not_found(request, exception=None):
+    """The project's 404: the error shape for API paths (a path no route matches), else the page."""
+    if request.path.startswith("/api/"):
+        from django.http import JsonResponse
+
+        return JsonResponse(error_body(404, "not_found", MESSAGES[404]()), status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)

@@ -18,3 +18,6 @@ urlpatterns = [
     path("", include("caseload.urls")),
     path("", include("api.urls")),
 ]
+
+# A path under /api/ that no route matches answers in the API's error shape.
+handler404 = "api.errors.not_found"
