@@ -115,3 +115,26 @@ def test_each_token_and_each_user_is_throttled_in_the_error_shape(world):
         assert [second.get(reverse("api:person-list")).status_code for _ in range(2)] == [200, 429]
         # Another user is not held back by the first one's calls.
         assert token_client(world["police2_user"]).get(reverse("api:person-list")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"name": "", "days": 30}, {"name": "x", "days": 0}, {"name": "x", "days": 400}, {"name": "x" * 61}],
+)
+def test_the_settings_page_refuses_bad_input_and_makes_no_token(client, world, data):
+    client.force_login(world["police1_user"])
+    page = client.post(reverse("api_tokens"), data)
+    assert page.status_code == 200 and page.context["shown"] is None
+    assert "请更正下列标红的内容" in page.content.decode()
+    assert not ApiToken.objects.exists()
+
+
+def test_revoking_on_the_settings_page_ends_the_token_and_only_ones_own(client, world):
+    secret = token_for(world["police1_user"], "公安对接")
+    key = ApiToken.objects.get().token_key
+    client.force_login(world["police2_user"])
+    client.post(reverse("api_token_revoke", args=[key]))
+    assert _call(secret).status_code == 200
+    client.force_login(world["police1_user"])
+    assert client.post(reverse("api_token_revoke", args=[key])).status_code == 302
+    assert _call(secret).status_code == 401
