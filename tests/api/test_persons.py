@@ -115,3 +115,14 @@ def test_without_credentials_the_api_answers_401_in_the_error_shape(world):
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
     assert response["Content-Type"] == "application/json"
+
+
+def test_the_error_message_is_english_for_a_caller_who_chose_english(world):
+    from django.conf import settings
+
+    client = token_client(world["police1_user"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(reverse("api:person-detail", args=[999999]))
+    assert response.json()["error"]["message"] == "Not found."
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert client.get(reverse("api:person-detail", args=[999999])).json()["error"]["message"] == "未找到。"
