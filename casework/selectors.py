@@ -6,14 +6,25 @@ Reads of persons for a user go through `permissions.selectors`, never here.
 
 from datetime import date, timedelta
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework import deadlines
 from casework.deadlines import DEADLINE_KINDS, DEFAULT_MAX_EXTENSION_DAYS
-from casework.models import Breach, CaseEvent, DrugTest, Episode, HandOver, Region
+from casework.models import Agency, Breach, CaseEvent, DrugTest, Episode, HandOver, Person, Region
 
 
 def region_setting(region: Region, field: str, default):
@@ -92,6 +103,44 @@ def deadline_rules_by_township(kind: str) -> dict[int, tuple[int, str]]:
 
 def communities_under(region: Region):
     return Region.objects.filter(level=Region.Level.COMMUNITY, path__startswith=region.path).order_by("path")
+
+
+def search_communities(agency: Agency):
+    """The communities a person search may name: the county's for a police station (it holds
+    persons by residence and by household registration), else those under the agency's region."""
+    base = agency.region
+    return communities_under(Region.objects.get_root(base) if agency.kind == Agency.Kind.POLICE else base)
+
+
+def with_current_episode(persons: QuerySet[Person]) -> QuerySet[Person]:
+    """Annotate each person with the status, kind and reporting deadline of the latest episode."""
+    current = Episode.objects.filter(person=OuterRef("pk")).order_by("-decision_date", "-id")
+    return persons.annotate(
+        current_status=Subquery(current.values("status")[:1]),
+        current_kind=Subquery(current.values("kind")[:1]),
+        current_deadline=Subquery(current.values("report_deadline")[:1]),
+    )
+
+
+def persons_search(
+    persons: QuerySet[Person], *, q: str = "", status: str = "", kind: str = "", region: Region | None = None
+) -> QuerySet[Person]:
+    """Filter persons (annotated by `with_current_episode`) as the person search asks: a name
+    part, or the last four characters of the ID number; the latest episode's status and kind;
+    a community."""
+    q = q.strip()
+    if q:
+        if len(q) == 4 and (q[:3].isdigit() and (q[3].isdigit() or q[3] in "xX")):
+            persons = persons.filter(id_number__endswith=q.upper())
+        else:
+            persons = persons.filter(name__contains=q)
+    if status:
+        persons = persons.filter(current_status=status)
+    if kind:
+        persons = persons.filter(current_kind=kind)
+    if region:
+        persons = persons.filter(region__path__startswith=region.path)
+    return persons
 
 
 def extension_latest(region: Region, today: date | None = None) -> date:

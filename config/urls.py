@@ -17,4 +17,8 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("caseload.urls")),
     path("", include("drugfree.urls")),
+    path("", include("api.urls")),
 ]
+
+# A path under /api/ that no route matches answers in the API's error shape.
+handler404 = "api.errors.not_found"

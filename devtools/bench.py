@@ -42,6 +42,13 @@ PAGES = [
     ("rates · county supervisor", "sup_county", "rates", False),
     ("assessment · county supervisor", "sup_county", "drugfree_assessment", False),
     ("rates, live · county supervisor", "sup_county", "rates?live=1", False),
+    # The REST API beside the pages it mirrors (session authentication, as a browser client).
+    ("API person list · social worker", "sw_chengguan", "api:person-list", False),
+    ("API person list · police officer", "police_chengguan", "api:person-list", False),
+    ("API person list · county supervisor", "sup_county", "api:person-list", False),
+    ("API my tasks · agency queue (work station)", "ws_chengguan", "api:my-tasks", False),
+    ("API my duties · social worker", "sw_chengguan", "api:my-duties", False),
+    ("API my duties · work station", "ws_chengguan", "api:my-duties", False),
 ]
 
 

@@ -97,6 +97,7 @@ class AccessLog(models.Model):
         REVEAL = "reveal", _("查看完整号码")
         EXPORT = "export", _("导出")
         PRINT = "print", _("打印")
+        LIST = "list", _("列表")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("用户")
@@ -112,6 +113,9 @@ class AccessLog(models.Model):
     reason = models.CharField(_("理由"), max_length=200, blank=True)
     ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
     path = models.CharField(_("地址"), max_length=300, blank=True)
+    # The name of the API token the read came with (empty for a browser session). Outside the
+    # hash chain's frozen canonical form: the chain vouches for who read what, when and where.
+    token_name = models.CharField(_("接口令牌"), max_length=60, blank=True)
     row_hash = models.CharField(_("校验值"), max_length=64, blank=True, editable=False)
 
     class Meta:

@@ -415,8 +415,12 @@ def client_ip(request) -> str | None:
 def access_log_write(
     *, request, person_ids: Iterable[int], action: str, record_types: Iterable[str] = (), reason: str = ""
 ) -> None:
-    """Write one access-log row per person read (bulk, one query)."""
+    """Write one access-log row per person read (bulk, one query).
+
+    A request authenticated by an API token (`request.auth` with a name) names the token.
+    """
     types = ",".join(sorted(record_types))
+    token_name = str(getattr(getattr(request, "auth", None), "name", "") or "")[:60]
     AccessLog.objects.bulk_create(
         [
             AccessLog(
@@ -427,6 +431,7 @@ def access_log_write(
                 reason=reason[:200],
                 ip=client_ip(request),
                 path=request.get_full_path()[:300],
+                token_name=token_name,
             )
             for person_id in person_ids
         ]

@@ -4,7 +4,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods
 from casework import holds
 from casework.deadlines import period_label
 from casework.forms import EpisodeForm, PersonEditForm, PersonForm, PersonSearchForm, RevealForm
-from casework.models import Agency, Episode, Region, Transfer
-from casework.selectors import communities_under
+from casework.models import Agency, Episode, Transfer
+from casework.selectors import communities_under, persons_search, search_communities, with_current_episode
 from permissions import selectors
 from permissions.gate import PersonGate, person_gate
 from permissions.models import AccessLog, RecordType
@@ -32,15 +32,6 @@ def _staff_or_404(request, *kinds):
     if staff is None or (kinds and staff.agency.kind not in kinds):
         raise Http404
     return staff
-
-
-def _with_current_episode(queryset):
-    current = Episode.objects.filter(person=OuterRef("pk")).order_by("-decision_date", "-id")
-    return queryset.annotate(
-        current_status=Subquery(current.values("status")[:1]),
-        current_kind=Subquery(current.values("kind")[:1]),
-        current_deadline=Subquery(current.values("report_deadline")[:1]),
-    )
 
 
 def home(request):
@@ -71,25 +62,10 @@ def home(request):
 
 def person_list(request):
     staff = _staff_or_404(request)
-    base_region = staff.agency.region
-    regions = communities_under(
-        Region.objects.get_root(base_region) if staff.agency.kind == Agency.Kind.POLICE else base_region
-    )
-    form = PersonSearchForm(request.GET or None, regions=regions)
-    persons = _with_current_episode(selectors.visible_persons(request.user)).select_related("region")
+    form = PersonSearchForm(request.GET or None, regions=search_communities(staff.agency))
+    persons = with_current_episode(selectors.visible_persons(request.user)).select_related("region")
     if form.is_valid():
-        q = form.cleaned_data["q"].strip()
-        if q:
-            if len(q) == 4 and (q[:3].isdigit() and (q[3].isdigit() or q[3] in "xX")):
-                persons = persons.filter(id_number__endswith=q.upper())
-            else:
-                persons = persons.filter(name__contains=q)
-        if form.cleaned_data["status"]:
-            persons = persons.filter(current_status=form.cleaned_data["status"])
-        if form.cleaned_data["kind"]:
-            persons = persons.filter(current_kind=form.cleaned_data["kind"])
-        if form.cleaned_data["region"]:
-            persons = persons.filter(region__path__startswith=form.cleaned_data["region"].path)
+        persons = persons_search(persons, **form.cleaned_data)
     page = Paginator(persons.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

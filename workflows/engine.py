@@ -67,3 +67,19 @@ def step_run(user, flow_class, node_name: str, episode: Episode, data: dict):
         raise PermissionDenied
     task_complete(SimpleNamespace(user=user), task, STEPS[(flow_class, node_name)], episode, data)
     return task
+
+
+def task_claim(*, actor, task) -> None:
+    """Take an agency's open step into the actor's own inbox; refuse if it is not theirs to take."""
+    with task.activation() as activation:
+        if task.status != STATUS.NEW or not can_work_on(actor, task):
+            raise RecordRefused(_("该任务已被他人认领。"))
+        activation.assign(actor)
+
+
+def task_release(*, actor, task) -> None:
+    """Give a step the actor had claimed back to the agency's queue."""
+    with task.activation() as activation:
+        if task.status != STATUS.ASSIGNED or task.owner_id != actor.pk:
+            raise RecordRefused(_("只能退回自己认领的任务。"))
+        activation.unassign()

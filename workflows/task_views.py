@@ -18,6 +18,7 @@ from casework.models import (
     TeamMember,
 )
 from permissions import selectors
+from workflows import engine
 from workflows.engine import can_work_on, task_complete
 from workflows.registry import step_for, task_title
 from workflows.transitions import TransitionNotAllowed
@@ -67,10 +68,7 @@ def task_page(request, pk):
 def task_claim(request, pk):
     task = selectors.task_get(request.user, pk)
     try:
-        with task.activation() as activation:
-            if task.status != STATUS.NEW or not can_work_on(request.user, task):
-                raise RecordRefused(_("该任务已被他人认领。"))
-            activation.assign(request.user)
+        engine.task_claim(actor=request.user, task=task)
         messages.success(request, _("已认领。"))
     except (RecordRefused, FlowLockFailed) as exc:
         messages.error(request, str(exc) or _("请稍后再试。"))
@@ -81,10 +79,7 @@ def task_claim(request, pk):
 def task_release(request, pk):
     task = selectors.task_get(request.user, pk)
     try:
-        with task.activation() as activation:
-            if task.status != STATUS.ASSIGNED or task.owner_id != request.user.pk:
-                raise RecordRefused(_("只能退回自己认领的任务。"))
-            activation.unassign()
+        engine.task_release(actor=request.user, task=task)
         messages.success(request, _("已退回单位待办。"))
     except (RecordRefused, FlowLockFailed) as exc:
         messages.error(request, str(exc) or _("请稍后再试。"))

@@ -51,6 +51,11 @@ INSTALLED_APPS = [
     "persons",
     "caseload",
     "drugfree",
+    "rest_framework",
+    "knox",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -248,3 +253,64 @@ CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+
+# --- The REST API (api/): DRF, tokens (django-rest-knox, our own token model with a name),
+# OpenAPI 3 by drf-spectacular with Swagger UI and ReDoc served from the app (sidecar, no CDN).
+KNOX_TOKEN_MODEL = "api.ApiToken"
+# knox's own migrations create its default token table, which the swapped model never uses (and
+# whose foreign key to users would outlive every test's flush): the api app's migration is the table.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=90),
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_PREFIX": "cw_",
+}
+# Requests per minute, per token and per user (a user's tokens and browser session together).
+API_THROTTLE_RATES = {
+    "token": os.environ.get("API_THROTTLE_TOKEN", "120/min"),
+    "user": os.environ.get("API_THROTTLE_USER", "240/min"),
+}
+# A JSON body larger than this is refused before it is parsed (the one error shape, 413).
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(256 * 1024)))
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.NamedTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle", "api.throttling.UserRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.StrictJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "社区戒毒社区康复工作平台 API · Community Detox & Rehabilitation Casework API",
+    "DESCRIPTION": (
+        "与页面同一道门：只返回调用者可见的人员和记录，无权查看的对象一律 404；每次读取人员写访问日志。\n\n"
+        "Through the same door as the pages: only what the caller may see; anything else is 404; "
+        "every read of a person writes an access-log row."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "SexEnum": "casework.models.Person.Sex",
+        "EpisodeStatusEnum": "casework.models.Episode.Status",
+        "EpisodeKindEnum": "casework.models.Episode.Kind",
+        "ObligationStatusEnum": "casework.models.Obligation.Status",
+        "ObligationKindEnum": "casework.models.ObligationKind",
+        "TalkKindEnum": "casework.models.Talk.Kind",
+        "ReferralKindEnum": "casework.models.Referral.Kind",
+        "ReferralStatusEnum": "casework.models.Referral.Status",
+        "OutcomeKindEnum": "casework.models.ReferralOutcome.Kind",
+    },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+}

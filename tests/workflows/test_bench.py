@@ -19,7 +19,7 @@ def test_bench_smoke_at_2000_persons(tmp_path, capsys):
     call_command("bench", "--persons", "2000", "--requests", "5", "--json", str(out_file))
     result = json.loads(out_file.read_text())
     assert result["persons"] == 2000
-    assert len(result["pages"]) == 14
+    assert len(result["pages"]) == 20  # 14 pages and 6 API endpoints
     for figure in result["pages"]:
         assert figure["p50_ms"] > 0 and figure["p95_ms"] >= figure["p50_ms"]
         assert figure["visible_persons"] > 0
