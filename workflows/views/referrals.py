@@ -56,6 +56,9 @@ def person_support(request, pk):
             "record_types": access.record_types,
             "is_supervisor": staff.agency.kind == Agency.Kind.DRUG_CONTROL,
             "is_work_station": staff.agency.kind == Agency.Kind.WORK_STATION,
+            # Certification and referrals are the executing station's acts on the file.
+            "station_acts": staff.agency.kind == Agency.Kind.WORK_STATION
+            and "act_work_station" in access.actions,
             "certifications": certifications,
             "approve_task": approve_task,
             "open_episode": open_episode,
