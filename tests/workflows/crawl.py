@@ -25,7 +25,8 @@ def links_of(html: str) -> list[str]:
 
 
 def crawl(client, limit: int) -> tuple[dict[str, int], dict[str, str]]:
-    """Return ({url: status} of up to `limit` pages, {url: the page that linked it})."""
+    """Return ({url: status} of up to `limit` pages, {url: the page that linked it}); fewer than
+    `limit` pages means every link reachable was followed."""
     start = reverse("home")
     seen = {start: ""}
     queue = deque([start])
