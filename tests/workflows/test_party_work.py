@@ -275,3 +275,48 @@ def test_the_police_decide_a_hand_over_on_a_page_that_shows_its_case(client, wor
     assert html.count("经核实，无正当理由") == Breach.objects.filter(episode=episode).count() == 3
     assert "逃避或拒绝检测" in html and "3 次" in html
     assert re.search(r'<textarea[^>]+name="decision_reason"', html)
+
+
+def test_on_the_demo_each_role_holds_only_its_partys_work_and_its_digest_counts_it(client):
+    """The seeded demo, every role: the duties on my tasks are all of the role's party (the police:
+    release notices only, never a talk or a test); 人社 and 民政 hold the open referrals to their
+    office; each digest counts what my tasks lists as due within 3 days and overdue."""
+    from django.core.management import call_command
+
+    from obligations.parties import duty_kinds_of
+    from tests.workflows.test_demo_pages import ROLES, _log_in
+
+    call_command("seed_demo", "--persons", "60", verbosity=0)
+    call_command("scan_obligations", verbosity=0)
+    today = timezone.localdate()
+    notifications_send(today)
+    counted = set()
+    for username in ROLES:
+        _log_in(client, username)
+        response = client.get(reverse("my_tasks") + "?sort=due")
+        client.logout()
+        user = response.context["user"]
+        kinds = set(duty_kinds_of(user.staff.agency.kind))
+        items = response.context["items"]
+        assert {o.kind for o in items} <= kinds, username
+        if username.startswith("police_"):
+            assert not {"drug_test", "talk", "home_visit"} & {o.kind for o in items}
+            assert "登记谈话" not in response.content.decode()
+        agency = user.staff.agency
+        if agency.kind in ("human_resources", "civil_affairs"):
+            open_referrals = Referral.objects.filter(agency=agency, status__in=["referred", "accepted"])
+            assert {r.pk for r in response.context["referrals"]} == set(
+                open_referrals.values_list("pk", flat=True)
+            )
+        counts = response.context["counts"]
+        due_soon = sum(1 for o in items if o.status == "pending" and o.due_by <= today + timedelta(days=3))
+        digest = Notification.objects.filter(user=user, kind="digest", created_on=today).first()
+        if not response.context["more_items"] and (due_soon or counts["overdue"]):
+            assert digest is not None, username
+            assert digest_of(user, today) == (due_soon, counts["overdue"]), username
+            counted.add(username)
+        elif not (due_soon or counts["overdue"]):
+            assert digest is None, username
+            counted.add(username)
+    # Every role was compared (a list cut at 50 rows could not be), the social worker with a digest.
+    assert counted == set(ROLES) and Notification.objects.filter(user__username="sw_chengguan").exists()
