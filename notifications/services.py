@@ -49,6 +49,21 @@ def _kind_case(column: str) -> tuple[str, list]:
     return f"CASE {column} {' '.join(whens)} ELSE {column} END", params
 
 
+def _date_label(column: str) -> tuple[str, list]:
+    """SQL giving a date column as people read it ("2025年5月31日"), in plain SQL both databases
+    run: the ISO text's parts, each cast to a number to drop the leading zero."""
+    iso = f"CAST({column} AS TEXT)"
+    parts = [
+        f"CAST(CAST(substr({iso}, {start}, {length}) AS INTEGER) AS TEXT)"
+        for start, length in ((1, 4), (6, 2), (9, 2))
+    ]
+    pattern = _("{y}年{m}月{d}日")
+    return (
+        f"replace(replace(replace(%s, '{{y}}', {parts[0]}), '{{m}}', {parts[1]}), '{{d}}', {parts[2]})",
+        [pattern],
+    )
+
+
 def _digests(cursor, today: date) -> int:
     """One digest a user: counts of their episodes' items due within 3 days and overdue.
 
@@ -112,6 +127,8 @@ def _escalations(cursor, today: date, days: dict[int, tuple[int, int]]) -> int:
     for township_id, (head, sup) in days.items():
         value_params += [township_id, head, today - timedelta(days=head), sup, today - timedelta(days=sup)]
     kind_label, kind_params = _kind_case("o.kind")
+    due_label, due_params = _date_label("o.due_by")
+    kind_params = [*kind_params, *due_params]
     inserted = 0
     levels = (
         # (agency kind, staff filter, limit column, cutoff column, message)
@@ -137,7 +154,7 @@ def _escalations(cursor, today: date, days: dict[int, tuple[int, int]]) -> int:
         cursor.execute(
             f"INSERT INTO {table} (user_id, kind, obligation_id, text, created_on, read_at) "
             "SELECT st.user_id, %s, o.id, "
-            f"replace(replace(replace(%s, '{{kind}}', {kind_label}), '{{due}}', CAST(o.due_by AS TEXT)),"
+            f"replace(replace(replace(%s, '{{kind}}', {kind_label}), '{{due}}', {due_label}),"
             f" '{{limit}}', CAST({limit} AS TEXT)), %s, NULL "
             f"FROM {obligation} o "
             f"JOIN (VALUES {values}) s ON s.column1 = o.township_id "

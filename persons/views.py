@@ -4,10 +4,12 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import CharField, Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Concat
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -344,8 +346,7 @@ def person_register(request):
             )
             messages.success(
                 request,
-                _("已登记。报到期限：%(deadline)s")
-                % {"deadline": episode.report_deadline.strftime("%Y-%m-%d")}
+                _("已登记。报到期限：%(deadline)s") % {"deadline": date_format(episode.report_deadline)}
                 + (
                     f"（{basis}）"
                     if (basis := period_label(episode.report_period_days, episode.report_day_count))
@@ -425,10 +426,22 @@ def access_log(request):
     username = request.GET.get("user", "").strip()
     day = request.GET.get("date", "").strip()
     if person_id.isdigit():
+        # The link from a person's "who can see" tab names the person it came from.
         rows = rows.filter(person_id=int(person_id))
         filters["person"] = person_id
+    q = request.GET.get("q", "").strip()
+    if q:
+        # A person by name, or by the last four characters of the ID number (as on the person list).
+        if len(q) == 4 and q[:3].isdigit() and (q[3].isdigit() or q[3] in "xX"):
+            rows = rows.filter(person__id_number__endswith=q.upper())
+        else:
+            rows = rows.filter(person__name__contains=q)
+        filters["q"] = q
     if username:
-        rows = rows.filter(user__username=username)
+        full_name = Concat("user__last_name", "user__first_name", output_field=CharField())
+        rows = rows.annotate(user_full_name=full_name).filter(
+            Q(user__username=username) | Q(user_full_name=username)
+        )
         filters["user"] = username
     if day:
         try:
@@ -436,8 +449,12 @@ def access_log(request):
             filters["date"] = day
         except ValueError:
             messages.error(request, _("日期格式应为 YYYY-MM-DD。"))
-    page = Paginator(rows.order_by("-at", "-id"), 50).get_page(request.GET.get("page"))
-    return render(request, "access_log.html", {"page": page, "filters": filters})
+    page = Paginator(rows.select_related("user", "person").order_by("-at", "-id"), 50).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "access_log.html", {"page": page, "filters": filters, "query": query.urlencode()})
 
 
 def _episode_for(user, episode_id) -> Episode:
