@@ -32,6 +32,7 @@ from workflows.work import (
     RECORDABLE,
     bucket_counts,
     bucket_filter,
+    bucket_of,
     duties_agency,
     duties_mine,
     referrals_to_do,
@@ -283,15 +284,34 @@ def work_calendar(request):
         .select_related("person")
         .order_by("due_by", "person__name", "pk")[:CALENDAR_LIMIT]
     )
-    by_day: dict[date, list] = {}
+    # One line a person a day: "王某 吸毒检测、谈心谈话", in the order of the query.
+    by_day: dict[date, dict[int, dict]] = {}
     for item in items:
-        by_day.setdefault(item.due_by, []).append(item)
+        line = by_day.setdefault(item.due_by, {}).setdefault(
+            item.person_id,
+            {
+                "person_id": item.person_id,
+                "name": item.person.name,
+                "kinds": [],
+                "overdue": False,
+                "items": [],
+            },
+        )
+        line["kinds"].append(item.get_kind_display())
+        line["items"].append(item)
+        line["overdue"] = line["overdue"] or bucket_of(item, today) == "overdue"
+    weekdays = [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
     weeks = []
     day = first
     while day <= last:
         weeks.append(
             [
-                {"day": d, "items": by_day.get(d, []), "other": view == "month" and d.month != on.month}
+                {
+                    "day": d,
+                    "weekday": weekdays[d.weekday()],
+                    "persons": list(by_day.get(d, {}).values()),
+                    "other": view == "month" and d.month != on.month,
+                }
                 for d in (day + timedelta(days=i) for i in range(7))
             ]
         )
@@ -315,7 +335,8 @@ def work_calendar(request):
             "scope": scope,
             "acts_for_agency": acts_for_agency,
             "truncated": len(items) == CALENDAR_LIMIT,
+            "has_items": bool(items),
             "today": today,
-            "weekdays": [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")],
+            "weekdays": weekdays,
         },
     )

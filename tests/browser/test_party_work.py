@@ -155,6 +155,8 @@ def test_human_resources_receive_a_referral_message_and_accept_it(pages):
     referral.refresh_from_db()
     assert (referral.status, referral.handled_by.username) == ("accepted", "hr_chengguan")
     page.get_by_role("link", name="我的待办").first.click()
+    # Opening the referral read its message.
+    expect(page.locator(".nav-unread")).to_have_count(0)
     expect(page.locator("#h-referrals")).to_be_visible()
     expect(page.locator("main")).to_contain_text(episode.person.name)
     pages.look(page, "my-tasks-referrals")

@@ -152,6 +152,9 @@ def test_a_referral_is_the_receiving_offices_work_and_its_users_are_told(client,
     client.force_login(hr)
     page = client.get(reverse("notifications")).content.decode()
     assert reverse("referral_detail", args=[referral.pk]) in page
+    client.get(reverse("referral_detail", args=[referral.pk]))
+    message.refresh_from_db()
+    assert message.read_at is not None  # opening the referral read its message
     listed = work_list(client, hr).context["referrals"]
     assert listed == [referral]
     client.post(
@@ -236,10 +239,13 @@ def test_the_calendar_shows_the_duties_of_a_week_and_a_month(client, world, team
     week = client.get(reverse("work_calendar") + f"?view=week&on={soon.isoformat()}")
     days = [d for w in week.context["weeks"] for d in w]
     assert len(days) == 7 and days[0]["day"].weekday() == 0
-    assert {o.kind for d in days if d["day"] == soon for o in d["items"]} == {"drug_test", "talk"}
+    assert {o.kind for d in days if d["day"] == soon for line in d["persons"] for o in line["items"]} == {
+        "drug_test",
+        "talk",
+    }
     month = client.get(reverse("work_calendar") + f"?on={today.isoformat()}")
     assert len([d for w in month.context["weeks"] for d in w]) % 7 == 0
-    shown = {o.pk for w in month.context["weeks"] for d in w for o in d["items"]}
+    shown = {o.pk for w in month.context["weeks"] for d in w for line in d["persons"] for o in line["items"]}
     in_month = Obligation.objects.filter(
         person__in=team,
         kind__in=["drug_test", "talk"],

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.errors import RecordRefused
 from casework.models import Agency, Certification, Episode
+from notifications.models import Notification
 from permissions import selectors
 from permissions.gate import person_gate
 from permissions.models import AccessLog
@@ -138,6 +139,11 @@ def referral_detail(request, pk):
         action=AccessLog.Action.DETAIL,
         record_types=[referral_services.RECORD_TYPE[referral.kind]],
     )
+    if mine:
+        # Opening the referral reads the message that announced it.
+        Notification.objects.filter(user=request.user, referral=referral, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
     today = timezone.localdate()
     return render(
         request,
