@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.status import STATUS
@@ -152,16 +153,20 @@ class WorkFilter(forms.Form):
     """The filters of the work list: when due, which kind of duty, whose, in what order."""
 
     due = forms.ChoiceField(
-        label=_("到期"),
+        label=gettext_lazy("到期"),
         required=False,
-        choices=[("", _("全部")), *[(b, BUCKET_LABELS[b]) for b in BUCKETS]],
+        choices=[("", gettext_lazy("全部")), *[(b, BUCKET_LABELS[b]) for b in BUCKETS]],
     )
-    kind = forms.ChoiceField(label=_("事项"), required=False)
+    kind = forms.ChoiceField(label=gettext_lazy("事项"), required=False)
     scope = forms.ChoiceField(
-        label=_("范围"), required=False, choices=[("mine", _("我负责的")), ("agency", _("本单位全部"))]
+        label=gettext_lazy("范围"),
+        required=False,
+        choices=[("mine", gettext_lazy("我负责的")), ("agency", gettext_lazy("本单位全部"))],
     )
     sort = forms.ChoiceField(
-        label=_("排序"), required=False, choices=[("due", _("按截止日期")), ("person", _("按人员"))]
+        label=gettext_lazy("排序"),
+        required=False,
+        choices=[("due", gettext_lazy("按截止日期")), ("person", gettext_lazy("按人员"))],
     )
 
     def __init__(self, *args, kinds, **kwargs):
@@ -222,7 +227,6 @@ def my_tasks(request):
         shown = shown.filter(kind=filters["kind"])
     sort = filters.get("sort") or "due"
     items = list(shown.select_related("person", "episode").order_by(*SORTS[sort])[: LIST_LIMIT + 1])
-    query = request.GET.copy()
     return render(
         request,
         "tasks/my_tasks.html",
@@ -243,7 +247,6 @@ def my_tasks(request):
             "is_target": staff.agency.kind in TARGET_KIND.values(),
             "recordable": RECORDABLE,
             "scope_query": "scope=agency&" if scope == "agency" else "",
-            "query": query.urlencode(),
             "today": today,
         },
     )
