@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
@@ -161,7 +162,7 @@ class CalendarDay(models.Model):
         ordering = ["day"]
 
     def __str__(self) -> str:
-        return f"{self.day:%Y-%m-%d} {self.get_kind_display()} {self.name}".strip()
+        return f"{date_format(self.day)} {self.get_kind_display()} {self.name}".strip()
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
@@ -820,7 +821,7 @@ class Obligation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} #{self.sequence} {self.due_by:%Y-%m-%d}"
+        return f"{self.get_kind_display()} #{self.sequence} {date_format(self.due_by)}"
 
 
 class DrugTest(models.Model):
@@ -891,7 +892,7 @@ class DrugTest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.tested_on:%Y-%m-%d} {self.get_result_display()}"
+        return f"{date_format(self.tested_on)} {self.get_result_display()}"
 
 
 class Talk(models.Model):
@@ -924,7 +925,7 @@ class Talk(models.Model):
         indexes = [models.Index(fields=["person", "-held_on"], name="talk_person_date_idx")]
 
     def __str__(self) -> str:
-        return f"{self.held_on:%Y-%m-%d} {self.get_kind_display()}"
+        return f"{date_format(self.held_on)} {self.get_kind_display()}"
 
 
 class ReportingIn(models.Model):
@@ -944,7 +945,7 @@ class ReportingIn(models.Model):
         verbose_name_plural = _("报到登记")
 
     def __str__(self) -> str:
-        return f"{self.reported_on:%Y-%m-%d} 报到"
+        return f"{date_format(self.reported_on)} 报到"
 
 
 class Agreement(models.Model):
@@ -969,7 +970,7 @@ class Agreement(models.Model):
         ordering = ["-signed_on", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.signed_on:%Y-%m-%d} 协议"
+        return f"{date_format(self.signed_on)} 协议"
 
 
 class Plan(models.Model):
@@ -993,7 +994,7 @@ class Plan(models.Model):
         ordering = ["-written_on", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.written_on:%Y-%m-%d} 计划"
+        return f"{date_format(self.written_on)} 计划"
 
 
 class HandOver(models.Model):
@@ -1034,7 +1035,7 @@ class HandOver(models.Model):
         ordering = ["-prepared_on", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.prepared_on:%Y-%m-%d} {self.get_reason_display()}"
+        return f"{date_format(self.prepared_on)} {self.get_reason_display()}"
 
 
 class Absence(models.Model):
@@ -1096,7 +1097,7 @@ class Absence(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.leaves_on:%Y-%m-%d} {self.destination}"
+        return f"{date_format(self.leaves_on)} {self.destination}"
 
 
 class Breach(models.Model):
@@ -1152,7 +1153,7 @@ class Breach(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.occurred_on:%Y-%m-%d} {self.get_kind_display()}"
+        return f"{date_format(self.occurred_on)} {self.get_kind_display()}"
 
 
 class Transfer(models.Model):
@@ -1219,7 +1220,7 @@ class Transfer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.requested_on:%Y-%m-%d} → {self.to_township}"
+        return f"{date_format(self.requested_on)} → {self.to_township}"
 
 
 class Suspension(models.Model):
@@ -1258,7 +1259,7 @@ class Suspension(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.starts_on:%Y-%m-%d} {self.get_reason_display()}"
+        return f"{date_format(self.starts_on)} {self.get_reason_display()}"
 
     @property
     def days(self) -> int:
@@ -1310,7 +1311,7 @@ class Certification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.proposed_on:%Y-%m-%d} {self.get_status_display()}"
+        return f"{date_format(self.proposed_on)} {self.get_status_display()}"
 
 
 class Referral(models.Model):
@@ -1357,7 +1358,7 @@ class Referral(models.Model):
         indexes = [models.Index(fields=["agency", "status"], name="referral_agency_status_idx")]
 
     def __str__(self) -> str:
-        return f"{self.referred_on:%Y-%m-%d} {self.get_kind_display()}"
+        return f"{date_format(self.referred_on)} {self.get_kind_display()}"
 
 
 class ReferralOutcome(models.Model):
@@ -1404,7 +1405,7 @@ class ReferralOutcome(models.Model):
         ordering = ["-on_date", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.on_date:%Y-%m-%d} {self.get_kind_display()}"
+        return f"{date_format(self.on_date)} {self.get_kind_display()}"
 
 
 class ReleaseNotice(models.Model):
@@ -1454,7 +1455,7 @@ class RegionFigures(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.region_id} {self.start:%Y-%m-%d}~{self.end:%Y-%m-%d}"
+        return f"{self.region_id} {date_format(self.start)}~{date_format(self.end)}"
 
 
 class StaffFigures(models.Model):

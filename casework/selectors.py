@@ -20,6 +20,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from casework import deadlines
@@ -155,7 +156,7 @@ def extension_too_far(region: Region, value: date | None) -> str | None:
     if value is None or value <= latest:
         return None
     return _("延长后的日期最晚为 %(date)s（本地设置：自今天起最多 %(days)d 天）。") % {
-        "date": latest.strftime("%Y-%m-%d"),
+        "date": date_format(latest),
         "days": (latest - timezone.localdate()).days,
     }
 

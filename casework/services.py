@@ -8,6 +8,7 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from casework import deadlines
 from casework.models import CaseEvent, Episode, Person, Region
@@ -110,7 +111,7 @@ def episode_create(
         episode=episode,
         actor=actor,
         kind="decision_registered",
-        message=f"登记{episode.get_kind_display()}决定书 {decision_number}，报到期限 {episode.report_deadline:%Y-%m-%d}"
+        message=f"登记{episode.get_kind_display()}决定书 {decision_number}，报到期限 {date_format(episode.report_deadline)}"
         + (f"（{basis}）" if (basis := deadlines.period_label(days, count)) else ""),
     )
     return episode

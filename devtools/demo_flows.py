@@ -53,6 +53,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from casework.models import (
     Absence,
@@ -365,7 +366,7 @@ class _History:
         label = Breach.Kind(kind).label
         if kind == Breach.Kind.UNAUTHORISED_EXIT:
             label = f"{label}{links.get('days', 0)}日"
-        self.event(day, "breach_confirmed", f"确认违反协议：{label}（{day:%Y-%m-%d}）")
+        self.event(day, "breach_confirmed", f"确认违反协议：{label}（{date_format(day)}）")
 
     # -- the history
 
@@ -512,10 +513,10 @@ class _History:
         self.event(
             leaves,
             "absence_away",
-            f"外出：{leaves:%Y-%m-%d} 至 {returns_by:%Y-%m-%d}，前往{destination}（{reason}）",
+            f"外出：{date_format(leaves)} 至 {date_format(returns_by)}，前往{destination}（{reason}）",
         )
         if returned_on:
-            self.event(returned_on, "absence_returned", f"返回销假（{returned_on:%Y-%m-%d}）")
+            self.event(returned_on, "absence_returned", f"返回销假（{date_format(returned_on)}）")
 
     def _exit(self, leaves: date, back_on: date, handover: bool = False) -> None:
         days = (back_on - leaves).days
@@ -534,7 +535,7 @@ class _History:
         self.event(
             back_on,
             "absence_unreported",
-            f"登记未报告外出：{leaves:%Y-%m-%d} 至 {back_on:%Y-%m-%d}，共{days}日",
+            f"登记未报告外出：{date_format(leaves)} 至 {date_format(back_on)}，共{days}日",
         )
         self.breach(
             Breach.Kind.UNAUTHORISED_EXIT,
@@ -590,7 +591,7 @@ class _History:
             reported_on=reported,
         )
         self.obligation(ObligationKind.TRANSFER_IN, 1, accepted, deadline, reported)
-        self.event(reported, "transfer_reported", f"在新执行地报到（{reported:%Y-%m-%d}）")
+        self.event(reported, "transfer_reported", f"在新执行地报到（{date_format(reported)}）")
 
 
 def seed_intake_flows() -> int:

@@ -21,6 +21,7 @@ class Notification(models.Model):
         ESCALATION = "escalation", _("逾期督办")
         DIGEST = "digest", _("每日待办汇总")
         SCHEDULE = "schedule", _("检测频次不足")
+        REFERRAL = "referral", _("新的转介")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications", verbose_name=_("接收人")
@@ -34,6 +35,15 @@ class Notification(models.Model):
         related_name="notifications",
         verbose_name=_("事项"),
     )
+    # A referral's arrival is a message to each user of the receiving 人社所 or 民政办.
+    referral = models.ForeignKey(
+        "casework.Referral",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("转介"),
+    )
     text = models.CharField(_("内容"), max_length=300)
     created_on = models.DateField(_("日期"))
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
@@ -46,8 +56,13 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "kind", "created_on"],
-                condition=models.Q(obligation__isnull=True),
+                condition=models.Q(obligation__isnull=True, referral__isnull=True),
                 name="notification_once_a_day",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind", "referral"],
+                condition=models.Q(referral__isnull=False),
+                name="notification_once_per_referral",
             ),
             models.UniqueConstraint(
                 fields=["user", "kind", "obligation"],

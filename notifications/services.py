@@ -2,8 +2,10 @@
 
 rules.md §2.3 (escalation ladder, step 1: "the due date passes: reminder to the worker") and
 §4.4 (the 禁毒办 supervises): the responsible staff get a daily digest of what falls due within
-3 days and what is overdue; an obligation overdue longer than the region's
-``escalate_head_days`` (default 3) is brought to the head of the township's work station, and
+3 days and what is overdue, of their own party's duties only (obligations.parties); an
+obligation overdue longer than the region's ``escalate_head_days`` (default 3) is brought to the
+head of the township's agency that does it (the work station, or the police station for a
+release notice), and
 longer than ``escalate_supervisor_days`` (default 7) to the township's 禁毒办.
 
 Everything is a set-based INSERT ... SELECT (plain SQL that PostgreSQL and SQLite both run):
@@ -15,12 +17,14 @@ from datetime import date, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from casework import deadlines
-from casework.models import Agency, Obligation, ObligationKind, Staff, TeamMember
+from casework.models import Agency, Obligation, ObligationKind, Referral, Staff, TeamMember
 from casework.selectors import settings_by_township
 from notifications.models import Notification
+from obligations.parties import duty_party_case
 
 DUE_WITHIN_DAYS = 3
 
@@ -45,16 +49,35 @@ def _kind_case(column: str) -> tuple[str, list]:
     return f"CASE {column} {' '.join(whens)} ELSE {column} END", params
 
 
+def _date_label(column: str) -> tuple[str, list]:
+    """SQL giving a date column as people read it ("2025年5月31日"), in plain SQL both databases
+    run: the ISO text's parts, each cast to a number to drop the leading zero."""
+    iso = f"CAST({column} AS TEXT)"
+    parts = [
+        f"CAST(CAST(substr({iso}, {start}, {length}) AS INTEGER) AS TEXT)"
+        for start, length in ((1, 4), (6, 2), (9, 2))
+    ]
+    pattern = _("{y}年{m}月{d}日")
+    return (
+        f"replace(replace(replace(%s, '{{y}}', {parts[0]}), '{{m}}', {parts[1]}), '{{d}}', {parts[2]})",
+        [pattern],
+    )
+
+
 def _digests(cursor, today: date) -> int:
     """One digest a user: counts of their episodes' items due within 3 days and overdue.
 
-    "Their" = an active help-team member with an account (casework.TeamMember), the same
-    rule as "my tasks" (mine).
+    "Their" = an active help-team member with an account (casework.TeamMember) whose agency's
+    party does the duty (obligations.parties.DUTY_PARTY), the same rule as "my tasks" (mine):
+    the police are not reminded of the station's talks and tests.
     """
     template = _("每日待办：3天内到期 {due} 项，已逾期 {overdue} 项。请到“我的待办”办理。")
     table = Notification._meta.db_table
     obligation = Obligation._meta.db_table
     member = TeamMember._meta.db_table
+    staff = Staff._meta.db_table
+    agency = Agency._meta.db_table
+    party, party_params = duty_party_case("o.kind")
     cursor.execute(
         f"INSERT INTO {table} (user_id, kind, obligation_id, text, created_on, read_at) "
         "SELECT t.user_id, %s, NULL, "
@@ -65,6 +88,8 @@ def _digests(cursor, today: date) -> int:
         "   SUM(CASE WHEN d.status = %s THEN 1 ELSE 0 END) AS overdue"
         "  FROM (SELECT DISTINCT tm.user_id, o.id, o.status"
         f"        FROM {obligation} o JOIN {member} tm ON tm.episode_id = o.episode_id"
+        f"        JOIN {staff} st ON st.user_id = tm.user_id"
+        f"        JOIN {agency} a ON a.id = st.agency_id AND a.kind = {party}"
         "        WHERE tm.user_id IS NOT NULL AND (tm.end_date IS NULL OR tm.end_date >= %s)"
         "          AND ((o.status = %s AND o.due_by >= %s AND o.due_by <= %s) OR o.status = %s)"
         "  ) d GROUP BY d.user_id"
@@ -76,6 +101,7 @@ def _digests(cursor, today: date) -> int:
             today,
             Obligation.Status.PENDING,
             Obligation.Status.OVERDUE,
+            *party_params,
             today,
             Obligation.Status.PENDING,
             today,
@@ -101,11 +127,13 @@ def _escalations(cursor, today: date, days: dict[int, tuple[int, int]]) -> int:
     for township_id, (head, sup) in days.items():
         value_params += [township_id, head, today - timedelta(days=head), sup, today - timedelta(days=sup)]
     kind_label, kind_params = _kind_case("o.kind")
+    due_label, due_params = _date_label("o.due_by")
+    kind_params = [*kind_params, *due_params]
     inserted = 0
     levels = (
         # (agency kind, staff filter, limit column, cutoff column, message)
         (
-            Agency.Kind.WORK_STATION,
+            None,
             f"AND st.role = '{Staff.Role.HEAD}'",
             "s.column2",
             "s.column3",
@@ -119,15 +147,18 @@ def _escalations(cursor, today: date, days: dict[int, tuple[int, int]]) -> int:
             _("{kind}（截止 {due}）逾期已超过 {limit} 天，请禁毒办督办。"),
         ),
     )
+    party, party_params = duty_party_case("o.kind")
     for agency_kind, staff_filter, limit, cutoff, template in levels:
+        # The head of the party that does the duty (DUTY_PARTY), or the 禁毒办 over every duty.
+        agency_match, agency_params = (party, party_params) if agency_kind is None else ("%s", [agency_kind])
         cursor.execute(
             f"INSERT INTO {table} (user_id, kind, obligation_id, text, created_on, read_at) "
             "SELECT st.user_id, %s, o.id, "
-            f"replace(replace(replace(%s, '{{kind}}', {kind_label}), '{{due}}', CAST(o.due_by AS TEXT)),"
+            f"replace(replace(replace(%s, '{{kind}}', {kind_label}), '{{due}}', {due_label}),"
             f" '{{limit}}', CAST({limit} AS TEXT)), %s, NULL "
             f"FROM {obligation} o "
             f"JOIN (VALUES {values}) s ON s.column1 = o.township_id "
-            f"JOIN {agency} a ON a.region_id = o.township_id AND a.kind = %s "
+            f"JOIN {agency} a ON a.region_id = o.township_id AND a.kind = {agency_match} "
             f"JOIN {staff} st ON st.agency_id = a.id {staff_filter} "
             f"WHERE o.status = %s AND o.due_by < {cutoff} "
             "ON CONFLICT DO NOTHING",
@@ -137,7 +168,7 @@ def _escalations(cursor, today: date, days: dict[int, tuple[int, int]]) -> int:
                 *kind_params,
                 today,
                 *value_params,
-                agency_kind,
+                *agency_params,
                 Obligation.Status.OVERDUE,
             ],
         )
@@ -163,10 +194,37 @@ def station_notify(township_id: int, text: str, *, kind: str, obligation: Obliga
     users = Staff.objects.filter(
         agency__kind=Agency.Kind.WORK_STATION, agency__region_id=township_id, user__is_active=True
     ).values_list("user_id", flat=True)
+    return _write(users, text, kind=kind, obligation=obligation)
+
+
+def referral_arrived_notify(referral: Referral) -> int:
+    """Tell every active user of the receiving 人社所 or 民政办 that a referral has arrived, once.
+
+    The text names no person (a message list is read over shoulders); the link on the message
+    opens the referral, which its agency may see.
+    """
+    users = Staff.objects.filter(agency_id=referral.agency_id, user__is_active=True).values_list(
+        "user_id", flat=True
+    )
+    text = _("收到新的转介（%(kind)s），转介日期 %(day)s，请及时受理。") % {
+        "kind": referral.get_kind_display(),
+        "day": date_format(referral.referred_on, "DATE_FORMAT"),
+    }
+    return _write(users, text, kind=Notification.Kind.REFERRAL, referral=referral)
+
+
+def _write(users, text: str, *, kind: str, obligation=None, referral=None) -> int:
     today = timezone.localdate()
     written = Notification.objects.bulk_create(
         [
-            Notification(user_id=user_id, kind=kind, obligation=obligation, text=text[:300], created_on=today)
+            Notification(
+                user_id=user_id,
+                kind=kind,
+                obligation=obligation,
+                referral=referral,
+                text=text[:300],
+                created_on=today,
+            )
             for user_id in users
         ],
         ignore_conflicts=True,

@@ -31,7 +31,7 @@ class Reminder(models.Model):
 
 
 class ScanRun(models.Model):
-    """One run of the daily overdue scan: what it changed, and how far it has read.
+    """One run of the daily overdue scan that changed something: what it changed, and how far it has read.
 
     `last_obligation_id` is the newest obligation the run had seen. Obligations are written
     overdue outside the scan only when they are new rows (a caseload import), so the next run

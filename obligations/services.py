@@ -225,13 +225,16 @@ def obligations_scan(as_of: date) -> tuple[int, int]:
         )
         reminders = cursor.rowcount
         marked = Obligation.objects.filter(status=pending, due_by__lt=as_of).update(status=overdue)
-        ScanRun.objects.create(
-            as_of=as_of,
-            marked=marked,
-            reminders=reminders,
-            last_obligation_id=max(newest, mark),
-            seconds=round(time.perf_counter() - started, 3),
-        )
+        # A run that changed nothing and saw no new obligation leaves no row: rerunning the scan
+        # on the same day changes nothing at all.
+        if marked or reminders or newest > mark:
+            ScanRun.objects.create(
+                as_of=as_of,
+                marked=marked,
+                reminders=reminders,
+                last_obligation_id=max(newest, mark),
+                seconds=round(time.perf_counter() - started, 3),
+            )
     return marked, reminders
 
 

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -304,7 +305,7 @@ def rates_export(request):
     book = Workbook()
     ws = book.active
     ws.title = "指标"
-    ws.append([str(_("区域")), region.name, str(_("期间")), f"{start:%Y-%m-%d} ~ {end:%Y-%m-%d}"])
+    ws.append([str(_("区域")), region.name, str(_("期间")), f"{date_format(start)} ~ {date_format(end)}"])
     ws.append([str(_("指标")), str(_("分子")), str(_("分母")), str(_("比率(%)")), str(_("口径"))])
     for rate in sheet.rates:
         ws.append([str(rate.label), rate.numerator, rate.denominator, rate.value, str(rate.definition)])

@@ -21,3 +21,9 @@ class PermissionsConfig(AppConfig):
         from .services import forget_permission_ids
 
         post_migrate.connect(forget_permission_ids, dispatch_uid="permissions.forget_permission_ids")
+
+        from django.apps import apps
+
+        # The lockout library names its admin section by its own name; staff read what it is.
+        if apps.is_installed("axes"):
+            apps.get_app_config("axes").verbose_name = _("登录安全")

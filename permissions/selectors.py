@@ -296,7 +296,7 @@ def person_access(person: Person) -> list[AccessRow]:
         )
     ):
         user_grants.setdefault(user_id, set()).add(codename)
-        names[user_id] = f"{full_last}{full_first}（{username}）" if (full_first or full_last) else username
+        names[user_id] = f"{full_last}{full_first}" if (full_first or full_last) else username
     for user_id, codenames in sorted(user_grants.items(), key=lambda item: names[item[0]]):
         if VIEW_PERSON in codenames:
             types = tuple(sorted(t for t in map(record_type_for, codenames) if t))

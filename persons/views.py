@@ -4,25 +4,30 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import CharField, Count, Exists, OuterRef, Q
+from django.db.models.functions import Concat
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from casework import holds
 from casework.deadlines import period_label
 from casework.forms import EpisodeForm, PersonEditForm, PersonForm, PersonSearchForm, RevealForm
-from casework.models import Agency, Episode, Transfer
+from casework.models import Agency, Agreement, Episode, Plan, Transfer
 from casework.selectors import communities_under, persons_search, search_communities, with_current_episode
+from obligations.parties import duty_kinds_of
 from permissions import selectors
 from permissions.gate import PersonGate, person_gate
 from permissions.models import AccessLog, RecordType
 from permissions.services import access_log_write
+from workflows import work
 from workflows.branches import breaches
 from workflows.branches import intake as services
 from workflows.registry import task_title
+from workflows.work import RECORDABLE
 
 PAGE_SIZE = 25
 
@@ -57,7 +62,44 @@ def home(request):
         )
         context["today"] = today
         context["can_register"] = staff.agency.kind == Agency.Kind.WORK_STATION
+        context.update(_due_work(request.user, staff, today))
     return render(request, "home.html", context)
+
+
+HOME_DUE_ROWS = 30
+
+
+def _due_work(user, staff, today) -> dict:
+    """What is due for the user: their party's steps and duties (overdue first, then today, this
+    week; later only counted), grouped by person; the agency's figures for those acting for it."""
+    mine = work.duties_mine(user, staff, today)
+    counts = work.bucket_counts(mine, today)
+    soon = mine.filter(
+        work.bucket_filter("overdue", today)
+        | work.bucket_filter("today", today)
+        | work.bucket_filter("week", today)
+    )
+    rows = list(soon.select_related("person", "episode").order_by("due_by", "pk")[:HOME_DUE_ROWS])
+    for row in rows:
+        row.bucket = work.bucket_of(row, today)
+    acts_for_agency = selectors.agency_group_id(staff) is not None
+    agency_counts = (
+        work.bucket_counts(work.duties_agency(user, staff, today), today) if acts_for_agency else None
+    )
+    return {
+        "has_duties": bool(duty_kinds_of(staff.agency.kind)),
+        "buckets": [(b, work.BUCKET_LABELS[b], counts[b]) for b in work.BUCKETS],
+        "agency_buckets": [(b, work.BUCKET_LABELS[b], agency_counts[b]) for b in work.BUCKETS]
+        if agency_counts is not None
+        else [],
+        "due_groups": work.grouped_by_person(rows),
+        "due_more": sum(counts[b] for b in ("overdue", "today", "week")) > len(rows),
+        "step_count": selectors.actionable_tasks(user).count(),
+        "referral_count": work.referrals_to_do(user).count()
+        if staff.agency.kind in (Agency.Kind.HUMAN_RESOURCES, Agency.Kind.CIVIL_AFFAIRS)
+        else None,
+        "recordable": work.RECORDABLE,
+    }
 
 
 def person_list(request):
@@ -161,10 +203,15 @@ def person_detail(request, pk):
         request=request, person_ids=[person.pk], action=AccessLog.Action.DETAIL, record_types=["identity"]
     )
     staff = selectors.staff_for(request.user)
+    # Whether each episode has an agreement and a plan to print rides on the episodes query.
+    person_episodes = selectors.person_episodes(person).annotate(
+        has_agreement=Exists(Agreement.objects.filter(episode=OuterRef("pk"))),
+        has_plan=Exists(Plan.objects.filter(episode=OuterRef("pk"))),
+    )
     episodes = holds.episodes_with_completion_hold(
-        breaches.episodes_with_counters(selectors.person_episodes(person))
+        breaches.episodes_with_counters(person_episodes)
         if RecordType.VIOLATION in record_types
-        else selectors.person_episodes(person)
+        else person_episodes
     )
     episodes = list(episodes)
     for episode in episodes:
@@ -173,6 +220,9 @@ def person_detail(request, pk):
         # Why completion waits is a fact about violations: the reason only for their readers.
         episode.completion_held_reason = reason if RecordType.VIOLATION in record_types else ""
     open_tasks = person_open_tasks(request.user, person, access.actions, episodes)
+    # The record pages take only an episode in execution (or out of the county on leave).
+    recordable = any(e.status in RECORDABLE for e in episodes)
+    is_work_station = staff.agency.kind == Agency.Kind.WORK_STATION
     return render(
         request,
         "persons/detail.html",
@@ -180,11 +230,15 @@ def person_detail(request, pk):
             "person": person,
             "due": list(selectors.person_obligations(person, record_types).order_by("due_by", "pk")),
             "open_tasks": open_tasks,
-            "is_work_station": staff.agency.kind == Agency.Kind.WORK_STATION,
+            "is_work_station": is_work_station,
+            # Certification and referrals are the executing station's acts on the file.
+            "station_acts": is_work_station and "act_work_station" in access.actions,
             # Links to transfer, suspension, termination and relapse (act grants only).
             "lifecycle_actions": bool({"act_work_station", "act_police"} & access.actions),
             "can_test": staff.agency.kind in (Agency.Kind.WORK_STATION, Agency.Kind.POLICE)
-            and RecordType.DRUGTEST in record_types,
+            and RecordType.DRUGTEST in record_types
+            and recordable,
+            "can_talk": is_work_station and RecordType.TALK in record_types and recordable,
             # The breach counter rides on the episodes query as subqueries, for readers of violations.
             "episodes": episodes,
             "team": list(selectors.person_team(person)),
@@ -268,8 +322,7 @@ def person_register(request):
             )
             messages.success(
                 request,
-                _("已登记。报到期限：%(deadline)s")
-                % {"deadline": episode.report_deadline.strftime("%Y-%m-%d")}
+                _("已登记。报到期限：%(deadline)s") % {"deadline": date_format(episode.report_deadline)}
                 + (
                     f"（{basis}）"
                     if (basis := period_label(episode.report_period_days, episode.report_day_count))
@@ -349,10 +402,22 @@ def access_log(request):
     username = request.GET.get("user", "").strip()
     day = request.GET.get("date", "").strip()
     if person_id.isdigit():
+        # The link from a person's "who can see" tab names the person it came from.
         rows = rows.filter(person_id=int(person_id))
         filters["person"] = person_id
+    q = request.GET.get("q", "").strip()
+    if q:
+        # A person by name, or by the last four characters of the ID number (as on the person list).
+        if len(q) == 4 and q[:3].isdigit() and (q[3].isdigit() or q[3] in "xX"):
+            rows = rows.filter(person__id_number__endswith=q.upper())
+        else:
+            rows = rows.filter(person__name__contains=q)
+        filters["q"] = q
     if username:
-        rows = rows.filter(user__username=username)
+        full_name = Concat("user__last_name", "user__first_name", output_field=CharField())
+        rows = rows.annotate(user_full_name=full_name).filter(
+            Q(user__username=username) | Q(user_full_name=username)
+        )
         filters["user"] = username
     if day:
         try:
@@ -360,8 +425,12 @@ def access_log(request):
             filters["date"] = day
         except ValueError:
             messages.error(request, _("日期格式应为 YYYY-MM-DD。"))
-    page = Paginator(rows.order_by("-at", "-id"), 50).get_page(request.GET.get("page"))
-    return render(request, "access_log.html", {"page": page, "filters": filters})
+    page = Paginator(rows.select_related("user", "person").order_by("-at", "-id"), 50).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "access_log.html", {"page": page, "filters": filters, "query": query.urlencode()})
 
 
 def _episode_for(user, episode_id) -> Episode:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django import forms as django_forms
 from django.utils.translation import gettext_lazy
 
+from casework.models import Agency
 from workflows.branches import completion, transfers
 from workflows.branches.absences import handle_absence_decide
 from workflows.branches.breaches import handle_handover_prepare, handle_handover_receive
@@ -23,6 +24,9 @@ from workflows.branches.intake import (
     handle_team,
 )
 from workflows.flows import (
+    POLICE,
+    SUPERVISOR,
+    WORK_STATION,
     AbsenceApprovalFlow,
     BreachHandOverFlow,
     CertificationFlow,
@@ -149,6 +153,22 @@ STEPS: dict[tuple[type, str], Step] = {
         ),
     ),
 }
+
+
+# Who does each step, read from the node's own permission (rules.md §4.3): the work station
+# intakes, prepares and hands over; the police decide on a hand-over or refusal (禁毒法 art 38;
+# 戒毒条例 arts 14, 20-21) and issue the release notice (art 23); the 禁毒办 approves the detox
+# certification (rules.md §3.1).
+STEP_PARTY: dict[str, str] = {
+    WORK_STATION: Agency.Kind.WORK_STATION,
+    POLICE: Agency.Kind.POLICE,
+    SUPERVISOR: Agency.Kind.DRUG_CONTROL,
+}
+
+
+def step_party(task) -> str | None:
+    """Return the agency kind that does this task's step."""
+    return STEP_PARTY.get(task.owner_permission or "")
 
 
 def step_for(task) -> Step:

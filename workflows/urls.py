@@ -19,6 +19,7 @@ urlpatterns = [
     path("obligations/<int:pk>/excuse/", records.obligation_excuse_page, name="obligation_excuse"),
     # the flows' human steps
     path("tasks/", task_views.my_tasks, name="my_tasks"),
+    path("tasks/calendar/", task_views.work_calendar, name="work_calendar"),
     path("tasks/<int:pk>/", task_views.task_page, name="task_page"),
     path("tasks/<int:pk>/claim/", task_views.task_claim, name="task_claim"),
     path("tasks/<int:pk>/release/", task_views.task_release, name="task_release"),

@@ -47,7 +47,9 @@ def test_work_station_registers_a_decision_and_completes_the_intake(pages):
     page.get_by_role("button", name="保存").click()
 
     deadline = today - timedelta(days=1) + timedelta(days=15)
-    expect(page.get_by_role("status")).to_contain_text(f"已登记。报到期限：{deadline:%Y-%m-%d}")
+    expect(page.get_by_role("status")).to_contain_text(
+        f"已登记。报到期限：{deadline.year}年{deadline.month}月{deadline.day}日"
+    )
     expect(page.get_by_role("heading", level=1)).to_contain_text(NAME)
     episodes = section(page, "执行记录")
     expect(episodes).to_contain_text("社区戒毒")

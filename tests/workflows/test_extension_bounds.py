@@ -41,7 +41,7 @@ def test_a_refusal_check_cannot_move_the_reporting_deadline_to_2126(client, worl
         )
         assert response.status_code == 200
         assert response.context["form"].errors["new_deadline"] == [
-            f"延长后的日期最晚为 {latest:%Y-%m-%d}（本地设置：自今天起最多 90 天）。"
+            f"延长后的日期最晚为 {latest.year}年{latest.month}月{latest.day}日（本地设置：自今天起最多 90 天）。"
         ]
     episode.refresh_from_db()
     assert episode.report_deadline == deadline_before
@@ -63,7 +63,7 @@ def test_an_absence_cannot_be_extended_past_the_regions_bound(client, world):
     response = post(client, ws, url, {"extended_to": day(21), "note": "父亲住院"}, 200)
     latest = timezone.localdate() + timedelta(days=20)
     assert [str(m) for m in response.context["messages"]][-1] == (
-        f"延长后的日期最晚为 {latest:%Y-%m-%d}（本地设置：自今天起最多 20 天）。"
+        f"延长后的日期最晚为 {latest.year}年{latest.month}月{latest.day}日（本地设置：自今天起最多 20 天）。"
     )
     absence.refresh_from_db()
     assert absence.extended_to is None

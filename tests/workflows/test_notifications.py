@@ -104,7 +104,7 @@ def test_escalation_to_head_and_supervisor_after_default_days(world, known):
         ("sup1", k["a_late"].pk),  # 10 days > 7
     }
     text = Notification.objects.get(user=k["head1"], obligation=k["a_late"]).text
-    assert text == "谈心谈话（截止 2025-05-31）逾期已超过 3 天，请单位负责人督促办理。"
+    assert text == "谈心谈话（截止 2025年5月31日）逾期已超过 3 天，请单位负责人督促办理。"
     # No one outside the ladder is told: not the county 禁毒办, not the other township's.
     assert not Notification.objects.filter(
         kind="escalation", user__in=[world["county_sup_user"], world["sup2_user"]]

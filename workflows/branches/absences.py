@@ -15,6 +15,7 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from casework.errors import RecordRefused
@@ -63,8 +64,8 @@ def _go_away(actor, episode: Episode, absence: Absence) -> None:
         kind="absence_away",
         message=_("外出：%(start)s 至 %(end)s，前往%(dest)s（%(reason)s）")
         % {
-            "start": absence.leaves_on.strftime("%Y-%m-%d"),
-            "end": absence.returns_by.strftime("%Y-%m-%d"),
+            "start": date_format(absence.leaves_on),
+            "end": date_format(absence.returns_by),
             "dest": absence.destination,
             "reason": absence.reason,
         },
@@ -134,8 +135,8 @@ def absence_report(
             kind="absence_reported",
             message=_("外出报告（待审批）：%(start)s 至 %(end)s，前往%(dest)s")
             % {
-                "start": leaves_on.strftime("%Y-%m-%d"),
-                "end": returns_by.strftime("%Y-%m-%d"),
+                "start": date_format(leaves_on),
+                "end": date_format(returns_by),
                 "dest": destination,
             },
             absence_id=absence.pk,
@@ -184,9 +185,7 @@ def absence_extend(*, actor, absence: Absence, extended_to: date, note: str = ""
         raise RecordRefused(_("只有外出中的人员可以续假。"))
     current = absence.extended_to or absence.returns_by
     if extended_to <= current:
-        raise RecordRefused(
-            _("续假日期须晚于原定返回日期 %(date)s。") % {"date": current.strftime("%Y-%m-%d")}
-        )
+        raise RecordRefused(_("续假日期须晚于原定返回日期 %(date)s。") % {"date": date_format(current)})
     if refusal := extension_too_far(absence.episode.township, extended_to):
         raise RecordRefused(refusal)
     absence.extended_to = extended_to
@@ -210,8 +209,7 @@ def absence_extend(*, actor, absence: Absence, extended_to: date, note: str = ""
         episode=absence.episode,
         actor=actor,
         kind="absence_extended",
-        message=_("续假至 %(date)s") % {"date": extended_to.strftime("%Y-%m-%d")}
-        + (f"（{note}）" if note else ""),
+        message=_("续假至 %(date)s") % {"date": date_format(extended_to)} + (f"（{note}）" if note else ""),
         absence_id=absence.pk,
     )
     return absence
@@ -241,7 +239,7 @@ def absence_return(*, actor, absence: Absence, returned_on: date) -> Absence:
         actor=actor,
         kind="absence_returned",
         happened_on=returned_on,
-        message=_("返回销假（%(date)s）") % {"date": returned_on.strftime("%Y-%m-%d")}
+        message=_("返回销假（%(date)s）") % {"date": date_format(returned_on)}
         + (_("，逾期%(n)d日") % {"n": late} if late > 0 else ""),
         absence_id=absence.pk,
     )
@@ -305,8 +303,8 @@ def absence_unreported_record(
         happened_on=leaves_on,
         message=_("登记未报告外出：%(start)s 至 %(end)s，共%(n)d日（待确认是否擅自离开）")
         % {
-            "start": leaves_on.strftime("%Y-%m-%d"),
-            "end": returned_on.strftime("%Y-%m-%d"),
+            "start": date_format(leaves_on),
+            "end": date_format(returned_on),
             "n": absence_days(leaves_on, returned_on),
         },
         absence_id=absence.pk,

@@ -24,6 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from casework import deadlines
@@ -186,7 +187,7 @@ def handover_open(
         actor=actor,
         kind="handover_due",
         message=_("%(reason)s：须于 %(due)s 前将材料移交公安机关（《戒毒条例》第二十一条）")
-        % {"reason": HandOver.Reason(reason).label, "due": deadline.due_by.strftime("%Y-%m-%d")},
+        % {"reason": HandOver.Reason(reason).label, "due": date_format(deadline.due_by)},
         reason=reason,
     )
     return deadline
@@ -303,7 +304,7 @@ def breach_confirm(
         message=_("确认违反协议：%(kind)s（%(date)s），%(response)s%(warning)s")
         % {
             "kind": label,
-            "date": occurred_on.strftime("%Y-%m-%d"),
+            "date": date_format(occurred_on),
             "response": Breach.Response(response).label,
             "warning": f"（告诫书 {breach.warning_number}）" if breach.warning_number else "",
         },

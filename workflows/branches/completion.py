@@ -26,6 +26,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -144,7 +145,7 @@ def completion_start(episode_id: int, as_of: date) -> bool:
         episode=episode,
         actor=None,
         kind="completion_prep",
-        message=f"距期满 {basis}内：准备期满材料移送公安机关（期满日 {end:%Y-%m-%d}）",
+        message=f"距期满 {basis}内：准备期满材料移送公安机关（期满日 {date_format(end)}）",
     )
     return True
 
@@ -165,7 +166,7 @@ def handle_prepare_file(user, episode: Episode, data: dict, activation) -> None:
         actor=user,
         kind="closing_file",
         happened_on=sent_on,
-        message=f"期满材料移送公安机关（{sent_on:%Y-%m-%d}：{data['documents']}）",
+        message=f"期满材料移送公安机关（{date_format(sent_on)}：{data['documents']}）",
     )
 
 
@@ -181,7 +182,7 @@ def handle_release_notice(user, episode: Episode, data: dict, activation) -> Non
     end = episode.expected_end_date
     issued = data["issued_on"]
     if issued < end:
-        raise RecordRefused(_("期满日（%(end)s）前不能出具解除通知书。") % {"end": end.strftime("%Y-%m-%d")})
+        raise RecordRefused(_("期满日（%(end)s）前不能出具解除通知书。") % {"end": date_format(end)})
     served_family = data.get("served_family_on")
     for day in (data["served_person_on"], served_family, data["township_notified_on"]):
         if day is not None and day < issued:
@@ -209,7 +210,7 @@ def handle_release_notice(user, episode: Episode, data: dict, activation) -> Non
         to=S.COMPLETED,
         actor=user,
         message=(
-            f"期满解除（期满日 {end:%Y-%m-%d}，解除通知书 {data['number']}"
+            f"期满解除（期满日 {date_format(end)}，解除通知书 {data['number']}"
             + ("，通知乡镇逾期" if late else "")
             + "）"
         ),
@@ -280,6 +281,6 @@ def follow_up_relapse(*, actor, episode: Episode, relapsed_on: date, note: str) 
         actor=actor,
         kind="relapse_after_completion",
         happened_on=relapsed_on,
-        message=f"解除后复吸（{relapsed_on:%Y-%m-%d}）：{note}",
+        message=f"解除后复吸（{date_format(relapsed_on)}）：{note}",
     )
     return episode

@@ -5,6 +5,7 @@
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -97,7 +98,7 @@ def handle_refusal_check(user, episode, data, activation):
             episode=episode,
             actor=user,
             kind="deadline_extended",
-            message=f"逾期未报到核实：有正当理由（{data['reason']}），报到期限延至 {data['new_deadline']:%Y-%m-%d}",
+            message=f"逾期未报到核实：有正当理由（{data['reason']}），报到期限延至 {date_format(data['new_deadline'])}",
         )
     else:
         event_record(
@@ -152,7 +153,7 @@ def handle_police_decision(user, episode, data, activation):
             episode=episode,
             actor=user,
             kind="police_continue",
-            message=f"公安机关决定继续执行，责令于 {data['new_deadline']:%Y-%m-%d} 前报到（{data['decision_reason']}）",
+            message=f"公安机关决定继续执行，责令于 {date_format(data['new_deadline'])} 前报到（{data['decision_reason']}）",
         )
 
 
@@ -229,7 +230,8 @@ def handle_team(user, episode, data, activation):
         episode=episode,
         actor=user,
         kind="schedule",
-        message="生成应办事项：" + "、".join(f"{o.get_kind_display()} {o.due_by:%Y-%m-%d}" for o in created),
+        message="生成应办事项："
+        + "、".join(f"{o.get_kind_display()} {date_format(o.due_by)}" for o in created),
     )
 
 

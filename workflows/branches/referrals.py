@@ -26,6 +26,7 @@ from casework.errors import RecordRefused
 from casework.locks import episode_lock
 from casework.models import Agency, Episode, Referral, ReferralOutcome
 from casework.services import event_record
+from notifications.services import referral_arrived_notify
 from permissions import selectors
 from permissions.models import Party, RecordType
 from permissions.services import AGENCY_PARTY, sync_person_grants
@@ -204,6 +205,8 @@ def referral_create(
     )
     _event(actor, referral, "referral", "转介帮扶（详见转介记录）")
     sync_person_grants([episode.person_id])
+    # The referral is the receiving office's work item: each of its users is told it arrived.
+    referral_arrived_notify(referral)
     return referral
 
 

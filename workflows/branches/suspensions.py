@@ -16,6 +16,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from casework import deadlines
@@ -85,7 +86,7 @@ def suspension_start(
         episode_id=episode.pk,
         to=S.SUSPENDED,
         actor=actor,
-        message=f"中止执行：{label}（{place}，{starts_on:%Y-%m-%d}）{'，期限暂停计算' if pauses else ''}",
+        message=f"中止执行：{label}（{place}，{date_format(starts_on)}）{'，期限暂停计算' if pauses else ''}",
     )
     missed, excused = obligations_end(episode, actor=actor, reason=f"中止（{label}）", kinds=RECURRING_KINDS)
     event_record(
@@ -126,8 +127,12 @@ def suspension_end(*, actor, suspension: Suspension, ends_on: date) -> Suspensio
         to=S.ACTIVE,
         actor=actor,
         message=(
-            f"恢复执行（{ends_on:%Y-%m-%d}，中止 {suspension.days} 天"
-            + (f"，期满日顺延至 {fields['expected_end_date']:%Y-%m-%d}）" if fields else "，期限连续计算）")
+            f"恢复执行（{date_format(ends_on)}，中止 {suspension.days} 天"
+            + (
+                f"，期满日顺延至 {date_format(fields['expected_end_date'])}）"
+                if fields
+                else "，期限连续计算）"
+            )
         ),
         **fields,
     )
@@ -171,7 +176,7 @@ def suspension_end(*, actor, suspension: Suspension, ends_on: date) -> Suspensio
         actor=actor,
         kind="suspension_end",
         message="恢复应办事项："
-        + ("、".join(f"{o.get_kind_display()} {o.due_by:%Y-%m-%d}" for o in opened) or "无"),
+        + ("、".join(f"{o.get_kind_display()} {date_format(o.due_by)}" for o in opened) or "无"),
         suspension_id=suspension.pk,
     )
     return suspension
@@ -200,7 +205,7 @@ def episode_terminate(*, actor, episode: Episode, reason: str, on: date, documen
         episode_id=episode.pk,
         to=TERMINATION_STATUS[reason],
         actor=actor,
-        message=f"执行结束：{label}（{on:%Y-%m-%d}，{documents}）",
+        message=f"执行结束：{label}（{date_format(on)}，{documents}）",
         closed_on=on,
         closed_reason=reason,
         closed_documents=documents,

@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from casework import deadlines
@@ -166,7 +167,7 @@ def _accept(user, episode: Episode, transfer: Transfer, community: Region, decid
         kind="transfer_accepted",
         message=(
             f"{transfer.to_township.name}接收变更执行地（责任社区：{community.name}），"
-            f"须于 {transfer.report_deadline:%Y-%m-%d} 前到新执行地报到"
+            f"须于 {date_format(transfer.report_deadline)} 前到新执行地报到"
         ),
         transfer_id=transfer.pk,
     )
@@ -192,7 +193,7 @@ def handle_report_at_new_place(user, episode: Episode, data: dict, activation) -
         actor=user,
         kind="transfer_reported",
         happened_on=reported_on,
-        message=f"在新执行地报到（{'按期' if on_time else '逾期'}，{reported_on:%Y-%m-%d}）",
+        message=f"在新执行地报到（{'按期' if on_time else '逾期'}，{date_format(reported_on)}）",
         transfer_id=transfer.pk,
     )
 
@@ -211,7 +212,7 @@ def handle_transfer_agreement(user, episode: Episode, data: dict, activation) ->
         episode_id=episode.pk,
         to=S.ACTIVE,
         actor=user,
-        message=f"在新执行地签订协议，继续执行（期限连续计算，至 {episode.expected_end_date:%Y-%m-%d}）",
+        message=f"在新执行地签订协议，继续执行（期限连续计算，至 {date_format(episode.expected_end_date)}）",
     )
 
 

@@ -119,7 +119,9 @@ class BreachPoliceDecisionForm(forms.Form):
         required=False,
         help_text=_("决定强制隔离戒毒时必填"),
     )
-    decision_reason = forms.CharField(label=_("决定理由"), max_length=200)
+    decision_reason = forms.CharField(
+        label=_("决定理由"), max_length=200, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
     def clean_received_on(self):
         return _not_future(self.cleaned_data["received_on"])

@@ -90,7 +90,9 @@ class PoliceDecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("处理决定"), choices=HandOver.Decision.choices, widget=forms.RadioSelect
     )
-    decision_reason = forms.CharField(label=_("决定理由"), max_length=200)
+    decision_reason = forms.CharField(
+        label=_("决定理由"), max_length=200, widget=forms.Textarea(attrs={"rows": 4})
+    )
     new_deadline = forms.DateField(label=_("继续执行时的报到期限"), required=False, widget=DATE_WIDGET)
 
     def __init__(self, *args, episode: Episode, **kwargs):

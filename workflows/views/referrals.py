@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.errors import RecordRefused
 from casework.models import Agency, Certification, Episode
+from notifications.models import Notification
 from permissions import selectors
 from permissions.gate import person_gate
 from permissions.models import AccessLog
@@ -56,6 +57,9 @@ def person_support(request, pk):
             "record_types": access.record_types,
             "is_supervisor": staff.agency.kind == Agency.Kind.DRUG_CONTROL,
             "is_work_station": staff.agency.kind == Agency.Kind.WORK_STATION,
+            # Certification and referrals are the executing station's acts on the file.
+            "station_acts": staff.agency.kind == Agency.Kind.WORK_STATION
+            and "act_work_station" in access.actions,
             "certifications": certifications,
             "approve_task": approve_task,
             "open_episode": open_episode,
@@ -135,6 +139,11 @@ def referral_detail(request, pk):
         action=AccessLog.Action.DETAIL,
         record_types=[referral_services.RECORD_TYPE[referral.kind]],
     )
+    if mine:
+        # Opening the referral reads the message that announced it.
+        Notification.objects.filter(user=request.user, referral=referral, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
     today = timezone.localdate()
     return render(
         request,
