@@ -255,8 +255,8 @@ class _Reader:
                 return None
         if column.kind == INT:
             text = text_of(raw)
-            if not text.isdigit():
-                self.problem(key, _("应填整数"))
+            if not text.isdigit() or int(text) == 0:  # a count or a length: -3, 0 and 1.5 are refused
+                self.problem(key, _("应填正整数"))
                 return None
             return int(text)
         text = text_of(raw)
@@ -613,7 +613,48 @@ def _history(check: Check, ctx: _Context, sheets: dict[str, Sheet], rows: dict[s
                 record = {k: v.get(k) or "" for k in keys}
                 if sheet_name == TESTS_SHEET and not record["method"]:
                     record["method"] = DrugTest.Method.ON_SITE
-                getattr(owner, target).append(record)
+                wrong = _test_problems(owner, record) if sheet_name == TESTS_SHEET else _talk_problems(record)
+                for key, message in wrong:
+                    r.problem(key, message)
+                if not wrong:
+                    getattr(owner, target).append(record)
+
+
+@lru_cache(maxsize=4096)
+def _test_form_problems(person_sex: str, values: tuple) -> tuple[tuple[str, str], ...]:
+    from workflows.forms.records import DrugTestForm
+
+    data = dict(values) | {"tested_on": timezone.localdate(), "ad_hoc": False}
+    form = DrugTestForm(data, person=Person(sex=person_sex))
+    if form.is_valid():
+        return ()
+    known = {c.key for c in SHEETS[TESTS_SHEET]}
+    return tuple(
+        (name if name in known else "", str(message))
+        for name, messages in form.errors.items()
+        if name != "tested_on"
+        for message in messages
+    )
+
+
+def _test_problems(owner: PersonRow, record: dict) -> tuple[tuple[str, str], ...]:
+    """The test page's own form (workflows.forms.records.DrugTestForm: two collectors, a woman's
+    urine sample collected by women, the lengths of the fields) on one row of the file. Its
+    answer depends on the row's values but the date, which is checked against the order above;
+    the same values recur over three years of monthly tests, so each set is checked once."""
+    sex = owner.person_form.cleaned_data.get("sex", "") if owner.person_form.is_valid() else ""
+    values = tuple(sorted((k, v) for k, v in record.items() if k != "tested_on"))
+    return _test_form_problems(sex, values)
+
+
+def _talk_problems(record: dict) -> list[tuple[str, str]]:
+    """The talk page's field lengths (the TalkForm has no rule across fields)."""
+    wrong = []
+    for key in ("place", "summary"):
+        limit = Talk._meta.get_field(key).max_length
+        if limit and len(record[key]) > limit:
+            wrong.append((key, _("不能超过 %(n)d 个字") % {"n": limit}))
+    return wrong
 
 
 def caseload_check(*, township: Region, file_name: str, content: bytes) -> Check:

@@ -101,6 +101,7 @@ def test_two_hundred_rows_in_every_state_import_through_the_services(world):
     waiting = Task.objects.filter(process__flow_class=IntakeFlow, status__in=["NEW", "ASSIGNED"])
     names = [t.flow_task.name for t in waiting]
     assert names.count("team") == 20 and names.count("agreement") == 20 and names.count("report_in") == 80
+    assert set(DrugTest.objects.values_list("collector_1", "collector_2")) == {("甲", "乙")}
     reported = Episode.objects.filter(status="reported")
     assert not Obligation.objects.filter(episode__in=reported).exists()
     assert all(e.reported_on and e.start_date and e.expected_end_date for e in reported)
