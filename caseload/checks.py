@@ -135,6 +135,10 @@ class Check:
         return self.ok and not any(r.action in (NEW, UPDATE) for r in self.rows)
 
     @property
+    def new_rows(self) -> list[PersonRow]:
+        return [r for r in self.rows if r.action == NEW]
+
+    @property
     def changed_rows(self) -> list[PersonRow]:
         return [r for r in self.rows if r.action == UPDATE]
 
