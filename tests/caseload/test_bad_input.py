@@ -245,3 +245,39 @@ def test_a_workbook_as_excel_writes_it_reads_cell_by_cell():
     assert cells[0].value == "张三&" and not cells[0].formula
     assert cells[1].formula and cells[2].value is None
     assert date_parse(cells[3].value).isoformat() == "2027-03-01"
+
+
+def test_the_preview_page_shows_a_changed_row_and_a_row_held_elsewhere(client, world):
+    """The preview names what would change (numbers masked) and refuses, without detail, a person
+    another township holds (个人信息保护法 art 34)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from caseload.services import caseload_import
+    from tests import factories as f
+
+    today = timezone.localdate()
+    rows = [person_row(i, world["c1"], reported=None, served=today - timedelta(days=2)) for i in (1, 2)]
+    caseload_import(
+        township=world["t1"],
+        actor=world["work_station1_user"],
+        file_name="a.xlsx",
+        content=workbook_bytes(rows),
+    )
+    held = f.person_with_episode(world["c2"])
+    rows[1]["phone"] = "13912345678"
+    rows.append(
+        person_row(
+            3,
+            world["c1"],
+            reported=None,
+            served=today - timedelta(days=2),
+            id_number=held.id_number,
+            name="别处的人",
+        )
+    )
+    client.force_login(world["work_station1_user"])
+    response = client.post("/caseload/import/", {"file": SimpleUploadedFile("b.xlsx", workbook_bytes(rows))})
+    page = client.get(response.url).content.decode()
+    assert "将更新的内容" in page and "139****5678" in page and "13912345678" not in page
+    assert "第4行 别处的人：已在其他乡镇（街道）登记" in page
+    assert held.name not in page.replace("别处的人", "") and held.id_number not in page
