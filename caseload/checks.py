@@ -14,8 +14,12 @@ nothing more (个人信息保护法 art 34: only as far as necessary).
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
+from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.forms.models import construct_instance
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -86,7 +90,11 @@ class PersonRow:
 
     @property
     def status(self) -> str:
-        return Episode.Status.ACTIVE if self.reported_on else Episode.Status.DECIDED
+        """待报到 without a reporting-in day; 已报到 reported in, the help team not yet formed (the
+        intake flow waits at the agreement, the plan or the team); 执行中 with the team."""
+        if not self.reported_on:
+            return Episode.Status.DECIDED
+        return Episode.Status.ACTIVE if self.team.get("community") else Episode.Status.REPORTED
 
     @property
     def status_label(self) -> str:
@@ -127,6 +135,10 @@ class Check:
         return self.ok and not any(r.action in (NEW, UPDATE) for r in self.rows)
 
     @property
+    def new_rows(self) -> list[PersonRow]:
+        return [r for r in self.rows if r.action == NEW]
+
+    @property
     def changed_rows(self) -> list[PersonRow]:
         return [r for r in self.rows if r.action == UPDATE]
 
@@ -137,6 +149,81 @@ class Check:
 
 def _headers(layout: tuple[Column, ...]) -> dict[str, str]:
     return {c.key: c.header for c in layout}
+
+
+class _Loaded(forms.ModelChoiceField):
+    """A region field answered from the regions loaded once for the file, not a query per row."""
+
+    def __init__(self, objects: dict[int, Region], **kwargs):
+        super().__init__(queryset=Region.objects.none(), **kwargs)
+        self.objects = objects
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self.objects[int(value)]
+        except (KeyError, TypeError, ValueError):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
+
+
+class _FileRowMixin:
+    """The registration form's own fields and clean methods, run on one row of the file.
+
+    Two things differ, both for speed and neither for the outcome: the region choices come from
+    the regions loaded once, and the uniqueness checks that ask the database (the identity
+    number, the decision number) are answered for the whole file at once by `_context` (a
+    number already on file is a person found there; a decision already on file is named by
+    `caseload_check`). The model's check constraints (the order's length, delivery after the
+    decision) are the form's own clean() checks, with the same messages.
+    """
+
+    def _post_clean(self):
+        # The region fields hold regions loaded from the database: asking it again per row whether
+        # they exist is what the model's foreign-key validation would do.
+        exclude = self._get_validation_exclusions() | {
+            name for name, f in self.fields.items() if isinstance(f, _Loaded)
+        }
+        try:
+            self.instance = construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
+        except ValidationError as e:
+            self._update_errors(e)
+        try:
+            self.instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        except ValidationError as e:
+            self._update_errors(e)
+
+
+class FilePersonForm(_FileRowMixin, PersonForm):
+    def __init__(self, *args, communities: dict[int, Region], **kwargs):
+        super().__init__(*args, regions=Region.objects.none(), **kwargs)
+        for name in ("household_region", "residence_region"):
+            old = self.fields[name]
+            self.fields[name] = _Loaded(communities, label=old.label, required=old.required)
+
+
+class FileEpisodeForm(_FileRowMixin, EpisodeForm):
+    def __init__(self, *args, communities: dict[int, Region], **kwargs):
+        super().__init__(*args, **kwargs)
+        old = self.fields["community"]
+        self.fields["community"] = _Loaded(communities, label=old.label, required=old.required)
+
+
+def _decision_taken() -> str:
+    """The registration form's own message for the decision-number constraint."""
+    constraint = next(c for c in Episode._meta.constraints if c.name == "episode_unique_decision_number")
+    return str(constraint.violation_error_message)
+
+
+@lru_cache(maxsize=64)
+def _by_label(column: Column) -> dict[str, str]:
+    return {label: value for value, label in column.choices}
+
+
+@lru_cache(maxsize=1 << 16)
+def _date(raw) -> date:
+    # A file of three years' history names a few thousand distinct days over and over.
+    return date_parse(raw)
 
 
 class _Reader:
@@ -166,19 +253,19 @@ class _Reader:
             return None if column.kind in (DATE, INT, REGION, ACCOUNT) else ""
         if column.kind == DATE:
             try:
-                return date_parse(raw)
+                return _date(raw)
             except ValueError as exc:
                 self.problem(key, str(exc))
                 return None
         if column.kind == INT:
             text = text_of(raw)
-            if not text.isdigit():
-                self.problem(key, _("应填整数"))
+            if not text.isdigit() or int(text) == 0:  # a count or a length: -3, 0 and 1.5 are refused
+                self.problem(key, _("应填正整数"))
                 return None
             return int(text)
         text = text_of(raw)
         if column.kind == CHOICE:
-            by_label = {label: value for value, label in column.choices}
+            by_label = _by_label(column)
             if text in by_label:
                 return by_label[text]
             self.problem(
@@ -200,13 +287,17 @@ class _Context:
     persons: dict[str, Person]
     open_episodes: dict[int, Episode]  # person id -> open episode
     today: date
+    by_pk: dict[int, Region] = field(default_factory=dict)  # every community
+    own_by_pk: dict[int, Region] = field(default_factory=dict)  # the township's communities
+    decisions: dict[tuple[str, str], int] = field(default_factory=dict)  # (authority, number) -> episode
 
 
 def _context(township: Region, sheet: Sheet) -> _Context:
-    ids, usernames = set(), set()
+    ids, usernames, numbers = set(), set(), set()
     persons_layout = {c.key: c for c in SHEETS[PERSONS_SHEET]}
     for _number, cells in sheet.rows:
         ids.add(text_of(sheet.value(cells, "id_number").value).upper())
+        numbers.add(text_of(sheet.value(cells, "decision_number").value))
         for key in TEAM_ACCOUNTS:
             if key in sheet.columns and persons_layout[key].kind == ACCOUNT:
                 name = text_of(sheet.value(cells, key).value)
@@ -216,9 +307,11 @@ def _context(township: Region, sheet: Sheet) -> _Context:
     for region in communities_under(township):
         own[region.code] = own[region.name] = region
     everywhere: dict[str, list[Region]] = defaultdict(list)
+    by_pk = {}
     for region in Region.objects.filter(level=Region.Level.COMMUNITY):
         everywhere[region.code].append(region)
         everywhere[region.name].append(region)
+        by_pk[region.pk] = region
     accounts = {
         username: (user_id, kind, region_id)
         for username, user_id, kind, region_id in Staff.objects.filter(
@@ -242,6 +335,14 @@ def _context(township: Region, sheet: Sheet) -> _Context:
         persons=persons,
         open_episodes=open_episodes,
         today=timezone.localdate(),
+        by_pk=by_pk,
+        own_by_pk={r.pk: r for r in own.values()},
+        decisions={
+            (authority, number): pk
+            for authority, number, pk in Episode.objects.filter(decision_number__in=numbers).values_list(
+                "issuing_authority", "decision_number", "pk"
+            )
+        },
     )
 
 
@@ -303,15 +404,15 @@ def _person_row(check: Check, ctx: _Context, sheet: Sheet, number: int, cells) -
         person_data["risk_level"] = existing.risk_level
     person_data["household_region"] = household.pk if household else None
     person_data["residence_region"] = community.pk if community else None
-    row.person_form = PersonForm(person_data, instance=existing, regions=None)
+    row.person_form = FilePersonForm(person_data, instance=existing, communities=ctx.by_pk)
     episode = ctx.open_episodes.get(existing.pk) if existing else None
     row.person, row.episode = existing, episode
     episode_data = {name: v.get(name) for name in EPISODE_FIELDS}
     episode_data["community"] = community.pk if community else None
-    row.episode_form = EpisodeForm(
+    row.episode_form = FileEpisodeForm(
         episode_data,
         instance=episode if episode and episode.decision_number == v.get("decision_number") else None,
-        communities=communities_under(ctx.township),
+        communities=ctx.own_by_pk,
     )
     headers = _headers(SHEETS[PERSONS_SHEET]) | {"residence_region": "责任社区"}
     for form in (row.person_form, row.episode_form):
@@ -356,7 +457,11 @@ def _person_row(check: Check, ctx: _Context, sheet: Sheet, number: int, cells) -
             if day and (day < row.reported_on or day > ctx.today):
                 r.problem(key, _("应在报到日期和今天之间"))
         if not v.get("community_user"):
-            r.problem("community_user", _("已报到的人员须填写帮教小组的社工账号"))
+            # 已报到: the team is formed on the page (IntakeFlow: agreement, plan, then the team).
+            if any(v.get(key) for key in TEAM_ACCOUNTS):
+                r.problem("community_user", _("组建帮教小组须填写社工账号；尚未组建的，其他成员账号也不填"))
+            if v.get("plan_on") and not v.get("agreement_on"):
+                r.problem("plan_on", _("尚未组建帮教小组的，须先签订协议再制定计划（请填写协议签订日期）"))
     else:
         for key in ("agreement_on", "plan_on"):
             if v.get(key):
@@ -458,7 +563,17 @@ def _history(check: Check, ctx: _Context, sheets: dict[str, Sheet], rows: dict[s
             "tested_on",
             "tests",
             DrugTest,
-            ("tested_on", "sample_type", "method", "result", "place"),
+            (
+                "tested_on",
+                "sample_type",
+                "method",
+                "result",
+                "place",
+                "collector_1",
+                "collector_1_sex",
+                "collector_2",
+                "collector_2_sex",
+            ),
         ),
         (TALKS_SHEET, "held_on", "talks", Talk, ("held_on", "kind", "place", "summary")),
     )
@@ -486,8 +601,13 @@ def _history(check: Check, ctx: _Context, sheets: dict[str, Sheet], rows: dict[s
                     date_key,
                     _("应在报到日期（%(day)s）和今天之间") % {"day": owner.reported_on.strftime("%Y-%m-%d")},
                 )
-            elif sheet_name == TALKS_SHEET and not owner.team.get("community"):
-                continue  # the missing account is already named on the persons sheet
+            elif owner.status == Episode.Status.REPORTED:
+                r.problem(
+                    date_key,
+                    _("该人员尚未组建帮教小组（已报到），还没有应办的检测和谈话；请先填写社工账号"),
+                )
+            elif not owner.team.get("community"):
+                continue  # the bad account is already named on the persons sheet
             else:
                 key = (owner.id_number, day, v.get("sample_type") or v.get("kind"))
                 if key in seen:
@@ -497,7 +617,48 @@ def _history(check: Check, ctx: _Context, sheets: dict[str, Sheet], rows: dict[s
                 record = {k: v.get(k) or "" for k in keys}
                 if sheet_name == TESTS_SHEET and not record["method"]:
                     record["method"] = DrugTest.Method.ON_SITE
-                getattr(owner, target).append(record)
+                wrong = _test_problems(owner, record) if sheet_name == TESTS_SHEET else _talk_problems(record)
+                for key, message in wrong:
+                    r.problem(key, message)
+                if not wrong:
+                    getattr(owner, target).append(record)
+
+
+@lru_cache(maxsize=4096)
+def _test_form_problems(person_sex: str, values: tuple) -> tuple[tuple[str, str], ...]:
+    from workflows.forms.records import DrugTestForm
+
+    data = dict(values) | {"tested_on": timezone.localdate(), "ad_hoc": False}
+    form = DrugTestForm(data, person=Person(sex=person_sex))
+    if form.is_valid():
+        return ()
+    known = {c.key for c in SHEETS[TESTS_SHEET]}
+    return tuple(
+        (name if name in known else "", str(message))
+        for name, messages in form.errors.items()
+        if name != "tested_on"
+        for message in messages
+    )
+
+
+def _test_problems(owner: PersonRow, record: dict) -> tuple[tuple[str, str], ...]:
+    """The test page's own form (workflows.forms.records.DrugTestForm: two collectors, a woman's
+    urine sample collected by women, the lengths of the fields) on one row of the file. Its
+    answer depends on the row's values but the date, which is checked against the order above;
+    the same values recur over three years of monthly tests, so each set is checked once."""
+    sex = owner.person_form.cleaned_data.get("sex", "") if owner.person_form.is_valid() else ""
+    values = tuple(sorted((k, v) for k, v in record.items() if k != "tested_on"))
+    return _test_form_problems(sex, values)
+
+
+def _talk_problems(record: dict) -> list[tuple[str, str]]:
+    """The talk page's field lengths (the TalkForm has no rule across fields)."""
+    wrong = []
+    for key in ("place", "summary"):
+        limit = Talk._meta.get_field(key).max_length
+        if limit and len(record[key]) > limit:
+            wrong.append((key, _("不能超过 %(n)d 个字") % {"n": limit}))
+    return wrong
 
 
 def caseload_check(*, township: Region, file_name: str, content: bytes) -> Check:
@@ -536,6 +697,10 @@ def caseload_check(*, township: Region, file_name: str, content: bytes) -> Check
                         _("与第%(first)d行的决定书相同") % {"first": decisions[key]},
                     )
                 )
+            on_file = ctx.decisions.get(key)
+            if on_file is not None and (row.episode is None or row.episode.pk != on_file):
+                # The registration form's own message for the decision-number constraint.
+                check.problems.append(Problem(PERSONS_SHEET, number, "决定书文号", _decision_taken()))
             decisions.setdefault(key, number)
         check.rows.append(row)
     _history(check, ctx, sheets, by_id)

@@ -75,7 +75,12 @@ PERSON_COLUMNS: tuple[Column, ...] = (
     Column("reported_on", "报到日期", DATE, note="空白：尚未报到（待报到）"),
     Column("agreement_on", "协议签订日期", DATE),
     Column("plan_on", "计划制定日期", DATE),
-    Column("community_user", "社工账号", ACCOUNT, note="已报到的必填：帮教小组的社区（工作站）成员"),
+    Column(
+        "community_user",
+        "社工账号",
+        ACCOUNT,
+        note="帮教小组的社区（工作站）成员；空白：已报到、尚未组建帮教小组",
+    ),
     Column("police_user", "民警账号", ACCOUNT),
     Column("judicial_user", "司法所账号", ACCOUNT),
     Column("civil_affairs_user", "民政账号", ACCOUNT),
