@@ -172,7 +172,15 @@ class RevealForm(forms.Form):
 
 
 class PersonSearchForm(forms.Form):
-    q = forms.CharField(label=_("姓名或证件号后四位"), required=False, max_length=50)
+    SORTS = [
+        ("name", _("按姓名")),
+        ("next_due", _("按下次应办")),
+        ("overdue", _("按逾期事项数")),
+        ("last_contact", _("按最近谈话走访（久未联系在前）")),
+        ("risk", _("按风险等级（高风险在前）")),
+    ]
+
+    q = forms.CharField(label=_("姓名、拼音首字母或证件号"), required=False, max_length=50)
     status = forms.ChoiceField(
         label=_("状态"), required=False, choices=[("", _("全部状态"))] + list(Episode.Status.choices)
     )
@@ -182,8 +190,16 @@ class PersonSearchForm(forms.Form):
     region = forms.ModelChoiceField(
         label=_("社区"), required=False, queryset=Region.objects.none(), empty_label=_("全部社区")
     )
+    sort = forms.ChoiceField(label=_("排序"), required=False, choices=SORTS)
 
     def __init__(self, *args, regions=None, **kwargs):
         super().__init__(*args, **kwargs)
         if regions is not None:
             self.fields["region"].queryset = regions
+
+    def clean_q(self) -> str:
+        q = self.cleaned_data["q"].strip()
+        if len(q) == 1 and q.isascii() and q.isalpha():
+            # One letter matches a large share of all names: it finds no one in particular.
+            raise forms.ValidationError(_("拼音首字母请至少输入两个字母（例如 zs 查找张三）。"))
+        return q

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
 from .idnumber import mask_id_number, mask_phone
+from .search_keys import person_keys_fill
 
 
 class DayCount(models.TextChoices):
@@ -281,6 +282,16 @@ class PartyRole(models.Model):
         return self.name
 
 
+class PersonQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        # A bulk insert skips save(): the search keys are filled here instead, so demo data and
+        # the spreadsheet import are found like a file registered by hand.
+        objs = list(objs)
+        for person in objs:
+            person_keys_fill(person)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Person(models.Model):
     """The file (档案) of one person ordered into community detox or rehabilitation."""
 
@@ -344,6 +355,11 @@ class Person(models.Model):
     guarantor_phone = models.CharField(_("担保人电话"), max_length=20, blank=True)
     created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # Search keys (casework.search_keys), derived from id_number and name on every save.
+    id_number_key = models.CharField(_("证件号检索值"), max_length=64, db_index=True, editable=False)
+    name_initials = models.CharField(_("姓名拼音首字母"), max_length=100, blank=True, editable=False)
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("人员档案")
@@ -371,6 +387,13 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        person_keys_fill(self)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"id_number", "name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "id_number_key", "name_initials"}
+        super().save(*args, **kwargs)
 
     @property
     def id_number_masked(self) -> str:
