@@ -319,6 +319,7 @@ def list_cells(user) -> list[Cell]:
         "overdue_audit": supervisor,
         "overdue_export": supervisor,
         "rates": supervisor,
+        "rates_persons": supervisor,
         "scoreboard": supervisor,
         "access_log": supervisor,
         "monthly_report": supervisor,
