@@ -7,12 +7,16 @@ Each figure on a row counts only what the viewer may read of that person: the du
 """
 
 import re
+from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
-from casework.idnumber import normalise
+from casework.forms import ID_ERRORS
+from casework.idnumber import InvalidIdNumber, normalise, parse_id_number
 from casework.models import Episode, Obligation, Person
+from casework.search_keys import id_number_key
 from permissions import selectors
 
 # Typed as a number: 15 characters or more of digits (the last may be X) is an attempt at the
@@ -95,3 +99,41 @@ def person_search(persons: QuerySet[Person], q: str = "", id_key: str = "") -> Q
 
 def person_sort(persons: QuerySet[Person], sort: str) -> QuerySet[Person]:
     return persons.order_by(*SORTS.get(sort or "name", SORTS["name"]))
+
+
+@dataclass(frozen=True)
+class IdNumberCheck:
+    """What the registration form says about a typed number, as soon as it is typed."""
+
+    error: str = ""  # the number is not valid: the form's message saying why
+    typed: int = 0  # characters typed so far, while fewer than 18
+    sex: str = ""  # derived from a valid number
+    birth_date: date | None = None
+    on_file: bool = False  # a file with this number exists
+    person: Person | None = None  # ...and the user may open it
+
+
+def id_number_check(user, text: str) -> IdNumberCheck:
+    """Check a typed number: its form, then whether a file holds it (an equality on the keyed
+    hash). A file the user may not open gets the neutral answer the save would give: on file,
+    with neither name, place nor link."""
+    value = normalise(text)
+    if not value:
+        return IdNumberCheck()
+    if len(value) < 18 and value.isdigit():
+        return IdNumberCheck(typed=len(value))
+    try:
+        parsed = parse_id_number(value)
+    except InvalidIdNumber as exc:
+        return IdNumberCheck(error=str(ID_ERRORS[str(exc)]))
+    holder = (
+        Person.objects.filter(id_number_key=id_number_key(parsed.value)).values_list("pk", flat=True).first()
+    )
+    person = (
+        selectors.visible_persons(user).select_related("region").filter(pk=holder).first()
+        if holder is not None
+        else None
+    )
+    return IdNumberCheck(
+        sex=parsed.sex, birth_date=parsed.birth_date, on_file=holder is not None, person=person
+    )

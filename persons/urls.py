@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("persons/", views.person_list, name="person_list"),
     path("persons/export/", views.person_export, name="person_export"),
+    path("persons/new/id-check/", views.person_id_check, name="person_id_check"),
     path("persons/new/", views.person_register, name="person_register"),
     path("persons/<int:pk>/", views.person_detail, name="person_detail"),
     path("persons/<int:pk>/edit/", views.person_edit, name="person_edit"),

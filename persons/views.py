@@ -24,7 +24,7 @@ from permissions import selectors
 from permissions.gate import PersonGate, person_gate
 from permissions.models import AccessLog, RecordType
 from permissions.services import access_log_write
-from persons.selectors import looks_like_id_number, person_rows, person_search, person_sort
+from persons.selectors import id_number_check, looks_like_id_number, person_rows, person_search, person_sort
 from workflows.branches import breaches
 from workflows.branches import intake as services
 from workflows.registry import task_title
@@ -368,13 +368,24 @@ def person_access_tab(request, pk):
     )
 
 
+def person_id_check(request):
+    """The registration form's check of the number as it is typed (HTMX): whether it is valid,
+    the sex and birth date it holds, and whether a file already has it."""
+    _staff_or_404(request, Agency.Kind.WORK_STATION)
+    check = id_number_check(request.user, request.GET.get("person-id_number", ""))
+    return render(request, "persons/_id_check.html", {"check": check})
+
+
 @require_http_methods(["GET", "POST"])
 def person_register(request):
     staff = _staff_or_404(request, Agency.Kind.WORK_STATION)
     communities = communities_under(staff.agency.region)
     person_form = PersonForm(request.POST or None, prefix="person", regions=None)
     episode_form = EpisodeForm(request.POST or None, prefix="episode", communities=communities)
+    check = None
     if request.method == "POST":
+        # The same answer under the number as while typing: a link to a file the clerk may open.
+        check = id_number_check(request.user, request.POST.get("person-id_number", ""))
         person_ok = person_form.is_valid()
         episode_ok = episode_form.is_valid()
         if person_ok and episode_ok:
@@ -396,7 +407,13 @@ def person_register(request):
     return render(
         request,
         "persons/form.html",
-        {"person_form": person_form, "episode_form": episode_form, "title": _("登记决定书"), "is_new": True},
+        {
+            "person_form": person_form,
+            "episode_form": episode_form,
+            "title": _("登记决定书"),
+            "is_new": True,
+            "check": check,
+        },
     )
 
 

@@ -312,6 +312,7 @@ def list_cells(user) -> list[Cell]:
         "person_list": staff is not None,
         "person_register": kind == Agency.Kind.WORK_STATION,
         "person_export": staff is not None,
+        "person_id_check": kind == Agency.Kind.WORK_STATION,
         "my_tasks": staff is not None,
         "follow_up_list": staff is not None,
         "notifications": staff is not None,
