@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -19,8 +20,61 @@ from workflows.pages import current_episode, form_render
 from workflows.submissions import AlreadyRecorded, already_recorded_page, submission_key_add, submitted_once
 
 
+def _drug_test_initial(user, staff, obligation_id) -> dict:
+    """Today, the user as first collector, and the place of the user's last test (of a person the
+    user may still read about), else the user's agency."""
+    from casework.models import DrugTest
+
+    last_place = (
+        DrugTest.objects.filter(
+            recorded_by=user, person__in=selectors.visible_persons(user, RecordType.DRUGTEST).values("pk")
+        )
+        .order_by("-recorded_at", "-pk")
+        .values_list("place", flat=True)
+        .first()
+    )
+    return {
+        "tested_on": timezone.localdate(),
+        "place": last_place or staff.agency.name,
+        "collector_1": str(staff),
+    }
+
+
+def _talk_initial(user, staff, obligation_id) -> dict:
+    """Today, the kind the named duty asks for (a home visit or a talk), and the user's last place."""
+    from casework.models import Talk
+
+    last_place = (
+        selectors.visible_talks(user)
+        .filter(staff=user)
+        .exclude(place="")
+        .order_by("-recorded_at", "-pk")
+        .values_list("place", flat=True)
+        .first()
+    )
+    duty = (
+        Obligation.objects.filter(pk=obligation_id).values_list("kind", flat=True).first()
+        if str(obligation_id or "").isdigit()
+        else None
+    )
+    return {
+        "held_on": timezone.localdate(),
+        "kind": Talk.Kind.HOME_VISIT if duty == ObligationKind.HOME_VISIT else Talk.Kind.TALK,
+        "place": last_place or "",
+    }
+
+
 def _record_page(
-    request, pk, record_type, form_class, save, template_title, extra_kwargs, anchor, default_duty=None
+    request,
+    pk,
+    record_type,
+    form_class,
+    save,
+    template_title,
+    extra_kwargs,
+    anchor,
+    default_duty=None,
+    initial_for=None,
 ):
     staff = selectors.staff_for(request.user)
     if staff is None or staff.agency.kind not in (Agency.Kind.WORK_STATION, Agency.Kind.POLICE):
@@ -36,9 +90,11 @@ def _record_page(
             .values_list("pk", flat=True)
             .first()
         )
-    form = submission_key_add(
-        form_class(request.POST or None, initial={"obligation": obligation_id}, **extra_kwargs(person))
-    )
+    initial = {"obligation": obligation_id}
+    if request.method == "GET" and initial_for is not None:
+        # What the app already knows, so the form opens filled in: the user changes what differs.
+        initial.update(initial_for(request.user, staff, obligation_id))
+    form = submission_key_add(form_class(request.POST or None, initial=initial, **extra_kwargs(person)))
     if request.method == "POST":
         if form.is_valid():
             data = dict(form.cleaned_data)
@@ -84,6 +140,7 @@ def drug_test_new(request, pk):
         lambda p: {"person": p},
         "drugtest",
         default_duty=ObligationKind.DRUG_TEST,
+        initial_for=_drug_test_initial,
     )
 
 
@@ -95,7 +152,15 @@ def talk_new(request, pk):
     # A talk page names no duty by itself: whether it fulfils a talk or a home visit is chosen
     # on the form. A link from a due item names it (?obligation=); the key stops a double click.
     return _record_page(
-        request, pk, RecordType.TALK, TalkForm, talk_record, _("登记谈话走访"), lambda p: {}, "talk"
+        request,
+        pk,
+        RecordType.TALK,
+        TalkForm,
+        talk_record,
+        _("登记谈话走访"),
+        lambda p: {},
+        "talk",
+        initial_for=_talk_initial,
     )
 
 
