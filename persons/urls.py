@@ -17,4 +17,5 @@ urlpatterns = [
     path("episodes/<int:pk>/agreement/print/", views.agreement_print, name="agreement_print"),
     path("episodes/<int:pk>/plan/print/", views.plan_print, name="plan_print"),
     path("access-log/", views.access_log, name="access_log"),
+    path("session/alive/", views.session_alive, name="session_alive"),
 ]

@@ -1,12 +1,14 @@
 """Pages for persons and their files. Every read goes through `permissions.selectors`."""
 
+import time
 from datetime import date
 from io import BytesIO
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -542,3 +544,10 @@ def plan_print(request, pk):
             "family": list(episode.person.family.all()),
         },
     )
+
+
+def session_alive(request):
+    """The idle warning's "继续使用": any request slides the idle limit (SessionTimeoutMiddleware);
+    the answer says how long the session now has left."""
+    request.session["touched_at"] = time.time()
+    return JsonResponse({"idle_seconds": settings.SESSION_COOKIE_AGE})

@@ -317,6 +317,7 @@ def list_cells(user) -> list[Cell]:
         "follow_up_list": staff is not None,
         "notifications": staff is not None,
         "notifications_read_all": True,
+        "session_alive": True,
         "overdue_audit": supervisor,
         "overdue_export": supervisor,
         "rates": supervisor,
