@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework.models import DrugTest, Obligation, ObligationKind, Talk
+from casework.templatetags.casework_tags import staff_name
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -32,11 +33,13 @@ def test_drug_test_form_opens_with_today_the_user_the_duty_and_the_last_place(cl
     f.add_member(person, world["sw1_user"], "community")
     duty = _duty(person, ObligationKind.DRUG_TEST)
     user = world["sw1_user"]
+    user.first_name, user.last_name = "芳", "李"
+    user.save()
     client.force_login(user)
     first = client.get(reverse("drug_test_new", args=[person.pk])).context["form"]
     assert first.initial["tested_on"] == timezone.localdate()
     assert first.initial["place"] == world["work_station1"].name  # nothing recorded yet: the agency
-    assert first.initial["collector_1"] == str(user.staff)
+    assert first.initial["collector_1"] == staff_name(user) == "李芳"  # family name first
     assert first.initial["obligation"] == duty.pk
     DrugTest.objects.create(
         episode=person.episodes.get(),

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from casework.errors import RecordRefused
 from casework.models import Agency, Episode, Obligation, ObligationKind, Staff
+from casework.templatetags.casework_tags import staff_name
 from obligations.services import obligation_excuse, talk_record
 from permissions import selectors
 from permissions.gate import person_gate
@@ -36,7 +37,7 @@ def _drug_test_initial(user, staff, obligation_id) -> dict:
     return {
         "tested_on": timezone.localdate(),
         "place": last_place or staff.agency.name,
-        "collector_1": str(staff),
+        "collector_1": staff_name(user),
     }
 
 
