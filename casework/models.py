@@ -580,6 +580,10 @@ class CaseEvent(models.Model):
         DRUG_TEST = "drug_test", _("吸毒检测")
         FOLLOW_UP = "follow_up", _("异常检测处置")
         TALK = "talk", _("谈话走访")
+        DRUG_TEST_CORRECTED = "drug_test_corrected", _("更正检测记录")
+        DRUG_TEST_VOIDED = "drug_test_voided", _("作废检测记录")
+        TALK_CORRECTED = "talk_corrected", _("更正谈话走访记录")
+        TALK_VOIDED = "talk_voided", _("作废谈话走访记录")
         ABSENCE_REPORTED = "absence_reported", _("外出报告")
         ABSENCE_AWAY = "absence_away", _("外出")
         ABSENCE_DECIDED = "absence_decided", _("外出审批")
@@ -843,7 +847,40 @@ class Obligation(models.Model):
         return f"{self.get_kind_display()} #{self.sequence} {self.due_by:%Y-%m-%d}"
 
 
-class DrugTest(models.Model):
+class StandingRecords(models.Manager):
+    """The records that stand: a voided test or talk is kept (with who voided it and why) but
+    counts nowhere, so every count, rate and list reads through this manager by default."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(voided_on__isnull=True)
+
+
+class VoidableRecord(models.Model):
+    """A saved test or talk can be voided with a reason (obligations.services.record_void)."""
+
+    voided_on = models.DateField(_("作废日期"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("作废人"),
+    )
+    void_reason = models.CharField(_("作废理由"), max_length=200, blank=True)
+
+    all_records = models.Manager()
+    objects = StandingRecords()
+
+    class Meta:
+        abstract = True
+        # Counting reads the standing records; Django's own fetches (a related object, a save)
+        # and `all_records` see every row.
+        default_manager_name = "objects"
+        base_manager_name = "all_records"
+
+
+class DrugTest(VoidableRecord):
     """One drug test (吸毒检测), scheduled or ad hoc (吸毒检测程序规定 arts 7-8)."""
 
     class Sample(models.TextChoices):
@@ -898,7 +935,7 @@ class DrugTest(models.Model):
     )
     recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
 
-    class Meta:
+    class Meta(VoidableRecord.Meta):
         verbose_name = _("吸毒检测")
         verbose_name_plural = _("吸毒检测")
         ordering = ["-tested_on", "-id"]
@@ -914,7 +951,7 @@ class DrugTest(models.Model):
         return f"{self.tested_on:%Y-%m-%d} {self.get_result_display()}"
 
 
-class Talk(models.Model):
+class Talk(VoidableRecord):
     """A counselling talk, home visit or phone call; the summary is confidential to some parties."""
 
     class Kind(models.TextChoices):
@@ -937,7 +974,7 @@ class Talk(models.Model):
     follow_up = models.TextField(_("后续措施"), blank=True)
     recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
 
-    class Meta:
+    class Meta(VoidableRecord.Meta):
         verbose_name = _("谈话走访")
         verbose_name_plural = _("谈话走访")
         ordering = ["-held_on", "-id"]

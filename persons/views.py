@@ -338,6 +338,9 @@ def person_records(request, pk):
             "drug_tests": list(person.drug_tests.all()[:50]) if RecordType.DRUGTEST in shown else None,
             "talks": list(person.talks.select_related("staff")[:50]) if RecordType.TALK in shown else None,
             "is_supervisor": staff.agency.kind == Agency.Kind.DRUG_CONTROL,
+            # Correcting and voiding: the parties that record them (workflows.views.records).
+            "can_fix_tests": staff.agency.kind in (Agency.Kind.WORK_STATION, Agency.Kind.POLICE),
+            "can_fix_talks": staff.agency.kind == Agency.Kind.WORK_STATION,
         },
     )
 
