@@ -73,11 +73,36 @@ def test_social_worker_records_a_test_from_a_prefilled_form(pages):
     test = DrugTest.objects.filter(person=person).order_by("-recorded_at").first()
     assert (test.tested_on, test.collector_1, test.recorded_by) == (timezone.localdate(), staff_name(sw), sw)
 
+    next_due = Obligation.objects.get(person=person, kind="drug_test", status__in=Obligation.OPEN_STATUSES)
+
     # on a phone the due items come before the identity card
     page.set_viewport_size({"width": 390, "height": 844})
     due_top = page.locator("#due").bounding_box()["y"]
     identity_top = page.get_by_role("heading", name="基本信息").bounding_box()["y"]
     assert due_top < identity_top
+    page.set_viewport_size({"width": 1366, "height": 900})
+
+    # the test was taken yesterday: corrected with a reason, the next due date follows
+    yesterday = timezone.localdate() - timedelta(days=1)
+    page.get_by_role("link", name="检测与谈话").click()
+    page.locator(f"#drugtest-{test.pk}").get_by_role("link", name="更正日期").click()
+    page.get_by_label("正确的日期").fill(yesterday.isoformat())
+    page.get_by_label("更正理由").fill("检测在昨天进行，录入时日期填错")
+    pages.look(page, "drug-test-correct")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("status")).to_contain_text("已更正，下次应办日期已重新计算。")
+    expect(page.locator(".timeline")).to_contain_text("检测在昨天进行，录入时日期填错")
+    test.refresh_from_db()
+    moved = Obligation.objects.get(pk=next_due.pk)
+    assert test.tested_on == yesterday and moved.due_by <= next_due.due_by
+
+    # a long note survives a reload: the draft is kept in this browser until it is sent
+    page.goto(f"/persons/{person.pk}/talks/new/")
+    page.get_by_label("谈话内容").fill("情绪稳定，工作正常。")
+    page.wait_for_timeout(600)
+    page.reload()
+    expect(page.get_by_label("谈话内容")).to_have_value("情绪稳定，工作正常。")
+    expect(page.locator(".draft-note")).to_be_visible()
 
 
 def test_police_officer_finds_a_person_by_the_full_id_number(pages):

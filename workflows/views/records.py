@@ -228,8 +228,7 @@ def _saved_record(request, kind, pk):
 
 
 def _what(record) -> str:
-    day = record.tested_on if isinstance(record, DrugTest) else record.held_on
-    return f"{day:%Y-%m-%d} {record}"
+    return str(record)  # the date and the result, or the date and the kind
 
 
 @require_http_methods(["GET", "POST"])
