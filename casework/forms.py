@@ -18,11 +18,17 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class PersonForm(forms.ModelForm):
+    # Longer than the 18 stored characters: spaces and hyphens typed off a document are dropped
+    # by clean_id_number before the number's length is judged.
+    id_number = forms.CharField(label=_("公民身份号码"), max_length=24)
+
     class Meta:
         model = Person
+        # The number first: sex and birth date come out of it, and a number already on file is
+        # found before the rest of the form is typed.
         fields = [
-            "name",
             "id_number",
+            "name",
             "sex",
             "birth_date",
             "phone",
@@ -49,6 +55,10 @@ class PersonForm(forms.ModelForm):
         communities = Region.objects.filter(level=Region.Level.COMMUNITY).order_by("path")
         self.fields["household_region"].queryset = communities
         self.fields["residence_region"].queryset = regions if regions is not None else communities
+        self.fields["id_number"].widget.attrs.update({"autocomplete": "off", "inputmode": "text"})
+        for name in ("sex", "birth_date"):
+            self.fields[name].required = False
+            self.fields[name].help_text = _("可不填：保存时由公民身份号码得出")
 
     def clean_id_number(self) -> str:
         try:
@@ -67,10 +77,19 @@ class PersonForm(forms.ModelForm):
         id_value = cleaned.get("id_number")
         if id_value:
             parsed = parse_id_number(id_value)
+            # GB 11643-1999: the 17th digit is odd for men, even for women; digits 7-14 the birth date.
+            if not cleaned.get("sex") and "sex" not in self.errors:
+                cleaned["sex"] = parsed.sex
+            if not cleaned.get("birth_date") and "birth_date" not in self.errors:
+                cleaned["birth_date"] = parsed.birth_date
             if cleaned.get("sex") and cleaned["sex"] != parsed.sex:
                 self.add_error("sex", _("性别与公民身份号码不一致。"))
             if cleaned.get("birth_date") and cleaned["birth_date"] != parsed.birth_date:
                 self.add_error("birth_date", _("出生日期与公民身份号码不一致。"))
+        else:
+            for name in ("sex", "birth_date"):
+                if not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, _("请填写，或先填写有效的公民身份号码。"))
         return cleaned
 
 
@@ -172,7 +191,15 @@ class RevealForm(forms.Form):
 
 
 class PersonSearchForm(forms.Form):
-    q = forms.CharField(label=_("姓名或证件号后四位"), required=False, max_length=50)
+    SORTS = [
+        ("name", _("按姓名")),
+        ("next_due", _("按下次应办")),
+        ("overdue", _("按逾期事项数")),
+        ("last_contact", _("按最近谈话走访（久未联系在前）")),
+        ("risk", _("按风险等级（高风险在前）")),
+    ]
+
+    q = forms.CharField(label=_("姓名、拼音首字母或证件号"), required=False, max_length=50)
     status = forms.ChoiceField(
         label=_("状态"), required=False, choices=[("", _("全部状态"))] + list(Episode.Status.choices)
     )
@@ -182,8 +209,16 @@ class PersonSearchForm(forms.Form):
     region = forms.ModelChoiceField(
         label=_("社区"), required=False, queryset=Region.objects.none(), empty_label=_("全部社区")
     )
+    sort = forms.ChoiceField(label=_("排序"), required=False, choices=SORTS)
 
     def __init__(self, *args, regions=None, **kwargs):
         super().__init__(*args, **kwargs)
         if regions is not None:
             self.fields["region"].queryset = regions
+
+    def clean_q(self) -> str:
+        q = self.cleaned_data["q"].strip()
+        if len(q) == 1 and q.isascii() and q.isalpha():
+            # One letter matches a large share of all names: it finds no one in particular.
+            raise forms.ValidationError(_("拼音首字母请至少输入两个字母（例如 zs 查找张三）。"))
+        return q

@@ -12,6 +12,8 @@ from datetime import date
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 _PATTERN = re.compile(r"^\d{17}[\dX]$")
+# Spaces (ASCII and the full-width 　) and hyphens are how numbers get typed off a document.
+_SEPARATORS = re.compile(r"[\s\u3000\-]+")
 
 
 class InvalidIdNumber(ValueError):
@@ -31,9 +33,14 @@ def check_char(first17: str) -> str:
     return CHECK_CHARS[total % 11]
 
 
+def normalise(text: str) -> str:
+    """Return the number as stored: separators dropped, a lower-case x made upper-case."""
+    return _SEPARATORS.sub("", text or "").upper()
+
+
 def parse_id_number(text: str) -> IdNumber:
     """Return the parsed number, or raise InvalidIdNumber with the reason."""
-    value = (text or "").strip().upper()
+    value = normalise(text)
     if not _PATTERN.match(value):
         raise InvalidIdNumber("format")
     try:

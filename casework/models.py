@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
 from .idnumber import mask_id_number, mask_phone
+from .search_keys import person_keys_fill
 
 
 class DayCount(models.TextChoices):
@@ -285,6 +286,16 @@ class PartyRole(models.Model):
         return self.name
 
 
+class PersonQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        # A bulk insert skips save(): the search keys are filled here instead, so demo data and
+        # the spreadsheet import are found like a file registered by hand.
+        objs = list(objs)
+        for person in objs:
+            person_keys_fill(person)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Person(models.Model):
     """The file (档案) of one person ordered into community detox or rehabilitation."""
 
@@ -348,6 +359,11 @@ class Person(models.Model):
     guarantor_phone = models.CharField(_("担保人电话"), max_length=20, blank=True)
     created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # Search keys (casework.search_keys), derived from id_number and name on every save.
+    id_number_key = models.CharField(_("证件号检索值"), max_length=64, db_index=True, editable=False)
+    name_initials = models.CharField(_("姓名拼音首字母"), max_length=100, blank=True, editable=False)
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("人员档案")
@@ -375,6 +391,13 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        person_keys_fill(self)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"id_number", "name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "id_number_key", "name_initials"}
+        super().save(*args, **kwargs)
 
     @property
     def id_number_masked(self) -> str:
@@ -561,6 +584,10 @@ class CaseEvent(models.Model):
         DRUG_TEST = "drug_test", _("吸毒检测")
         FOLLOW_UP = "follow_up", _("异常检测处置")
         TALK = "talk", _("谈话走访")
+        DRUG_TEST_CORRECTED = "drug_test_corrected", _("更正检测记录")
+        DRUG_TEST_VOIDED = "drug_test_voided", _("作废检测记录")
+        TALK_CORRECTED = "talk_corrected", _("更正谈话走访记录")
+        TALK_VOIDED = "talk_voided", _("作废谈话走访记录")
         ABSENCE_REPORTED = "absence_reported", _("外出报告")
         ABSENCE_AWAY = "absence_away", _("外出")
         ABSENCE_DECIDED = "absence_decided", _("外出审批")
@@ -824,7 +851,40 @@ class Obligation(models.Model):
         return f"{self.get_kind_display()} #{self.sequence} {date_format(self.due_by)}"
 
 
-class DrugTest(models.Model):
+class StandingRecords(models.Manager):
+    """The records that stand: a voided test or talk is kept (with who voided it and why) but
+    counts nowhere, so every count, rate and list reads through this manager by default."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(voided_on__isnull=True)
+
+
+class VoidableRecord(models.Model):
+    """A saved test or talk can be voided with a reason (obligations.services.record_void)."""
+
+    voided_on = models.DateField(_("作废日期"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("作废人"),
+    )
+    void_reason = models.CharField(_("作废理由"), max_length=200, blank=True)
+
+    all_records = models.Manager()
+    objects = StandingRecords()
+
+    class Meta:
+        abstract = True
+        # Counting reads the standing records; Django's own fetches (a related object, a save)
+        # and `all_records` see every row.
+        default_manager_name = "objects"
+        base_manager_name = "all_records"
+
+
+class DrugTest(VoidableRecord):
     """One drug test (吸毒检测), scheduled or ad hoc (吸毒检测程序规定 arts 7-8)."""
 
     class Sample(models.TextChoices):
@@ -879,7 +939,7 @@ class DrugTest(models.Model):
     )
     recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
 
-    class Meta:
+    class Meta(VoidableRecord.Meta):
         verbose_name = _("吸毒检测")
         verbose_name_plural = _("吸毒检测")
         ordering = ["-tested_on", "-id"]
@@ -895,7 +955,7 @@ class DrugTest(models.Model):
         return f"{date_format(self.tested_on)} {self.get_result_display()}"
 
 
-class Talk(models.Model):
+class Talk(VoidableRecord):
     """A counselling talk, home visit or phone call; the summary is confidential to some parties."""
 
     class Kind(models.TextChoices):
@@ -918,7 +978,7 @@ class Talk(models.Model):
     follow_up = models.TextField(_("后续措施"), blank=True)
     recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
 
-    class Meta:
+    class Meta(VoidableRecord.Meta):
         verbose_name = _("谈话走访")
         verbose_name_plural = _("谈话走访")
         ordering = ["-held_on", "-id"]

@@ -286,3 +286,171 @@ def obligations_reschedule(*, region=None, episode_kind: str | None = None) -> i
         changed, ["due_by", "due_from", "programme_year", "status"], batch_size=2000
     )
     return len(changed)
+
+
+# --- correcting and voiding a saved test or talk -------------------------------------------
+
+# The results that started a follow-up (a hand-over for relapse, the refusal steps): such a
+# test is undone through those steps, not here.
+FOLLOWED_UP = (DrugTest.Result.POSITIVE, DrugTest.Result.REFUSED, DrugTest.Result.EVADED)
+MIN_REASON = 4
+
+
+def _record_kind(record) -> tuple[str, str, str]:
+    """(date field, corrected event kind, voided event kind) of a test or a talk."""
+    if isinstance(record, DrugTest):
+        return "tested_on", "drug_test_corrected", "drug_test_voided"
+    return "held_on", "talk_corrected", "talk_voided"
+
+
+def _check_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REASON:
+        raise RecordRefused(_("请写明理由（至少%(n)d个字）。") % {"n": MIN_REASON})
+    return reason
+
+
+def _locked_record(record):
+    """Lock the episode, then the record (casework.locks order); refuse a record already voided."""
+    episode = episode_lock(record.episode_id)
+    fresh = type(record).all_records.select_for_update().get(pk=record.pk)
+    if fresh.voided_on is not None:
+        raise RecordRefused(_("该记录已作废。"))
+    return episode, fresh
+
+
+def _next_of(obligation: Obligation) -> Obligation | None:
+    return (
+        Obligation.objects.select_for_update()
+        .filter(episode_id=obligation.episode_id, kind=obligation.kind, sequence=obligation.sequence + 1)
+        .first()
+    )
+
+
+def _untouched_or_refuse(following: Obligation | None) -> None:
+    """The duty opened from this record may be moved or withdrawn only while nothing fulfils it."""
+    if following is not None and following.status not in Obligation.OPEN_STATUSES:
+        raise RecordRefused(_("其后的同类事项已经办理，不能更改或作废这一条；请先处理之后的记录。"))
+    if following is not None and (
+        DrugTest.all_records.filter(obligation=following).exists()
+        or Talk.all_records.filter(obligation=following).exists()
+    ):
+        raise RecordRefused(_("其后的同类事项已有记录，不能更改或作废这一条；请先处理之后的记录。"))
+
+
+def _open_status(due_by: date) -> str:
+    return Obligation.Status.OVERDUE if due_by < timezone.localdate() else Obligation.Status.PENDING
+
+
+@transaction.atomic
+def record_correct(*, actor, record, on: date, reason: str):
+    """Correct the date of a saved test or talk, with a reason kept on the timeline.
+
+    When the record fulfilled a duty, that duty's done date moves with it and the next duty of
+    the kind, opened from the old date, is rescheduled from the new one (rules.md §2.1: the next
+    due date is the last date plus the interval). A date before the previous record of the kind,
+    in the future, before the start of execution, or behind a next duty already done breaks the
+    schedule: refused, nothing changed.
+    """
+    reason = _check_reason(reason)
+    episode, record = _locked_record(record)
+    field, corrected, _voided = _record_kind(record)
+    old = getattr(record, field)
+    if on == old:
+        raise RecordRefused(_("新日期与原日期相同，无需更正。"))
+    _check_date(episode, on)
+    obligation = (
+        Obligation.objects.select_for_update().filter(pk=record.obligation_id).first()
+        if record.obligation_id
+        else None
+    )
+    if obligation is not None and obligation.status == Obligation.Status.DONE:
+        previous = Obligation.objects.filter(
+            episode=episode, kind=obligation.kind, sequence=obligation.sequence - 1
+        ).first()
+        if previous is not None and previous.done_on and on < previous.done_on:
+            raise RecordRefused(
+                _("新日期早于上一次同类事项的完成日期（%(day)s），会打乱检测和谈话的频次，未保存。")
+                % {"day": f"{previous.done_on:%Y-%m-%d}"}
+            )
+        following = _next_of(obligation)
+        _untouched_or_refuse(following)
+        obligation.done_on = on
+        obligation.save(update_fields=["done_on"])
+        if following is not None:
+            intervals = intervals_for(episode.township, episode.kind, episode.term_months).get(
+                obligation.kind, {}
+            )
+            start, end = term_bounds(episode)
+            due = next_due(start, end, on, intervals)
+            if due is None:
+                following.delete()
+            else:
+                following.due_by = due
+                following.due_from = min(on + timedelta(days=1), due)
+                following.programme_year = programme_year(start, due)
+                following.status = _open_status(due)
+                following.save(update_fields=["due_by", "due_from", "programme_year", "status"])
+    setattr(record, field, on)
+    record.save(update_fields=[field])
+    event_record(
+        person=episode.person,
+        episode=episode,
+        actor=actor,
+        kind=corrected,
+        happened_on=on,
+        message=_("更正%(what)s日期：%(old)s 改为 %(new)s。理由：%(reason)s")
+        % {
+            "what": record._meta.verbose_name,
+            "old": f"{old:%Y-%m-%d}",
+            "new": f"{on:%Y-%m-%d}",
+            "reason": reason,
+        },
+        record_id=record.pk,
+        old=old.isoformat(),
+        new=on.isoformat(),
+    )
+    return record
+
+
+@transaction.atomic
+def record_void(*, actor, record, reason: str):
+    """Void a saved test or talk with a reason: the row stays (with who and why) but counts
+    nowhere; the duty it fulfilled opens again and the next duty opened from it is withdrawn.
+
+    A test whose result started a follow-up (positive, refused, evaded) is refused here: the
+    hand-over or refusal steps it opened decide about it.
+    """
+    reason = _check_reason(reason)
+    episode, record = _locked_record(record)
+    field, _corrected, voided = _record_kind(record)
+    if isinstance(record, DrugTest) and record.result in FOLLOWED_UP:
+        raise RecordRefused(_("阳性、拒绝或逃避检测的记录已启动后续处置，不能在此作废；请按处置流程办理。"))
+    obligation = (
+        Obligation.objects.select_for_update().filter(pk=record.obligation_id).first()
+        if record.obligation_id
+        else None
+    )
+    if obligation is not None and obligation.status == Obligation.Status.DONE:
+        following = _next_of(obligation)
+        _untouched_or_refuse(following)
+        if following is not None:
+            following.delete()  # the one-open-per-kind constraint: withdrawn before reopening
+        obligation.status = _open_status(obligation.due_by)
+        obligation.done_on = None
+        obligation.save(update_fields=["status", "done_on"])
+    record.obligation = None
+    record.voided_on = timezone.localdate()
+    record.voided_by = actor
+    record.void_reason = reason
+    record.save(update_fields=["obligation", "voided_on", "voided_by", "void_reason"])
+    event_record(
+        person=episode.person,
+        episode=episode,
+        actor=actor,
+        kind=voided,
+        message=_("作废%(day)s的%(what)s。理由：%(reason)s")
+        % {"day": f"{getattr(record, field):%Y-%m-%d}", "what": record._meta.verbose_name, "reason": reason},
+        record_id=record.pk,
+    )
+    return record

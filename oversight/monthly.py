@@ -196,13 +196,18 @@ def changes(persons, township: Region, first: date, last_first: date) -> list[Ch
         closed=Count("pk", filter=Q(closed_on__range=this_range)),
         closed_last=Count("pk", filter=Q(closed_on__range=last_range)),
     )
-    # Transfers are counted for the township itself (its own hand-shakes), persons or not now here.
+    # Transfers are counted for the region itself (its own hand-shakes), persons or not now here;
+    # for a county, only those across its boundary (a move between two of its townships stays in).
     accepted = [Transfer.Status.ACCEPTED, Transfer.Status.REPORTED]
+    into = Q(to_township__path__startswith=township.path) & ~Q(from_township__path__startswith=township.path)
+    out_of = Q(from_township__path__startswith=township.path) & ~Q(
+        to_township__path__startswith=township.path
+    )
     moves = Transfer.objects.filter(status__in=accepted).aggregate(
-        t_in=Count("pk", filter=Q(to_township=township, decided_on__range=this_range)),
-        t_in_last=Count("pk", filter=Q(to_township=township, decided_on__range=last_range)),
-        t_out=Count("pk", filter=Q(from_township=township, decided_on__range=this_range)),
-        t_out_last=Count("pk", filter=Q(from_township=township, decided_on__range=last_range)),
+        t_in=Count("pk", filter=into & Q(decided_on__range=this_range)),
+        t_in_last=Count("pk", filter=into & Q(decided_on__range=last_range)),
+        t_out=Count("pk", filter=out_of & Q(decided_on__range=this_range)),
+        t_out_last=Count("pk", filter=out_of & Q(decided_on__range=last_range)),
     )
     return [
         Change("new", _("新增（决定）人数"), episodes["new"], episodes["new_last"]),
@@ -212,8 +217,34 @@ def changes(persons, township: Region, first: date, last_first: date) -> list[Ch
     ]
 
 
+ROLL_UP_RATES = ("report", "agreement", "testing", "control", "help", "timeliness")
+
+
+def township_rows(user, county: Region, first: date, today: date) -> list[dict]:
+    """The county roll-up's table: each township's main rates and its overdue total at the cutoff
+    (a query or two a township: a county has tens of townships, not thousands)."""
+    end = min(month_last(first), today)
+    day = cutoff(first, today)
+    rows = []
+    for township in Region.objects.filter(path__startswith=county.path, level=Region.Level.TOWNSHIP).order_by(
+        "path"
+    ):
+        rates = rates_for(user, township, first, end).by_key()
+        rows.append(
+            {
+                "township": township,
+                "rates": [rates[key] for key in ROLL_UP_RATES],
+                "overdue": sum(overdue_counts_at(region_persons(user, township), day).values()),
+            }
+        )
+    return rows
+
+
 def report_context(user, township: Region, first: date, today: date | None = None) -> dict:
     """Everything the report shows, read for `user` (a supervisor whose region covers the township).
+
+    `township` may be a county: the report is then the county roll-up, the same sections over all
+    its townships plus a table of each township's main rates and overdue total.
 
     The rates are `rates.rates_for` (the nightly figures when they hold the month, as on the rates
     page); only the overdue counts at a date and the month's changes are computed here.
@@ -237,9 +268,13 @@ def report_context(user, township: Region, first: date, today: date | None = Non
         for k in ORDER
         if now_counts[k] or last_counts[k]
     ]
+    roll_up = township.level == Region.Level.COUNTY
     return {
         "township": township,
-        "county": Region.objects.get_parent(township),
+        "roll_up": roll_up,
+        "townships": township_rows(user, township, first, today) if roll_up else [],
+        "roll_up_rates": [sheet.by_key()[key] for key in ROLL_UP_RATES],
+        "county": None if roll_up else Region.objects.get_parent(township),
         "first": first,
         "last_day": month_last(first),
         "cutoff": day,

@@ -19,15 +19,18 @@ from permissions.services import access_log_write
 
 
 class MonthForm(forms.Form):
-    township = forms.ModelChoiceField(queryset=Region.objects.none(), label=gettext_lazy("乡镇(街道)"))
+    township = forms.ModelChoiceField(
+        queryset=Region.objects.none(), label=gettext_lazy("乡镇(街道)或全县汇总")
+    )
     month = forms.CharField(
         label=gettext_lazy("月份"), widget=forms.TextInput(attrs={"type": "month"}), max_length=7
     )
 
     def __init__(self, *args, root: Region, **kwargs):
         super().__init__(*args, **kwargs)
+        # A county supervisor's own county comes first: its report is the roll-up of the townships.
         self.fields["township"].queryset = Region.objects.filter(
-            path__startswith=root.path, level=Region.Level.TOWNSHIP
+            path__startswith=root.path, level__in=[Region.Level.COUNTY, Region.Level.TOWNSHIP]
         ).order_by("path")
         self.fields["township"].empty_label = None
 
@@ -68,7 +71,7 @@ def monthly_report_pdf(request, township: int, year: int, month: int):
     staff = _supervisor_or_404(request)
     root = staff.agency.region
     place = Region.objects.filter(
-        pk=township, level=Region.Level.TOWNSHIP, path__startswith=root.path
+        pk=township, level__in=[Region.Level.COUNTY, Region.Level.TOWNSHIP], path__startswith=root.path
     ).first()
     try:
         first = date(year, month, 1)

@@ -268,7 +268,8 @@ def _period(request, root):
 
 
 def rates_page(request):
-    from oversight.rates import rates_for
+    from oversight.drilldown import UNITS
+    from oversight.rates import RATES, rates_for
 
     staff = _supervisor_or_404(request)
     form, region, start, end = _period(request, staff.agency.region)
@@ -285,8 +286,22 @@ def rates_page(request):
             "timeliness_buckets": list(TIMELINESS_BUCKETS.items()),
             "query": request.GET.urlencode(),
             "trend": rates_trend(request.user, region),
+            # Each rate with the figures behind its numerator and denominator, where a list of
+            # the persons counted can be drawn (oversight.drilldown).
+            "rows": [
+                (rate, numerator if numerator in UNITS else "", denominator if denominator in UNITS else "")
+                for rate, (_key, _label, numerator, denominator, _d) in zip(sheet.rates, RATES, strict=True)
+            ],
+            "drill_query": _drill_query(request),
         },
     )
+
+
+def _drill_query(request) -> str:
+    query = request.GET.copy()
+    for key in ("live", "figure", "page"):
+        query.pop(key, None)
+    return query.urlencode()
 
 
 def _live(request) -> bool:

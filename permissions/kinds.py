@@ -35,6 +35,11 @@ EVENT_RECORD_TYPE: dict[str, str] = {
     K.DRUG_TEST: RecordType.DRUGTEST,
     K.FOLLOW_UP: RecordType.DRUGTEST,
     K.TALK: RecordType.TALK,
+    # Name the record and carry the free-text reason: readers of that record type only.
+    K.DRUG_TEST_CORRECTED: RecordType.DRUGTEST,
+    K.DRUG_TEST_VOIDED: RecordType.DRUGTEST,
+    K.TALK_CORRECTED: RecordType.TALK,
+    K.TALK_VOIDED: RecordType.TALK,
     K.ABSENCE_REPORTED: RecordType.ABSENCE,
     K.ABSENCE_AWAY: RecordType.ABSENCE,
     K.ABSENCE_DECIDED: RecordType.ABSENCE,

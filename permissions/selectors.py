@@ -22,6 +22,7 @@ from .models import (
     PersonGroupObjectPermission,
     PersonUserObjectPermission,
     RecordAccessRule,
+    RecordType,
 )
 from .services import (
     AGENCY_PARTY,
@@ -459,3 +460,10 @@ def visible_obligations(user):
             person__in=visible_persons(user, record_type).values("pk"),
         )
     return Obligation.objects.filter(readable)
+
+
+def visible_talks(user):
+    """Return the talks, home visits and calls of persons whose talk records the user may read."""
+    from casework.models import Talk
+
+    return Talk.objects.filter(person__in=visible_persons(user, RecordType.TALK).values("pk"))

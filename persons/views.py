@@ -1,13 +1,17 @@
 """Pages for persons and their files. Every read goes through `permissions.selectors`."""
 
+import time
 from datetime import date
+from io import BytesIO
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import CharField, Count, Exists, OuterRef, Q
 from django.db.models.functions import Concat
-from django.http import Http404
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -15,14 +19,17 @@ from django.views.decorators.http import require_http_methods
 
 from casework import holds
 from casework.deadlines import period_label
-from casework.forms import EpisodeForm, PersonEditForm, PersonForm, PersonSearchForm, RevealForm
-from casework.models import Agency, Agreement, Episode, Plan, Transfer
-from casework.selectors import communities_under, persons_search, search_communities, with_current_episode
+from casework.forms import ID_ERRORS, EpisodeForm, PersonEditForm, PersonForm, PersonSearchForm, RevealForm
+from casework.idnumber import InvalidIdNumber, parse_id_number
+from casework.models import Agency, Agreement, Episode, ObligationKind, Plan, Region, Transfer
+from casework.search_keys import id_number_key
+from casework.selectors import communities_under
 from obligations.parties import duty_kinds_of
 from permissions import selectors
 from permissions.gate import PersonGate, person_gate
 from permissions.models import AccessLog, RecordType
 from permissions.services import access_log_write
+from persons.selectors import id_number_check, looks_like_id_number, person_rows, person_search, person_sort
 from workflows import work
 from workflows.branches import breaches
 from workflows.branches import intake as services
@@ -102,13 +109,51 @@ def _due_work(user, staff, today) -> dict:
     }
 
 
+def _list_filters(request, staff):
+    """Bind the search form and return it with the persons it selects (unsorted, unpaged)."""
+    base_region = staff.agency.region
+    regions = communities_under(
+        Region.objects.get_root(base_region) if staff.agency.kind == Agency.Kind.POLICE else base_region
+    )
+    form = PersonSearchForm(request.GET or None, regions=regions)
+    persons = person_rows(request.user)
+    id_key = request.GET.get("idk", "").strip()
+    if not form.is_bound:
+        return form, persons, id_key
+    if not form.is_valid():
+        return form, persons.none(), id_key
+    persons = person_search(persons, form.cleaned_data["q"], id_key)
+    if form.cleaned_data["status"]:
+        persons = persons.filter(current_status=form.cleaned_data["status"])
+    if form.cleaned_data["kind"]:
+        persons = persons.filter(current_kind=form.cleaned_data["kind"])
+    if form.cleaned_data["region"]:
+        persons = persons.filter(region__path__startswith=form.cleaned_data["region"].path)
+    return form, persons, id_key
+
+
+def _id_number_redirect(request, target: str):
+    """A full ID number typed into the search box: answer with a redirect to its keyed hash, so the
+    number is neither echoed in the box nor kept in the address bar, history or access log."""
+    query = request.GET.copy()
+    typed = query.pop("q", [""])[0]
+    query.pop("page", None)
+    try:
+        query["idk"] = id_number_key(parse_id_number(typed).value)
+    except InvalidIdNumber as exc:
+        messages.error(request, ID_ERRORS[str(exc)])
+        # A key no number hashes to: the list answers "no one", not everyone.
+        query["idk"] = "-"
+    return redirect(f"{reverse(target)}?{query.urlencode()}")
+
+
 def person_list(request):
     staff = _staff_or_404(request)
-    form = PersonSearchForm(request.GET or None, regions=search_communities(staff.agency))
-    persons = with_current_episode(selectors.visible_persons(request.user)).select_related("region")
-    if form.is_valid():
-        persons = persons_search(persons, **form.cleaned_data)
-    page = Paginator(persons.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    if looks_like_id_number(request.GET.get("q", "")):
+        return _id_number_redirect(request, "person_list")
+    form, persons, id_key = _list_filters(request, staff)
+    sort = form.cleaned_data.get("sort") if form.is_bound and form.is_valid() else ""
+    page = Paginator(person_sort(persons, sort), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -118,11 +163,83 @@ def person_list(request):
             "form": form,
             "page": page,
             "query": query.urlencode(),
+            "id_search": bool(id_key),
             "can_register": staff.agency.kind == Agency.Kind.WORK_STATION,
             "statuses": dict(Episode.Status.choices),
             "kinds": dict(Episode.Kind.choices),
+            "obligation_kinds": dict(ObligationKind.choices),
+            "today": timezone.localdate(),
         },
     )
+
+
+EXPORT_LIMIT = 5_000
+
+
+def person_export(request):
+    """The list as it is filtered and sorted, as a spreadsheet: numbers masked, at most
+    EXPORT_LIMIT rows, one access-log row per person exported (个人信息保护法 art 51)."""
+    staff = _staff_or_404(request)
+    if looks_like_id_number(request.GET.get("q", "")):
+        return _id_number_redirect(request, "person_export")
+    form, persons, _id_key = _list_filters(request, staff)
+    sort = form.cleaned_data.get("sort") if form.is_bound and form.is_valid() else ""
+    rows = list(person_sort(persons, sort)[:EXPORT_LIMIT])
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    statuses = dict(Episode.Status.choices)
+    kinds = dict(Episode.Kind.choices)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "人员"
+    headers = [
+        _("姓名"),
+        _("性别"),
+        _("公民身份号码"),
+        _("社区"),
+        _("类别"),
+        _("状态"),
+        _("下次应办"),
+        _("逾期事项"),
+        _("最近谈话走访"),
+        _("风险等级"),
+    ]
+    sheet.append([str(h) for h in headers])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for p in rows:
+        sheet.append(
+            [
+                p.name,
+                p.get_sex_display(),
+                p.id_number_masked,
+                p.region.name,
+                str(kinds.get(p.current_kind, "")),
+                str(statuses.get(p.current_status, "")),
+                p.next_due,
+                p.overdue_count,
+                p.last_contact,
+                p.get_risk_level_display(),
+            ]
+        )
+    sheet.freeze_panes = "A2"
+    for column, width in zip("ABCDEFGHIJ", (10, 6, 22, 14, 10, 12, 12, 10, 14, 10), strict=True):
+        sheet.column_dimensions[column].width = width
+    access_log_write(
+        request=request,
+        person_ids=[p.pk for p in rows],
+        action=AccessLog.Action.EXPORT,
+        record_types=["identity", "list"],
+    )
+    buffer = BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    today = timezone.localdate()
+    response["Content-Disposition"] = f'attachment; filename="persons-{today:%Y%m%d}.xlsx"'
+    return response
 
 
 def person_open_tasks(user, person, actions, episodes=()) -> list[dict]:
@@ -275,6 +392,9 @@ def person_records(request, pk):
             "drug_tests": list(person.drug_tests.all()[:50]) if RecordType.DRUGTEST in shown else None,
             "talks": list(person.talks.select_related("staff")[:50]) if RecordType.TALK in shown else None,
             "is_supervisor": staff.agency.kind == Agency.Kind.DRUG_CONTROL,
+            # Correcting and voiding: the parties that record them (workflows.views.records).
+            "can_fix_tests": staff.agency.kind in (Agency.Kind.WORK_STATION, Agency.Kind.POLICE),
+            "can_fix_talks": staff.agency.kind == Agency.Kind.WORK_STATION,
         },
     )
 
@@ -307,13 +427,24 @@ def person_access_tab(request, pk):
     )
 
 
+def person_id_check(request):
+    """The registration form's check of the number as it is typed (HTMX): whether it is valid,
+    the sex and birth date it holds, and whether a file already has it."""
+    _staff_or_404(request, Agency.Kind.WORK_STATION)
+    check = id_number_check(request.user, request.GET.get("person-id_number", ""))
+    return render(request, "persons/_id_check.html", {"check": check})
+
+
 @require_http_methods(["GET", "POST"])
 def person_register(request):
     staff = _staff_or_404(request, Agency.Kind.WORK_STATION)
     communities = communities_under(staff.agency.region)
     person_form = PersonForm(request.POST or None, prefix="person", regions=None)
     episode_form = EpisodeForm(request.POST or None, prefix="episode", communities=communities)
+    check = None
     if request.method == "POST":
+        # The same answer under the number as while typing: a link to a file the clerk may open.
+        check = id_number_check(request.user, request.POST.get("person-id_number", ""))
         person_ok = person_form.is_valid()
         episode_ok = episode_form.is_valid()
         if person_ok and episode_ok:
@@ -334,7 +465,13 @@ def person_register(request):
     return render(
         request,
         "persons/form.html",
-        {"person_form": person_form, "episode_form": episode_form, "title": _("登记决定书"), "is_new": True},
+        {
+            "person_form": person_form,
+            "episode_form": episode_form,
+            "title": _("登记决定书"),
+            "is_new": True,
+            "check": check,
+        },
     )
 
 
@@ -479,3 +616,10 @@ def plan_print(request, pk):
             "family": list(episode.person.family.all()),
         },
     )
+
+
+def session_alive(request):
+    """The idle warning's "继续使用": any request slides the idle limit (SessionTimeoutMiddleware);
+    the answer says how long the session now has left."""
+    request.session["touched_at"] = time.time()
+    return JsonResponse({"idle_seconds": settings.SESSION_COOKIE_AGE})

@@ -16,6 +16,12 @@ urlpatterns = [
     # recording what fulfils a duty
     path("persons/<int:pk>/drug-tests/new/", records.drug_test_new, name="drug_test_new"),
     path("persons/<int:pk>/talks/new/", records.talk_new, name="talk_new"),
+    path(
+        "records/<str:kind>/<int:pk>/correct/",
+        records.record_correct_page,
+        name="record_correct",
+    ),
+    path("records/<str:kind>/<int:pk>/void/", records.record_void_page, name="record_void"),
     path("obligations/<int:pk>/excuse/", records.obligation_excuse_page, name="obligation_excuse"),
     # the flows' human steps
     path("tasks/", task_views.my_tasks, name="my_tasks"),

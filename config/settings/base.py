@@ -23,6 +23,10 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-dev-key-change-me")
+# Key of the ID-number search hash (casework.search_keys). Its own setting, so that rotating
+# SECRET_KEY (sessions, signed links) does not orphan every stored hash; changing this one
+# means re-running migration 0017's backfill (`manage.py person_search_keys`).
+ID_NUMBER_SEARCH_KEY = os.environ.get("ID_NUMBER_SEARCH_KEY", SECRET_KEY)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 

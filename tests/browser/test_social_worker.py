@@ -53,7 +53,7 @@ def test_social_worker_records_a_talk_and_a_womans_urine_test(pages):
 
     page = pages.login("sw_chengguan")
     # find her with the search box
-    page.get_by_label("姓名或证件号后四位").fill(person.name)
+    page.get_by_label("姓名、拼音首字母或证件号").fill(person.name)
     page.get_by_role("button", name="查询").click()
     expect(page.get_by_text("共 1 人")).to_be_visible()
     pages.look(page, "persons-search")

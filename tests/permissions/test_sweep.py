@@ -22,6 +22,7 @@ from casework.models import (
     Agency,
     Agreement,
     Certification,
+    DrugTest,
     Episode,
     HandOver,
     Obligation,
@@ -29,6 +30,7 @@ from casework.models import (
     Referral,
     Staff,
     Suspension,
+    Talk,
 )
 from obligations.services import obligations_open_first
 from permissions.kinds import FILE, OBLIGATION_RECORD_TYPE
@@ -111,6 +113,26 @@ def build_world(w):
             )
             Plan.objects.create(
                 episode=episode, written_on=episode.start_date, current_situation="稳定", written_by=ws1
+            )
+            # A saved test and talk: their correction and void pages are cells too.
+            DrugTest.objects.create(
+                episode=episode,
+                person=person,
+                tested_on=episode.start_date,
+                place="工作站",
+                result="negative",
+                collector_1="甲",
+                collector_1_sex="M",
+                collector_2="乙",
+                collector_2_sex="M",
+                recorded_by=ws1,
+            )
+            Talk.objects.create(
+                episode=episode,
+                person=person,
+                held_on=episode.start_date,
+                staff=w["sw1_user"],
+                summary="谈话",
             )
             if state == "completed":
                 Episode.objects.filter(pk=episode.pk).update(closed_on=today - timedelta(days=3))
@@ -263,6 +285,16 @@ def person_cells(user, person, today) -> list[Cell]:
         if station:
             may = may and ACT_STATION in r.acts
         cells.append(Cell(reverse("obligation_excuse", args=[obligation.pk]), "obligation_excuse", may))
+    # Correcting and voiding a saved record: the parties that record it, readers of its type.
+    for test in DrugTest.objects.filter(episode=episode):
+        may = kind in (Agency.Kind.WORK_STATION, Agency.Kind.POLICE) and RecordType.DRUGTEST in types
+        for name in ("record_correct", "record_void"):
+            cells.append(Cell(reverse(name, args=["drug-tests", test.pk]), name, may))
+    for talk in Talk.objects.filter(episode=episode):
+        for name in ("record_correct", "record_void"):
+            cells.append(
+                Cell(reverse(name, args=["talks", talk.pk]), name, station and RecordType.TALK in types)
+            )
     for absence in Absence.objects.filter(episode=episode):
         for name in ("absence_return", "absence_extend"):
             cells.append(
@@ -311,16 +343,20 @@ def list_cells(user) -> list[Cell]:
         "home": True,
         "person_list": staff is not None,
         "person_register": kind == Agency.Kind.WORK_STATION,
+        "person_export": staff is not None,
+        "person_id_check": kind == Agency.Kind.WORK_STATION,
         "my_tasks": staff is not None,
         "follow_up_list": staff is not None,
         "notifications": staff is not None,
         "notifications_read_all": True,
+        "session_alive": True,
         "overdue_audit": supervisor,
         "overdue_export": supervisor,
         "rates": supervisor,
         "drugfree_assessment": supervisor,
         "drugfree_titles": supervisor,
         "drugfree_named": supervisor,
+        "rates_persons": supervisor,
         "access_log": supervisor,
         "monthly_report": supervisor,
         "referral_list": kind in (Agency.Kind.HUMAN_RESOURCES, Agency.Kind.CIVIL_AFFAIRS),

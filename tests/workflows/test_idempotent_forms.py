@@ -229,7 +229,7 @@ def test_referral_close_posted_twice_is_closed_once(client, world, active):
     referral = _referral(world, active, accepted=True)
     client.force_login(world["human_resources1_user"])
     hidden = _hidden(client, reverse("referral_detail", args=[referral.pk]), "close_form")
-    data = {"closed_on": timezone.localdate().isoformat(), **hidden}
+    data = {"closed_on": timezone.localdate().isoformat(), "confirm": "on", **hidden}
     url = reverse("referral_close", args=[referral.pk])
     before = _state(active)
     first = client.post(url, data)
@@ -302,6 +302,7 @@ def test_termination_posted_twice_ends_the_episode_once(client, ws, active):
         "reason": "imprisonment",
         "closed_on": timezone.localdate().isoformat(),
         "documents": "判决书",
+        "confirm": "on",
         **_hidden(client, url),
     }
     _twice(client, url, data, active, link=reverse("person_detail", args=[active.pk]))

@@ -212,3 +212,31 @@ def test_regenerating_replaces_the_file_after_commit(
     assert report.file.storage.exists(report.file.name)
     assert report.file.name == first_name or not report.file.storage.exists(first_name)
     assert len(list(tmp_path.rglob("*.pdf"))) == 2  # one a township
+
+
+def test_county_roll_up_sums_the_townships_and_lists_each(cjk_font, client, world, month):
+    """The county report: its rates are the sum of its townships' figures, each township has its
+    row, and a move between two of its own townships is no transfer in or out of the county."""
+    county = world["county"]
+    ctx = report_context(world["county_sup_user"], county, MAY, today=TODAY)
+    assert ctx["roll_up"] and [row["township"] for row in ctx["townships"]] == [world["t1"], world["t2"]]
+    parts = [
+        rates_for(world["county_sup_user"], t, MAY, date(2025, 5, 31)).by_key()
+        for t in (world["t1"], world["t2"])
+    ]
+    for rate, _before in ctx["rates"]:
+        assert (rate.numerator, rate.denominator) == (
+            sum(p[rate.key].numerator for p in parts),
+            sum(p[rate.key].denominator for p in parts),
+        ), rate.key
+    assert sum(row["overdue"] for row in ctx["townships"]) == ctx["overdue_total"]
+    changes = {c.key: (c.this, c.last) for c in ctx["changes"]}
+    assert changes["transfer_in"] == (0, 0) and changes["transfer_out"] == (0, 0)
+    client.force_login(world["county_sup_user"])
+    response = client.get(reverse("monthly_report"), {"township": county.pk, "month": "2025-05"})
+    assert response.url == reverse("monthly_report_pdf", args=[county.pk, 2025, 5])
+    text = pdf_text(client.get(response.url).content)
+    assert text.startswith(f"{county.name}社区戒毒社区康复工作月报（全县汇总）")
+    assert world["t1"].name in text and world["t2"].name in text and "各乡镇(街道)主要指标" in text
+    client.force_login(world["sup1_user"])
+    assert client.get(reverse("monthly_report_pdf", args=[county.pk, 2025, 5])).status_code == 404

@@ -118,6 +118,15 @@ def test_employment_referral_accepted_with_training_and_a_confidential_placement
     response = client.post(
         reverse("referral_close", args=[referral.pk]), {"closed_on": today.isoformat()}, follow=True
     )
+    # Not confirmed: refused with the reason, nothing closed.
+    assert "信息尚未保存：请勾选确认后再办结。" in messages_of(response)
+    referral.refresh_from_db()
+    assert referral.status == Referral.Status.ACCEPTED
+    response = client.post(
+        reverse("referral_close", args=[referral.pk]),
+        {"closed_on": today.isoformat(), "confirm": "on"},
+        follow=True,
+    )
     assert "已办结。" in messages_of(response)
     referral.refresh_from_db()
     assert referral.status == Referral.Status.CLOSED and referral.closed_on == today

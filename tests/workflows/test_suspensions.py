@@ -167,7 +167,16 @@ def test_termination_closes_the_episode_its_duties_and_flows(client, world, reas
     today = timezone.localdate()
     completion_start(episode.pk, today)  # an open flow with a work-station task
     client.force_login(world["work_station1_user"])
-    data = {"reason": reason, "closed_on": today.isoformat(), "documents": "县法院刑事判决书(2026)1号"}
+    data = {
+        "reason": reason,
+        "closed_on": today.isoformat(),
+        "documents": "县法院刑事判决书(2026)1号",
+        "confirm": "on",
+    }
+    unconfirmed = client.post(reverse("episode_terminate", args=[person.pk]), {**data, "confirm": ""})
+    assert "请勾选确认后再终止执行。" in unconfirmed.content.decode()
+    episode.refresh_from_db()
+    assert episode.status == Episode.Status.ACTIVE
     assert client.post(reverse("episode_terminate", args=[person.pk]), data).status_code == 302
     episode.refresh_from_db()
     assert (episode.status, episode.closed_reason, episode.closed_on) == (status, reason, today)

@@ -96,3 +96,25 @@ class TalkForm(forms.ModelForm):
 
 class ExcuseForm(forms.Form):
     reason = forms.CharField(label=_("免除理由"), max_length=200, min_length=4)
+
+
+class RecordCorrectForm(forms.Form):
+    on = forms.DateField(label=_("正确的日期"), widget=DATE_WIDGET)
+    reason = forms.CharField(label=_("更正理由"), max_length=200, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_on(self):
+        return _not_future(self.cleaned_data["on"])
+
+
+class RecordVoidForm(forms.Form):
+    reason = forms.CharField(
+        label=_("作废理由"),
+        max_length=200,
+        min_length=4,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("作废须写明理由。"), "min_length": _("请写明理由（至少4个字）。")},
+    )
+    confirm = forms.BooleanField(
+        label=_("我已核对：作废后该记录不再计入任何统计，对应事项重新变为待办"),
+        error_messages={"required": _("请勾选确认后再作废。")},
+    )

@@ -74,6 +74,11 @@ class OutcomeForm(forms.ModelForm):
 
 class ReferralCloseForm(forms.Form):
     closed_on = forms.DateField(label=_("办结日期"), widget=DATE_WIDGET)
+    # Closing cannot be undone and ends the agency's view of the person: asked for in so many words.
+    confirm = forms.BooleanField(
+        label=_("我已核对：办结后不能撤销，本单位将不能再查看该人员档案"),
+        error_messages={"required": _("请勾选确认后再办结。")},
+    )
 
     def clean_closed_on(self):
         return _not_future(self.cleaned_data["closed_on"])

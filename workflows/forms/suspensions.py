@@ -36,6 +36,11 @@ class TerminationForm(forms.Form):
     documents = forms.CharField(
         label=_("依据文书"), max_length=200, help_text=_("如判决书、强制隔离戒毒决定书、死亡证明、出境记录")
     )
+    # Ending an episode cannot be undone (its duties are excused, its steps cancelled).
+    confirm = forms.BooleanField(
+        label=_("我已核对：终止执行后不能撤销，未办的检测、谈话等事项将全部免除"),
+        error_messages={"required": _("请勾选确认后再终止执行。")},
+    )
 
     def clean_closed_on(self):
         return _not_future(self.cleaned_data["closed_on"])
