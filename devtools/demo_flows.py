@@ -8,7 +8,8 @@ History of a running episode (``seed_obligations``), from the start of execution
 * every obligation of the schedule (obligations.schedule.plan_dates) due before the current one is
   done, sequence 1..n-1, each with its drug test or talk (on the due date, 15 % one to five days
   late); the current one is open (sequence n; about 1 in 8 already overdue);
-* the issue-5 records, in proportions that are ASSUMPTIONS of ours (no national figures exist;
+* the exception records (absences, breaches, hand-overs, transfers, suspensions, certification,
+  referrals, completion), in proportions that are ASSUMPTIONS of ours (no national figures exist;
   they are meant to look plausible on the pages, not to be statistics):
 
   - 10 % of running episodes: 1-3 reported trips out of the county (Absence ``returned``, its
@@ -38,7 +39,7 @@ Every case event is dated the day it happened and recorded that morning. Each ha
 for the police gets its BreachHandOverFlow (``seed_handover_flows``): the package step done, the
 police's step open, as the app leaves it.
 
-Not seeded: case events for each test and talk (the timeline shows the issue-5 records' events
+Not seeded: case events for each test and talk (the timeline shows the exception records' events
 only), the viewflow processes of transfers, an open Transfer for ``transfer_pending`` episodes,
 suspensions.
 """

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-# The defaults of issue 3: the police see tests, absences and violations (not talk
+# The defaults, from rules.md §4: the police see tests, absences and violations (not talk
 # content); 人社 training; 民政 assistance; 司法所 violations and legal aid; the
 # community worker everything; supervisors every record type but talk content.
 MATRIX = {

@@ -1,7 +1,6 @@
 """The access log no one can rewrite: database roles, the hash chain, and the client address.
 
-perf-security.md (audit logs must be tamper-evident and append-only); issue "privacy at the
-seams", point 7.
+perf-security.md (audit logs must be tamper-evident and append-only).
 """
 
 import threading
