@@ -4,6 +4,7 @@ law counts on (the serious-breach counter, 戒断三年未复吸).
 Reads of persons for a user go through `permissions.selectors`, never here.
 """
 
+import re
 from datetime import date, timedelta
 
 from django.db.models import (
@@ -123,18 +124,33 @@ def with_current_episode(persons: QuerySet[Person]) -> QuerySet[Person]:
     )
 
 
+LAST_FOUR = re.compile(r"^\d{3}[\dX]$")
+
+
 def persons_search(
-    persons: QuerySet[Person], *, q: str = "", status: str = "", kind: str = "", region: Region | None = None
+    persons: QuerySet[Person],
+    *,
+    q: str = "",
+    id_key: str = "",
+    status: str = "",
+    kind: str = "",
+    region: Region | None = None,
 ) -> QuerySet[Person]:
-    """Filter persons (annotated by `with_current_episode`) as the person search asks: a name
-    part, or the last four characters of the ID number; the latest episode's status and kind;
-    a community."""
+    """Filter persons (annotated with their latest episode's status and kind) as the person
+    search asks: a full ID number by its keyed hash (`id_key`, `casework.search_keys`), the last
+    four characters of the number, pinyin initials, or part of the name; the latest episode's
+    status and kind; a community."""
     q = q.strip()
-    if q:
-        if len(q) == 4 and (q[:3].isdigit() and (q[3].isdigit() or q[3] in "xX")):
-            persons = persons.filter(id_number__endswith=q.upper())
-        else:
-            persons = persons.filter(name__contains=q)
+    if id_key:
+        persons = persons.filter(id_number_key=id_key)
+    elif LAST_FOUR.match(q.upper()):
+        persons = persons.filter(id_number__endswith=q.upper())
+    elif q and q.isascii() and q.isalpha():
+        # Every reading of the name is stored space-separated (casework.search_keys).
+        q = q.lower()
+        persons = persons.filter(Q(name_initials__startswith=q) | Q(name_initials__contains=" " + q))
+    elif q:
+        persons = persons.filter(name__contains=q)
     if status:
         persons = persons.filter(current_status=status)
     if kind:

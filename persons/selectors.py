@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from casework.forms import ID_ERRORS
@@ -22,7 +22,6 @@ from permissions import selectors
 # Typed as a number: 15 characters or more of digits (the last may be X) is an attempt at the
 # full number, never a name or the last four digits.
 ID_LIKE = re.compile(r"^\d{14,17}[\dX]?$")
-LAST_FOUR = re.compile(r"^\d{3}[\dX]$")
 
 RISK_RANK = Case(
     When(risk_level=Person.Risk.HIGH, then=Value(3)),
@@ -78,23 +77,6 @@ def person_rows(user) -> QuerySet[Person]:
             risk_rank=RISK_RANK,
         )
     )
-
-
-def person_search(persons: QuerySet[Person], q: str = "", id_key: str = "") -> QuerySet[Person]:
-    """Narrow the persons by the search box: a full ID number by its keyed hash (`id_key`), the
-    last four characters of the number, pinyin initials, or part of the name."""
-    if id_key:
-        return persons.filter(id_number_key=id_key)
-    q = q.strip()
-    if not q:
-        return persons
-    if LAST_FOUR.match(q.upper()):
-        return persons.filter(id_number__endswith=q.upper())
-    if q.isascii() and q.isalpha():
-        q = q.lower()
-        # Every reading of the name is stored space-separated (casework.search_keys).
-        return persons.filter(Q(name_initials__startswith=q) | Q(name_initials__contains=" " + q))
-    return persons.filter(name__contains=q)
 
 
 def person_sort(persons: QuerySet[Person], sort: str) -> QuerySet[Person]:

@@ -21,15 +21,15 @@ from casework import holds
 from casework.deadlines import period_label
 from casework.forms import ID_ERRORS, EpisodeForm, PersonEditForm, PersonForm, PersonSearchForm, RevealForm
 from casework.idnumber import InvalidIdNumber, parse_id_number
-from casework.models import Agency, Agreement, Episode, ObligationKind, Plan, Region, Transfer
+from casework.models import Agency, Agreement, Episode, ObligationKind, Plan, Transfer
 from casework.search_keys import id_number_key
-from casework.selectors import communities_under
+from casework.selectors import communities_under, persons_search, search_communities
 from obligations.parties import duty_kinds_of
 from permissions import selectors
 from permissions.gate import PersonGate, person_gate
 from permissions.models import AccessLog, RecordType
 from permissions.services import access_log_write
-from persons.selectors import id_number_check, looks_like_id_number, person_rows, person_search, person_sort
+from persons.selectors import id_number_check, looks_like_id_number, person_rows, person_sort
 from workflows import work
 from workflows.branches import breaches
 from workflows.branches import intake as services
@@ -111,24 +111,15 @@ def _due_work(user, staff, today) -> dict:
 
 def _list_filters(request, staff):
     """Bind the search form and return it with the persons it selects (unsorted, unpaged)."""
-    base_region = staff.agency.region
-    regions = communities_under(
-        Region.objects.get_root(base_region) if staff.agency.kind == Agency.Kind.POLICE else base_region
-    )
-    form = PersonSearchForm(request.GET or None, regions=regions)
+    form = PersonSearchForm(request.GET or None, regions=search_communities(staff.agency))
     persons = person_rows(request.user)
     id_key = request.GET.get("idk", "").strip()
     if not form.is_bound:
         return form, persons, id_key
     if not form.is_valid():
         return form, persons.none(), id_key
-    persons = person_search(persons, form.cleaned_data["q"], id_key)
-    if form.cleaned_data["status"]:
-        persons = persons.filter(current_status=form.cleaned_data["status"])
-    if form.cleaned_data["kind"]:
-        persons = persons.filter(current_kind=form.cleaned_data["kind"])
-    if form.cleaned_data["region"]:
-        persons = persons.filter(region__path__startswith=form.cleaned_data["region"].path)
+    fields = {k: form.cleaned_data[k] for k in ("q", "status", "kind", "region")}
+    persons = persons_search(persons, id_key=id_key, **fields)
     return form, persons, id_key
 
 

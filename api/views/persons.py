@@ -51,10 +51,17 @@ class PersonList(generics.ListAPIView):
         staff = selectors.staff_for(self.request.user)
         if staff is None:
             return Person.objects.none()
-        filters = {k: v for k, v in self.request.query_params.items() if k in PersonSearchForm.base_fields}
+        # The list's order is the cursor's: the page's sort field is not an API filter.
+        filters = {
+            k: v
+            for k, v in self.request.query_params.items()
+            if k in PersonSearchForm.base_fields and k != "sort"
+        }
         form = PersonSearchForm(filters or None, regions=search_communities(staff.agency))
         persons = with_current_episode(selectors.visible_persons(self.request.user)).select_related("region")
-        return persons_search(persons, **query_form(form))
+        fields = query_form(form)
+        fields.pop("sort", None)
+        return persons_search(persons, **fields)
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
