@@ -108,7 +108,7 @@ def test_a_region_counting_working_days_and_one_switched_back_to_calendar_days(c
     detail = client.get(reverse("person_detail", args=[episode.person_id])).content.decode()
     assert '2026年10月10日 <span class="muted small deadline-basis">3个工作日</span>' in detail
     event = episode.events.get(kind="decision_registered")
-    assert event.message.endswith("报到期限 2026-10-10（3个工作日）")
+    assert event.message.endswith("报到期限 2026年10月10日（3个工作日）")
 
     t1.report_deadline_count = DayCount.CALENDAR
     t1.save()
