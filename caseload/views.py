@@ -184,6 +184,21 @@ def _archive_township(request) -> Region:
 
 @require_http_methods(["GET", "POST"])
 def archive_page(request):
+    staff = selectors.staff_for(request.user)
+    chosen = request.GET.get("township") or request.POST.get("township")
+    if (
+        staff is not None
+        and staff.agency.kind == Agency.Kind.DRUG_CONTROL
+        and staff.agency.region.level == Region.Level.COUNTY
+        and not chosen
+    ):
+        # A county office makes the files of one township at a time: it chooses which first.
+        townships = Region.objects.filter(
+            level=Region.Level.TOWNSHIP, path__startswith=staff.agency.region.path
+        ).order_by("code")
+        return render(
+            request, "caseload/archive_choose.html", {"county": staff.agency.region, "townships": townships}
+        )
     township = _archive_township(request)
     form = ArchiveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -151,3 +151,16 @@ def test_the_township_zip_is_built_with_progress_for_the_supervisor(client, worl
     client.force_login(world["sw1_user"])
     assert client.get("/caseload/casefiles/").status_code == 404
     _ = timezone
+
+
+def test_the_county_office_chooses_a_township_before_its_zip(client, world):
+    """The county 禁毒办 supervises every township under it: it picks one, then gets that
+    township's page; a township's own office cannot open another township's."""
+    client.force_login(world["county_sup_user"])
+    chooser = client.get("/caseload/casefiles/").content.decode()
+    for township in (world["t1"], world["t2"]):
+        assert f'href="?township={township.code}"' in chooser
+    page = client.get(f"/caseload/casefiles/?township={world['t2'].code}")
+    assert page.status_code == 200 and world["t2"].name in page.content.decode()
+    client.force_login(world["sup1_user"])
+    assert client.get(f"/caseload/casefiles/?township={world['t2'].code}").status_code == 404
