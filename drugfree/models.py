@@ -115,6 +115,8 @@ class Application(models.Model):
     )
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.APPLIED)
     check_due = models.DateField(_("审核期限"))
+    # Set once by the flow's timer when the deadline passed with the check open (TitleFlow.check_overdue).
+    check_escalated_on = models.DateField(_("逾期督办日期"), null=True, blank=True)
     checked_on = models.DateField(_("审核日期"), null=True, blank=True)
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

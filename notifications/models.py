@@ -22,6 +22,7 @@ class Notification(models.Model):
         DIGEST = "digest", _("每日待办汇总")
         SCHEDULE = "schedule", _("检测频次不足")
         REFERRAL = "referral", _("新的转介")
+        TITLE_CHECK = "title", _("无毒社区审核逾期")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications", verbose_name=_("接收人")
@@ -56,7 +57,9 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "kind", "created_on"],
-                condition=models.Q(obligation__isnull=True, referral__isnull=True),
+                # A title check's escalation is one message per application (its timer fires
+                # once), so several on the same day must not collide here.
+                condition=models.Q(obligation__isnull=True, referral__isnull=True) & ~models.Q(kind="title"),
                 name="notification_once_a_day",
             ),
             models.UniqueConstraint(

@@ -197,6 +197,14 @@ def station_notify(township_id: int, text: str, *, kind: str, obligation: Obliga
     return _write(users, text, kind=kind, obligation=obligation)
 
 
+def drug_control_notify(region_id: int, text: str, *, kind: str) -> int:
+    """Send `text` to every active user of the region's 禁毒办; return the number of messages written."""
+    users = Staff.objects.filter(
+        agency__kind=Agency.Kind.DRUG_CONTROL, agency__region_id=region_id, user__is_active=True
+    ).values_list("user_id", flat=True)
+    return _write(users, text, kind=kind)
+
+
 def referral_arrived_notify(referral: Referral) -> int:
     """Tell every active user of the receiving 人社所 or 民政办 that a referral has arrived, once.
 
