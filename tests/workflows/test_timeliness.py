@@ -97,7 +97,7 @@ def test_a_release_notice_recorded_11_days_late_counts_as_done_late(client, worl
     ]
     assert {r.key: (r.numerator, r.denominator) for r, _ in ctx["rates"]}["timeliness"] == (1, 2)
     html = render_to_string("oversight/monthly_report_pdf.html", ctx)
-    assert "逾期完成的事项" in html and person.name in html and "2025-03-21" in html
+    assert "逾期完成的事项" in html and person.name in html and "2025年3月21日" in html
     assert "及时率" in html
 
 
