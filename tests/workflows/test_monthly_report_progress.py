@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from oversight.models import MonthlyReport
-from oversight.monthly import monthly_report_request
+from oversight.monthly import monthly_report_make, monthly_report_request
+from tests import factories as f
 
 MAY = date(2025, 5, 1)
 TASK = "oversight.tasks.monthly_report_make"
@@ -176,3 +177,17 @@ def test_a_report_of_the_month_in_progress_made_before_today_is_made_again(
         response = ask(client, world["t1"], f"{this_month:%Y-%m}")
     assert response.status_code == 200 and "生成中…" in response.content.decode()
     assert len(callbacks) == 1 and MonthlyReport.objects.get().status == "making"
+
+
+def test_a_run_that_cannot_make_the_report_marks_it_failed_with_the_cause(world, settings, tmp_path):
+    """A region with no 禁毒办 above it has no one to read the report for: the row is failed, not
+    left "making" for the page to poll for ever, and no file is written."""
+    settings.MEDIA_ROOT = tmp_path
+    township = f.region_tree(county_code="320998", townships=1)["townships"][0]
+    report = MonthlyReport.objects.create(
+        township=township, month=MAY, status="making", started_at=timezone.now()
+    )
+    made = monthly_report_make(report.pk)
+    assert (made.status, made.error, made.file.name) == ("failed", "本地区及上级地区没有禁毒办工作人员。", "")
+    assert list(tmp_path.rglob("*.pdf")) == []
+    assert monthly_report_make(report.pk) is None  # no longer making: a repeated message does nothing
