@@ -2,8 +2,9 @@
 
 An A4 PDF rendered from HTML + CSS by WeasyPrint (CJK from the system's Noto CJK fonts).
 Generated for the month before on the 1st (Celery beat -> `monthly_reports_generate`) and
-stored as a `MonthlyReport`; the page serves the stored file when there is one, else renders
-the report on the spot.
+stored as a `MonthlyReport`. A supervisor asking for a month not stored yet starts one background
+run (`monthly_report_request`, then the `monthly_report_make` task) and the page polls its status;
+the PDF view serves the stored file when it is current, else renders the report on the spot.
 
 Figures are read for a user through the one door (`permissions.selectors.visible_persons`); the
 stored reports are read for a supervisor whose region covers the township, which sees every
@@ -18,9 +19,11 @@ Timeliness: the deadlines and duties that fell due in the month, done on time, d
 the days late, each named) or still open; the same counts as the 及时率 of the rates.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import (
@@ -52,6 +55,8 @@ from oversight.audit import (
 )
 from oversight.models import MonthlyReport
 from oversight.rates import rates_for, region_persons
+
+logger = logging.getLogger(__name__)
 
 LISTED = 10  # the longest-overdue items named in the report
 ORDER = ["unreported", *OBLIGATION_ITEM_KINDS, "handover", "certification"]
@@ -332,6 +337,9 @@ def monthly_report_store(township: Region, first: date, today: date | None = Non
             {row["person_id"] for row in (*context["listed"], *context["late_listed"])}
         )
         report.file.save(f"{township.code}-{first:%Y-%m}.pdf", ContentFile(pdf), save=False)
+        report.status = MonthlyReport.Status.DONE
+        report.error = ""
+        report.made_at = timezone.now()
         report.save()
         # The replaced file goes only once the new row is committed (a failed save keeps the old one).
         if old:
@@ -347,4 +355,82 @@ def monthly_reports_generate(today: date) -> int:
     for township in Region.objects.filter(level=Region.Level.TOWNSHIP).order_by("path"):
         if monthly_report_store(township, first, today) is not None:
             stored += 1
+    return stored
+
+
+# A background run still "making" after this long is taken for dead (a worker stopped mid-way):
+# the next request starts another instead of waiting for ever.
+MAKING_TIMEOUT = timedelta(minutes=10)
+
+
+def report_current(report: MonthlyReport, today: date) -> bool:
+    """Whether the stored file is the month's report: made after the month ended, or made today
+    (a report of the month in progress is out of date the next day)."""
+    if report.status != MonthlyReport.Status.DONE or not report.file:
+        return False
+    made = timezone.localdate(report.made_at or report.created_at)
+    return made > month_last(report.month) or made == today
+
+
+def monthly_report_request(*, actor, township: Region, month: date) -> tuple[MonthlyReport, bool]:
+    """Return the township's (or county's) report row for `month` and whether the caller is to start
+    its background run (the row is then "making"): a current stored report, or one already being
+    made, starts nothing.
+
+    `actor` must be 禁毒办 staff over the region and `month` a month begun; else nothing changes."""
+    today = timezone.localdate()
+    if month.day != 1 or month > today:
+        raise ValidationError(_("不能选择未来的月份。"))
+    if not Staff.objects.filter(
+        user=actor,
+        agency__kind=Agency.Kind.DRUG_CONTROL,
+        agency__region__path__in=Region.paths_above(township.path),
+    ).exists():
+        raise PermissionDenied
+    now = timezone.now()
+    with transaction.atomic():
+        # The row lock makes two requests for the same report wait for each other: one starts it.
+        report, created = MonthlyReport.objects.select_for_update().get_or_create(
+            township=township,
+            month=month,
+            defaults={"status": MonthlyReport.Status.MAKING, "started_at": now},
+        )
+        if not created:
+            if report_current(report, today):
+                return report, False
+            if (
+                report.status == MonthlyReport.Status.MAKING
+                and report.started_at
+                and now - report.started_at < MAKING_TIMEOUT
+            ):
+                return report, False
+            report.status = MonthlyReport.Status.MAKING
+            report.started_at = now
+            report.error = ""
+            report.save(update_fields=["status", "started_at", "error"])
+    return report, True
+
+
+def monthly_report_make(report_id: int) -> MonthlyReport | None:
+    """The background run: make and store the report of a row left "making"; mark it failed (with
+    the cause, for the admin) when that cannot be done. A row no longer making is left alone."""
+    report = (
+        MonthlyReport.objects.select_related("township")
+        .filter(pk=report_id, status=MonthlyReport.Status.MAKING)
+        .first()
+    )
+    if report is None:
+        return None
+    try:
+        stored = monthly_report_store(report.township, report.month)
+        error = "" if stored is not None else str(_("本地区及上级地区没有禁毒办工作人员。"))
+    except Exception as exc:  # the row must not stay "making": the page would poll for ever
+        logger.exception("monthly report %s failed", report_id)
+        stored, error = None, f"{type(exc).__name__}: {exc}"
+    if stored is None:
+        MonthlyReport.objects.filter(pk=report_id).update(
+            status=MonthlyReport.Status.FAILED, error=error[:300]
+        )
+        report.refresh_from_db()
+        return report
     return stored

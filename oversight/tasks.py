@@ -18,3 +18,12 @@ def monthly_reports() -> int:
     from oversight.monthly import monthly_reports_generate
 
     return monthly_reports_generate(timezone.localdate())
+
+
+@shared_task
+def monthly_report_make(report_id: int) -> str:
+    """One report a supervisor asked for (oversight.monthly.monthly_report_make); return its status."""
+    from oversight.monthly import monthly_report_make as make
+
+    report = make(report_id)
+    return report.status if report is not None else ""

@@ -14,4 +14,9 @@ urlpatterns = [
         monthly_views.monthly_report_pdf,
         name="monthly_report_pdf",
     ),
+    path(
+        "oversight/monthly-report/<int:township>/<int:year>-<int:month>/status/",
+        monthly_views.monthly_report_status,
+        name="monthly_report_status",
+    ),
 ]

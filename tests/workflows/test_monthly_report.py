@@ -5,11 +5,12 @@ from io import BytesIO
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from casework.models import Certification, Episode, Obligation, Transfer
 from oversight.models import MonthlyReport
-from oversight.monthly import monthly_reports_generate, render_pdf, report_context
+from oversight.monthly import monthly_report_make, monthly_reports_generate, render_pdf, report_context
 from oversight.rates import rates_for
 from permissions.models import AccessLog
 from tests import factories as f
@@ -150,16 +151,18 @@ def test_township_supervisor_gets_only_their_township(cjk_font, client, world, m
     assert client.get(url_t2).status_code == 200
 
 
-def test_page_form_redirects_to_the_pdf_and_refuses_other_townships(client, world, month):
+def test_page_form_offers_a_stored_report_at_once_and_refuses_other_townships(client, world, month):
+    MonthlyReport.objects.create(township=world["t1"], month=MAY, file="r/t1.pdf", made_at=timezone.now())
     client.force_login(world["sup1_user"])
     page = client.get(reverse("monthly_report"))
     assert page.status_code == 200
     assert world["t2"].name not in page.content.decode()
-    response = client.get(reverse("monthly_report"), {"township": world["t1"].pk, "month": "2025-05"})
+    response = client.post(reverse("monthly_report"), {"township": world["t1"].pk, "month": "2025-05"})
     assert response.status_code == 302
     assert response.url == reverse("monthly_report_pdf", args=[world["t1"].pk, 2025, 5])
-    refused = client.get(reverse("monthly_report"), {"township": world["t2"].pk, "month": "2025-05"})
+    refused = client.post(reverse("monthly_report"), {"township": world["t2"].pk, "month": "2025-05"})
     assert refused.status_code == 200 and "township" in refused.context["form"].errors
+    assert MonthlyReport.objects.count() == 1
 
 
 def test_stored_report_is_served_and_each_download_is_logged(client, world, month, settings, tmp_path):
@@ -214,7 +217,7 @@ def test_regenerating_replaces_the_file_after_commit(
     assert len(list(tmp_path.rglob("*.pdf"))) == 2  # one a township
 
 
-def test_county_roll_up_sums_the_townships_and_lists_each(cjk_font, client, world, month):
+def test_county_roll_up_sums_the_townships_and_lists_each(cjk_font, client, world, month, settings, tmp_path):
     """The county report: its rates are the sum of its townships' figures, each township has its
     row, and a move between two of its own townships is no transfer in or out of the county."""
     county = world["county"]
@@ -232,10 +235,14 @@ def test_county_roll_up_sums_the_townships_and_lists_each(cjk_font, client, worl
     assert sum(row["overdue"] for row in ctx["townships"]) == ctx["overdue_total"]
     changes = {c.key: (c.this, c.last) for c in ctx["changes"]}
     assert changes["transfer_in"] == (0, 0) and changes["transfer_out"] == (0, 0)
+    settings.MEDIA_ROOT = tmp_path
     client.force_login(world["county_sup_user"])
-    response = client.get(reverse("monthly_report"), {"township": county.pk, "month": "2025-05"})
-    assert response.url == reverse("monthly_report_pdf", args=[county.pk, 2025, 5])
-    text = pdf_text(client.get(response.url).content)
+    asked = client.post(reverse("monthly_report"), {"township": county.pk, "month": "2025-05"})
+    assert asked.status_code == 200 and asked.context["report"].status == "making"
+    assert monthly_report_make(asked.context["report"].pk).status == "done"
+    again = client.post(reverse("monthly_report"), {"township": county.pk, "month": "2025-05"})
+    assert again.url == reverse("monthly_report_pdf", args=[county.pk, 2025, 5])
+    text = pdf_text(client.get(again.url).content)
     assert text.startswith(f"{county.name}社区戒毒社区康复工作月报（全县汇总）")
     assert world["t1"].name in text and world["t2"].name in text and "各乡镇(街道)主要指标" in text
     client.force_login(world["sup1_user"])

@@ -1,5 +1,5 @@
-// The township zip is built in the background: every row still queued or running asks the server
-// for its progress every 2 seconds and is replaced by the answer, until the zip is ready.
+// Work done in the background (a township's zip, a monthly report): every element still queued or
+// running asks the server for its progress every 2 seconds and is replaced by the answer, until done.
 (function () {
   "use strict";
   function poll(row) {
