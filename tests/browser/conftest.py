@@ -13,6 +13,8 @@ ships inside the axe-playwright-python wheel. The browser tests run after every 
 
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -208,3 +210,42 @@ def pages(browser, demo):
     yield session
     session.close()
     assert not session.server_errors, f"server errors: {session.server_errors}"
+
+
+def _redis_up() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=2).ping())
+    except Exception:
+        return False
+
+
+@pytest.fixture
+def celery_worker():
+    """A real Celery worker on the test database and the broker the pages send to (the case-file
+    zip, the monthly report made in the background)."""
+    if not _redis_up():
+        pytest.skip(
+            f"this journey needs a Celery worker on Redis at {settings.CELERY_BROKER_URL} (scripts/setup-system --redis)"
+        )
+    db = settings.DATABASES["default"]
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        REDIS_URL=settings.CELERY_BROKER_URL,
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-l", "warning"],
+        cwd=HERE.parents[1],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    yield worker
+    worker.terminate()
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()

@@ -3,15 +3,11 @@ person's case file (卷宗) out as a PDF, and the township supervisor has the to
 as a zip by a real Celery worker on the real Redis, watching its progress on the page."""
 
 import io
-import os
-import subprocess
-import sys
 import zipfile
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import expect
@@ -21,46 +17,6 @@ from casework.models import Person, Region
 from tests.caseload.builders import history_for, person_row, workbook_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _redis_up() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=2).ping())
-    except Exception:
-        return False
-
-
-@pytest.fixture
-def celery_worker():
-    """A real worker on the test database and the broker the pages send to."""
-    if not _redis_up():
-        pytest.skip(
-            f"the township zip needs Redis at {settings.CELERY_BROKER_URL} (scripts/setup-system --redis)"
-        )
-    db = settings.DATABASES["default"]
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="config.settings.test",
-        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        REDIS_URL=settings.CELERY_BROKER_URL,
-    )
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-l", "warning"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    yield worker
-    worker.terminate()
-    try:
-        worker.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        worker.kill()
 
 
 def test_work_station_imports_a_caseload_and_the_supervisor_takes_the_files_out(

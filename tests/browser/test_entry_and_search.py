@@ -125,7 +125,9 @@ def test_police_officer_finds_a_person_by_the_full_id_number(pages):
     expect(page.get_by_text("没有符合条件的人员")).to_be_visible()
 
 
-def test_county_supervisor_follows_the_test_rate_to_its_persons_and_prints_the_county_report(pages):
+def test_county_supervisor_follows_the_test_rate_to_its_persons_and_prints_the_county_report(
+    pages, celery_worker
+):
     page = pages.login("sup_county")
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="工作指标").click()
     row = page.locator("tr").filter(has=page.get_by_text("尿检率", exact=True))
@@ -144,8 +146,12 @@ def test_county_supervisor_follows_the_test_rate_to_its_persons_and_prints_the_c
 
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="月度报告").click()
     page.get_by_label("乡镇(街道)或全县汇总").select_option(label="城关县")
+    page.get_by_role("button", name="下载 PDF").click()
+    # Made in the background by the worker while the page shows its progress.
+    status = page.locator("#monthly-report-status")
+    expect(status).to_contain_text("生成中")
     with page.expect_download() as download:
-        page.get_by_role("button", name="下载 PDF").click()
+        status.get_by_role("link", name="下载 PDF").click(timeout=60_000)
     with open(download.value.path(), "rb") as fh:
         pdf = fh.read()
     assert pdf.startswith(b"%PDF")
