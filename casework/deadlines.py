@@ -37,6 +37,10 @@ DEFAULT_CERTIFICATION_NEGATIVE_TESTS = 6
 # and to the township's 禁毒办 after 7, unless the region says otherwise.
 DEFAULT_ESCALATE_HEAD_DAYS = 3
 DEFAULT_ESCALATE_SUPERVISOR_DAYS = 7
+# A referral to 人社 or 民政 not yet accepted or declined after this many days goes to the head
+# of the receiving office and to the township's 禁毒办. rules.md names no period for answering a
+# referral: the week is the project's choice (docs/decisions.md), the supervisor rung's length.
+DEFAULT_ESCALATE_REFERRAL_DAYS = 7
 
 
 def add_months(day: date, months: int) -> date:

@@ -106,6 +106,12 @@ class Region(MP_Node):
     escalate_supervisor_days = models.PositiveSmallIntegerField(
         _("逾期几天提醒禁毒办"), null=True, blank=True, help_text=_("留空则沿用上级设置，默认7天")
     )
+    escalate_referral_days = models.PositiveSmallIntegerField(
+        _("转介几天未受理提醒负责人和禁毒办"),
+        null=True,
+        blank=True,
+        help_text=_("留空则沿用上级设置，默认7天"),
+    )
     max_extension_days = models.PositiveSmallIntegerField(
         _("期限最多延长天数"),
         null=True,

@@ -13,9 +13,10 @@ from permissions import selectors
 
 def notification_list(request):
     """Only the user's own rows; an escalation names its person only if the user may see them."""
-    if selectors.staff_for(request.user) is None:
+    staff = selectors.staff_for(request.user)
+    if staff is None:
         raise Http404
-    rows = Notification.objects.filter(user=request.user).select_related("obligation")
+    rows = Notification.objects.filter(user=request.user).select_related("obligation", "referral")
     page = Paginator(rows, 30).get_page(request.GET.get("page"))
     items = list(page.object_list)
     person_ids = {n.obligation.person_id for n in items if n.obligation_id}
@@ -27,6 +28,9 @@ def notification_list(request):
     for n in items:
         n.person_id = n.obligation.person_id if n.obligation_id else None
         n.person_name = names.get(n.person_id) if n.person_id else None
+        # A referral opens for the office it was made to; the 禁毒办 told of one left unanswered
+        # may not read the person's training or assistance records, so it gets the text alone.
+        n.referral_link = bool(n.referral_id) and n.referral.agency_id == staff.agency_id
     return render(request, "notifications/list.html", {"page": page, "items": items})
 
 

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import CharField, Exists, Expression, OuterRef, Q, QuerySet, Value
+from django.db.models import CharField, Exists, Expression, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils import timezone
 
-from casework.models import Agency, CaseEvent, Episode, Person, Staff, TeamMember
+from casework.models import Agency, CaseEvent, Episode, Person, Referral, Staff, TeamMember
 
 from .kinds import EVENT_RECORD_TYPE, FILE, OBLIGATION_RECORD_TYPE, kinds_of_type, kinds_readable
 from .models import (
@@ -467,3 +467,48 @@ def visible_talks(user):
     from casework.models import Talk
 
     return Talk.objects.filter(person__in=visible_persons(user, RecordType.TALK).values("pk"))
+
+
+# The offices that receive referrals (禁毒法 art 34 para 2; 戒毒条例 art 4; rules.md §3.2-3.3),
+# and the statuses in which a referral is still the office's work: to accept or decline, or
+# accepted and not yet closed.
+REFERRAL_AGENCY_KINDS = (Agency.Kind.HUMAN_RESOURCES, Agency.Kind.CIVIL_AFFAIRS)
+OPEN_REFERRAL_STATUSES = (Referral.Status.REFERRED, Referral.Status.ACCEPTED)
+
+
+def _referral_receivers() -> QuerySet[Staff]:
+    """Return the staff who act for a 人社所 or 民政办 (the same test as `agency_group_id`)."""
+    roles = [role for role in Staff.Role.values if holds_agency_grants(role)]
+    return Staff.objects.filter(
+        agency__kind__in=REFERRAL_AGENCY_KINDS, agency__group__isnull=False, role__in=roles
+    )
+
+
+def referrals_received(user) -> QuerySet[Referral]:
+    """Return the referrals to the user's 人社所 or 民政办, at any status, newest first, with the
+    person; none for anyone who does not act for such an office."""
+
+    staff = staff_for(user)
+    if staff is None or staff.agency.kind not in REFERRAL_AGENCY_KINDS or agency_group_id(staff) is None:
+        return Referral.objects.none()
+    return (
+        Referral.objects.filter(agency_id=staff.agency_id)
+        .select_related("person")
+        .order_by("-referred_on", "-id")
+    )
+
+
+def referrals_to_do(user) -> QuerySet[Referral]:
+    """Return the open referrals the user's 人社所 or 民政办 is to accept or carry out."""
+    return referrals_received(user).filter(status__in=OPEN_REFERRAL_STATUSES)
+
+
+def referrals_to_do_by_user() -> QuerySet:
+    """Return rows (receiver_id, referral_id): for every user, the referrals that
+    `referrals_to_do(user)` lists (the daily digest counts them per user in one statement)."""
+    return (
+        _referral_receivers()
+        .filter(agency__referrals__status__in=OPEN_REFERRAL_STATUSES)
+        .values(receiver_id=F("user_id"), referral_id=F("agency__referrals__id"))
+        .order_by()
+    )

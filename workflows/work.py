@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy
 from casework.models import Agency, Episode, Obligation, Referral, Staff, TeamMember
 from obligations.parties import duty_kinds_of
 from permissions import selectors
-from workflows.branches.referrals import referrals_for_agency
 
 WEEK_DAYS = 7
 # Buckets of due work, in the order a person reads them: overdue first, then today, this week, later.
@@ -29,7 +28,6 @@ BUCKET_LABELS = {
 }
 # Duties of episodes in these states can be recorded now (the record pages take no other).
 RECORDABLE = (Episode.Status.ACTIVE, Episode.Status.OUT_OF_COUNTY)
-OPEN_REFERRALS = (Referral.Status.REFERRED, Referral.Status.ACCEPTED)
 
 
 def bucket_filter(bucket: str, today: date) -> Q:
@@ -113,4 +111,4 @@ def grouped_by_person(duties: list[Obligation]) -> list[PersonDuties]:
 
 def referrals_to_do(user) -> QuerySet[Referral]:
     """Return the open referrals the user's 人社所 or 民政办 is to accept or carry out."""
-    return referrals_for_agency(user).filter(status__in=OPEN_REFERRALS)
+    return selectors.referrals_to_do(user)

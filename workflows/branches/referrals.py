@@ -49,7 +49,7 @@ AMOUNT_KINDS = (
 )
 # Parties that may see the employer of a placement (confidential from everyone else).
 EMPLOYER_PARTIES = (Party.COMMUNITY, Party.HUMAN_RESOURCES)
-OPEN = (Referral.Status.REFERRED, Referral.Status.ACCEPTED)
+OPEN = selectors.OPEN_REFERRAL_STATUSES
 
 
 # --- selectors ------------------------------------------------------------------------------
@@ -101,18 +101,7 @@ def referral_is_mine(user, referral: Referral) -> bool:
 
 def referrals_for_agency(user):
     """Return the referrals to the user's agency (人社所 or 民政办), newest first, with the person."""
-    staff = selectors.staff_for(user)
-    if (
-        staff is None
-        or staff.agency.kind not in TARGET_KIND.values()
-        or selectors.agency_group_id(staff) is None
-    ):
-        return Referral.objects.none()
-    return (
-        Referral.objects.filter(agency_id=staff.agency_id)
-        .select_related("person")
-        .order_by("-referred_on", "-id")
-    )
+    return selectors.referrals_received(user)
 
 
 def referrals_of(person, record_types) -> list[Referral]:
