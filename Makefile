@@ -33,10 +33,10 @@ $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 
 run: seed ## The demo as users see it (DEBUG off, SQLite unless DATABASE_URL) on http://127.0.0.1:PORT
 	@scripts/setup-system --pdf || echo "make run: the monthly report PDF will not render until the part above is installed" >&2
-	DEBUG=false WHITENOISE_USE_FINDERS=true $(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
+	DEBUG=false WHITENOISE_USE_FINDERS=true CELERY_TASK_ALWAYS_EAGER=$${CELERY_TASK_ALWAYS_EAGER:-true} $(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 dev: seed ## Auto-reloading debug server (DEBUG on) for developers on http://127.0.0.1:PORT, same data as run
-	DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	DEBUG=true CELERY_TASK_ALWAYS_EAGER=$${CELERY_TASK_ALWAYS_EAGER:-true} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: ## Set up the system (scripts/setup-system), then the suite on PostgreSQL and again on SQLite
 	@scripts/setup-system; setup=$$?; \

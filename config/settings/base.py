@@ -209,6 +209,9 @@ DECISION_UPLOAD_MAX_BYTES = int(os.environ.get("DECISION_UPLOAD_MAX_BYTES", str(
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TIMEZONE = TIME_ZONE
+# The quick start (`make run`, `make dev`) runs without a broker or worker: the page's background
+# work (a monthly report, a township's case-file zip) then runs in the request that asks for it.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 LOGGING = {
     "version": 1,
