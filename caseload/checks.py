@@ -14,7 +14,7 @@ nothing more (个人信息保护法 art 34: only as far as necessary).
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -226,12 +226,18 @@ def _date(raw) -> date:
     return date_parse(raw)
 
 
+@cache
+def _columns_by_key(layout: tuple[Column, ...]) -> dict[str, Column]:
+    # Built once per sheet layout: a three-year file has hundreds of thousands of history rows.
+    return {c.key: c for c in layout}
+
+
 class _Reader:
     """Turns the cells of one row into typed values, collecting one problem per bad cell."""
 
     def __init__(self, check: Check, sheet: Sheet, layout: tuple[Column, ...], number: int, cells):
         self.check, self.sheet, self.number, self.cells = check, sheet, number, cells
-        self.layout = {c.key: c for c in layout}
+        self.layout = _columns_by_key(layout)
         self.failed = False
 
     def problem(self, key: str, message: str) -> None:
@@ -582,10 +588,11 @@ def _history(check: Check, ctx: _Context, sheets: dict[str, Sheet], rows: dict[s
         if sheet is None:
             continue
         seen = set()
+        present = [c.key for c in SHEETS[sheet_name] if c.key in sheet.columns or c.required]
         for number, cells in sheet.rows:
             check.history_rows += 1
             r = _Reader(check, sheet, SHEETS[sheet_name], number, cells)
-            v = {c.key: r.get(c.key) for c in SHEETS[sheet_name] if c.key in sheet.columns or c.required}
+            v = {key: r.get(key) for key in present}
             owner = rows.get((v.get("id_number") or "").upper())
             if owner is None:
                 if v.get("id_number"):
