@@ -29,7 +29,7 @@ def test_switching_to_english_and_back(pages):
     expect(page).to_have_url(re.compile(r"/persons/$"))
     nav = page.get_by_role("navigation", name="Main navigation")
     expect(nav.get_by_role("link", name="My to-dos")).to_be_visible()
-    expect(page.get_by_label("Name or last 4 digits of ID number")).to_be_visible()
+    expect(page.get_by_label("Name, pinyin initials or ID number")).to_be_visible()
     expect(page.get_by_role("button", name="Search")).to_be_visible()
     pages.look(page, "persons-english")
 
