@@ -2,6 +2,17 @@
 
 from django.db import migrations, models
 
+from permissions.access_log_chain import SQLITE_CREATE, SQLITE_DROP, sqlite_function_register
+
+
+def sqlite_chain_restore(apps, schema_editor):
+    # On SQLite, altering a column remakes the table, and a remade table has lost its triggers:
+    # put the hash chain's back (PostgreSQL alters in place and keeps them).
+    if schema_editor.connection.vendor == "sqlite":
+        sqlite_function_register(None, schema_editor.connection)
+        schema_editor.execute(SQLITE_DROP)
+        schema_editor.execute(SQLITE_CREATE)
+
 
 class Migration(migrations.Migration):
 
@@ -20,4 +31,5 @@ class Migration(migrations.Migration):
             name='action',
             field=models.CharField(choices=[('detail', '查看档案'), ('access', '查看授权'), ('reveal', '查看完整号码'), ('export', '导出'), ('print', '打印'), ('list', '列表')], max_length=10, verbose_name='操作'),
         ),
+        migrations.RunPython(sqlite_chain_restore, migrations.RunPython.noop),
     ]
