@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from casework.models import DrugTest, Episode, Obligation, Person, Referral, ReferralOutcome, Talk, TeamMember
 from permissions.models import RecordType
+from workflows.forms.records import DrugTestForm
 
 
 class StrictSerializer(serializers.Serializer):
@@ -182,23 +183,9 @@ class MyDutySerializer(ObligationSerializer):
 
 # --- records -------------------------------------------------------------------------------
 
-DRUG_TEST_FIELDS = [
-    "tested_on",
-    "place",
-    "sample_type",
-    "method",
-    "kit_batch",
-    "result",
-    "substances",
-    "collector_1",
-    "collector_1_sex",
-    "collector_2",
-    "collector_2_sex",
-    "seal_a",
-    "seal_b",
-    "notified_on",
-    "other_locality",
-]
+# The test page's own fields: the API records the same test the form does ("ad_hoc" is the
+# API's own, named beside the duty it fulfils).
+DRUG_TEST_FIELDS = [name for name in DrugTestForm.Meta.fields if name != "ad_hoc"]
 
 
 class DrugTestSerializer(serializers.ModelSerializer):

@@ -172,6 +172,7 @@ def test_lists_filter_export_and_print(client, programme):
     assert post(client, "letters", letter).status_code == 302
     printed = client.get(reverse("drugfree_letter_print", args=[Letter.objects.get().pk])).content.decode()
     assert "禁种责任书" in printed and "李主任" in printed and "镇村包农户" in printed
+    assert f'<a href="{reverse("drugfree_records", args=["letters"])}">返回</a>' in printed
     client.force_login(w["sup2_user"])
     assert client.get(reverse("drugfree_letter_print", args=[Letter.objects.get().pk])).status_code == 404
     assert client.get(reverse("drugfree_records", args=["activities"])).context["page"].paginator.count == 0
