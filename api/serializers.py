@@ -2,6 +2,7 @@
 record are the page's own form (run by the view), so the API and the pages refuse alike."""
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from casework.models import DrugTest, Episode, Obligation, Person, Referral, ReferralOutcome, Talk, TeamMember
@@ -94,6 +95,45 @@ class PersonDetailSerializer(serializers.ModelSerializer):
             "record_types",
             "can_reveal",
         ]
+
+
+class TransferRequestSerializer(serializers.Serializer):
+    """What the new place of a pending transfer may read before it accepts (戒毒条例 art 22)."""
+
+    person = inline_serializer(
+        name="TransferRequestPerson",
+        fields={
+            "id": serializers.IntegerField(),
+            "name": serializers.CharField(),
+            "sex": serializers.ChoiceField(choices=Person.Sex.choices),
+            "id_number_masked": serializers.CharField(help_text="脱敏的公民身份号码 / masked ID number"),
+        },
+    )
+    episode = inline_serializer(
+        name="TransferRequestEpisode",
+        fields={
+            "kind": serializers.ChoiceField(choices=Episode.Kind.choices),
+            "decision_number": serializers.CharField(),
+            "issuing_authority": serializers.CharField(),
+            "decision_date": serializers.DateField(),
+            "term_months": serializers.IntegerField(),
+            "start_date": serializers.DateField(allow_null=True),
+            "expected_end_date": serializers.DateField(allow_null=True),
+        },
+    )
+    id = serializers.IntegerField(help_text="变更申请 id / transfer request id")
+    from_township = RegionRefSerializer(help_text="原执行地 / from township")
+    to_township = RegionRefSerializer(help_text="新执行地 / to township")
+    reason = serializers.CharField(help_text="变更原因 / reason")
+    requested_on = serializers.DateField(help_text="申请日期 / requested on")
+    requested_by = serializers.CharField(help_text="申请人 / requested by")
+    task = serializers.IntegerField(
+        allow_null=True,
+        help_text=(
+            "调用者可办理的接收或拒绝步骤（可认领）；他人正在办理时为空。\n\n"
+            "The accept-or-decline step the caller may claim; null while someone else holds it."
+        ),
+    )
 
 
 class RevealSerializer(StrictSerializer):

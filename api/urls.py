@@ -23,6 +23,11 @@ v1 = [
     path("persons/<int:pk>/episodes/", api(persons.PersonEpisodes), name="person-episodes"),
     path("persons/<int:pk>/team/", api(persons.PersonTeam), name="person-team"),
     path("persons/<int:pk>/due/", api(persons.PersonDue), name="person-due"),
+    path(
+        "persons/<int:pk>/transfer-request/",
+        api(persons.PersonTransferRequest),
+        name="person-transfer-request",
+    ),
     path("persons/<int:pk>/drug-tests/", api(records.PersonDrugTests), name="person-drug-tests"),
     path("persons/<int:pk>/talks/", api(records.PersonTalks), name="person-talks"),
     path("drug-tests/", api(records.DrugTestList), name="drug-test-list"),

@@ -14,6 +14,9 @@ CHECK_CHARS = "10X98765432"
 _PATTERN = re.compile(r"^\d{17}[\dX]$")
 # Spaces (ASCII and the full-width 　) and hyphens are how numbers get typed off a document.
 _SEPARATORS = re.compile(r"[\s\u3000\-]+")
+# What a search box takes for an attempt at a whole number (not the last four characters): long
+# runs of digits, complete or not, so a mistyped number is refused rather than matched as a name.
+_ID_LIKE = re.compile(r"^\d{14,17}[\dX]?$")
 
 
 class InvalidIdNumber(ValueError):
@@ -36,6 +39,11 @@ def check_char(first17: str) -> str:
 def normalise(text: str) -> str:
     """Return the number as stored: separators dropped, a lower-case x made upper-case."""
     return _SEPARATORS.sub("", text or "").upper()
+
+
+def looks_like_id_number(text: str) -> bool:
+    """Return whether the text is meant as a whole ID number (valid or not)."""
+    return bool(_ID_LIKE.match(normalise(text)))
 
 
 def parse_id_number(text: str) -> IdNumber:

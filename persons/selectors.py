@@ -6,7 +6,6 @@ Each figure on a row counts only what the viewer may read of that person: the du
 `visible_talks`, so the list tells no more than the file would.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,8 +20,6 @@ from permissions import selectors
 
 # Typed as a number: 15 characters or more of digits (the last may be X) is an attempt at the
 # full number, never a name or the last four digits.
-ID_LIKE = re.compile(r"^\d{14,17}[\dX]?$")
-
 RISK_RANK = Case(
     When(risk_level=Person.Risk.HIGH, then=Value(3)),
     When(risk_level=Person.Risk.MEDIUM, then=Value(2)),
@@ -39,10 +36,6 @@ SORTS = {
     "last_contact": (F("last_contact").asc(nulls_first=True), "name", "pk"),
     "risk": (F("risk_rank").desc(), "name", "pk"),
 }
-
-
-def looks_like_id_number(text: str) -> bool:
-    return bool(ID_LIKE.match(normalise(text)))
 
 
 def person_rows(user) -> QuerySet[Person]:

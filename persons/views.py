@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 from casework import holds
 from casework.deadlines import period_label
 from casework.forms import ID_ERRORS, EpisodeForm, PersonEditForm, PersonForm, PersonSearchForm, RevealForm
-from casework.idnumber import InvalidIdNumber, parse_id_number
+from casework.idnumber import InvalidIdNumber, looks_like_id_number, parse_id_number
 from casework.models import Agency, Agreement, Episode, ObligationKind, Plan, Transfer
 from casework.search_keys import id_number_key
 from casework.selectors import communities_under, persons_search, search_communities
@@ -29,7 +29,7 @@ from permissions import selectors
 from permissions.gate import PersonGate, person_gate
 from permissions.models import AccessLog, RecordType
 from permissions.services import access_log_write
-from persons.selectors import id_number_check, looks_like_id_number, person_rows, person_sort
+from persons.selectors import id_number_check, person_rows, person_sort
 from workflows import work
 from workflows.branches import breaches
 from workflows.branches import intake as services
