@@ -1,7 +1,8 @@
 """Who is calling: a named token (machines and apps) or the browser's session.
 
 The token is knox's (hashed, with an expiry); its name rides on `request.auth` into every
-access-log row the request writes. A header that is not a well-formed token is refused as an
+access-log row the request writes, and a call that writes none gets a row of its own
+(TokenCallLogMiddleware). A header that is not a well-formed token is refused as an
 invalid token before it reaches the database.
 """
 
@@ -37,6 +38,8 @@ class NamedTokenAuthentication(TokenAuthentication):
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
             ApiToken.objects.filter(digest=token.digest).update(last_used_at=now)
             token.last_used_at = now
+        # The Django request, which outlives DRF's wrapper into the middleware that logs the call.
+        request._request.api_token = token
         return user, token
 
 

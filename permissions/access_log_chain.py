@@ -5,7 +5,9 @@ that row on, and `manage.py verify_access_log` names the first row that does not
 
 The canonical form is frozen: every stored hash depends on it, and PostgreSQL computes the same
 form in a trigger (permissions migration 0005), so a change here must change both and re-hash.
-Each field is written as ``<length>:<value>;`` so no value can imitate a field boundary.
+Each field is written as ``<length>:<value>;`` so no value can imitate a field boundary. The
+API token's name is the last field and is written only when there is one, so a browser's row
+hashes as it did before tokens were named in the chain.
 """
 
 import hashlib
@@ -14,7 +16,9 @@ from datetime import UTC, datetime, timedelta
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # The columns of a row, in the order the canonical form lists them (after the previous hash).
-FIELDS = ("id", "user_id", "at", "person_id", "action", "record_types", "reason", "ip", "path")
+FIELDS = ("id", "user_id", "at", "person_id", "action", "record_types", "reason", "ip", "path", "token_name")
+# Written only when not empty.
+OPTIONAL_TAIL = "token_name"
 
 
 def _micros(at: datetime) -> int:
@@ -22,13 +26,19 @@ def _micros(at: datetime) -> int:
     return (at - EPOCH) // timedelta(microseconds=1)
 
 
-def row_hash(prev: str, row: dict) -> str:
-    """Return the hex SHA-256 of `row` (a dict of FIELDS) chained to the previous row's hash."""
+def row_hash(prev: str, row: dict, *, with_token_name: bool = True) -> str:
+    """Return the hex SHA-256 of `row` (a dict of FIELDS) chained to the previous row's hash.
+
+    `with_token_name=False` gives the form before the token's name was chained, which the
+    migration that added it checks the stored hashes against before it re-hashes them.
+    """
     values = [prev or ""]
     for field in FIELDS:
-        value = row[field]
+        value = row.get(field)
         if field == "at":
             value = _micros(value)
+        if field == OPTIONAL_TAIL and (not with_token_name or not value):
+            continue
         values.append("" if value is None else str(value))
     canonical = "".join(f"{len(v)}:{v};" for v in values)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -38,7 +48,7 @@ def row_hash(prev: str, row: dict) -> str:
 # writers are put in one order, and the id is drawn inside that lock so id order is chain order.
 PG_LOCK_KEY = 7314230001
 
-PG_CREATE = f"""
+PG_FUNCTIONS = f"""
 CREATE OR REPLACE FUNCTION permissions_accesslog_field(value text) RETURNS text AS $$
   SELECT length(coalesce(value, ''))::text || ':' || coalesce(value, '') || ';'
 $$ LANGUAGE sql IMMUTABLE;
@@ -60,12 +70,18 @@ BEGIN
       || permissions_accesslog_field(NEW.record_types)
       || permissions_accesslog_field(NEW.reason)
       || permissions_accesslog_field(host(NEW.ip))
-      || permissions_accesslog_field(NEW.path),
+      || permissions_accesslog_field(NEW.path)
+      || CASE WHEN coalesce(NEW.token_name, '') = '' THEN ''
+              ELSE permissions_accesslog_field(NEW.token_name) END,
       'UTF8')), 'hex');
   RETURN NEW;
 END;
 $$ LANGUAGE plpgsql;
+"""
 
+PG_CREATE = (
+    PG_FUNCTIONS
+    + """
 CREATE TRIGGER permissions_accesslog_chain
   BEFORE INSERT ON permissions_accesslog
   FOR EACH ROW EXECUTE FUNCTION permissions_accesslog_chain();
@@ -85,6 +101,7 @@ CREATE TRIGGER permissions_accesslog_no_truncate
   BEFORE TRUNCATE ON permissions_accesslog
   FOR EACH STATEMENT EXECUTE FUNCTION permissions_accesslog_no_truncate();
 """
+)
 
 PG_DROP = """
 DROP TRIGGER IF EXISTS permissions_accesslog_no_truncate ON permissions_accesslog;
@@ -105,14 +122,17 @@ CREATE TRIGGER permissions_accesslog_chain AFTER INSERT ON permissions_accesslog
 BEGIN
   UPDATE permissions_accesslog SET row_hash = {SQLITE_FUNCTION}(
       coalesce((SELECT p.row_hash FROM permissions_accesslog p WHERE p.id < NEW.id ORDER BY p.id DESC LIMIT 1), ''),
-      NEW.id, NEW.user_id, NEW.at, NEW.person_id, NEW.action, NEW.record_types, NEW.reason, NEW.ip, NEW.path)
+      NEW.id, NEW.user_id, NEW.at, NEW.person_id, NEW.action, NEW.record_types, NEW.reason, NEW.ip, NEW.path,
+      NEW.token_name)
   WHERE id = NEW.id;
 END;
 """
 SQLITE_DROP = "DROP TRIGGER IF EXISTS permissions_accesslog_chain;"
 
 
-def sqlite_row_hash(prev, row_id, user_id, at, person_id, action, record_types, reason, ip, path) -> str:
+def sqlite_row_hash(
+    prev, row_id, user_id, at, person_id, action, record_types, reason, ip, path, token_name=""
+) -> str:
     """row_hash() for the SQLite trigger: the columns arrive as SQLite stores them."""
     from django.utils.dateparse import parse_datetime
 
@@ -120,14 +140,21 @@ def sqlite_row_hash(prev, row_id, user_id, at, person_id, action, record_types, 
     if moment.tzinfo is None:  # Django stores aware datetimes in SQLite as naive UTC text
         moment = moment.replace(tzinfo=UTC)
     row = dict(
-        zip(FIELDS, (row_id, user_id, moment, person_id, action, record_types, reason, ip, path), strict=True)
+        zip(
+            FIELDS,
+            (row_id, user_id, moment, person_id, action, record_types, reason, ip, path, token_name),
+            strict=True,
+        )
     )
     return row_hash(prev, row)
 
 
 def sqlite_function_register(sender, connection, **kwargs) -> None:
     if connection.vendor == "sqlite" and connection.connection is not None:
-        connection.connection.create_function(SQLITE_FUNCTION, 10, sqlite_row_hash, deterministic=True)
+        # Ten arguments: the trigger of a database migrated only as far as before the token's
+        # name was chained; eleven: today's.
+        for arity in (10, 11):
+            connection.connection.create_function(SQLITE_FUNCTION, arity, sqlite_row_hash, deterministic=True)
 
 
 def chain_check(rows) -> tuple[int, int | None]:

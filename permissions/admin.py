@@ -220,7 +220,7 @@ class CaseEventAdmin(ScopedToVisiblePersons):
 
 @admin.register(AccessLog)
 class AccessLogAdmin(admin.ModelAdmin):
-    list_display = ["at", "user", "person_id", "action", "record_types", "reason", "ip"]
+    list_display = ["at", "user", "person_id", "action", "record_types", "reason", "ip", "token_name"]
     list_select_related = ["user"]
     list_filter = ["action"]
 

@@ -85,7 +85,8 @@ class RecordAccessRule(models.Model):
 
 
 class AccessLog(models.Model):
-    """One read of a person's record. Append-only: the app never updates or deletes a row.
+    """One read of a person's record, or one call of the API with a token that read no person.
+    Append-only: the app never updates or deletes a row.
 
     Each row carries a hash chained to the previous row's, computed by a database trigger on
     every INSERT (see access_log_chain), so no write path of the app can skip it.
@@ -98,23 +99,34 @@ class AccessLog(models.Model):
         EXPORT = "export", _("导出")
         PRINT = "print", _("打印")
         LIST = "list", _("列表")
+        # A token's call that read no person (my work, figures, a refused request): the row
+        # without a person says which token was used, by whom, from where and for what; its
+        # reason holds the call's method and answer ("GET 200").
+        API_CALL = "api", _("接口调用")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("用户")
     )
     # The chain's hash covers this value to the microsecond, as stored.
     at = models.DateTimeField(_("时间"), default=timezone.now, editable=False, db_index=True)
-    # No FK constraint: the log outlives the records it describes.
+    # No FK constraint: the log outlives the records it describes. Empty for a token's call
+    # that read no person.
     person = models.ForeignKey(
-        Person, models.DO_NOTHING, db_constraint=False, related_name="+", verbose_name=_("人员")
+        Person,
+        models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("人员"),
     )
     action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
     record_types = models.CharField(_("记录类型"), max_length=200, blank=True)
     reason = models.CharField(_("理由"), max_length=200, blank=True)
     ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
     path = models.CharField(_("地址"), max_length=300, blank=True)
-    # The name of the API token the read came with (empty for a browser session). Outside the
-    # hash chain's frozen canonical form: the chain vouches for who read what, when and where.
+    # The name of the API token the read came with (empty for a browser session); the hash
+    # chain covers it, so a row cannot be moved from one token to another unseen.
     token_name = models.CharField(_("接口令牌"), max_length=60, blank=True)
     row_hash = models.CharField(_("校验值"), max_length=64, blank=True, editable=False)
 

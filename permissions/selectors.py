@@ -333,12 +333,17 @@ def person_access(person: Person) -> list[AccessRow]:
 
 
 def access_log_visible(user) -> QuerySet[AccessLog]:
-    """Return the access-log rows a supervisor may audit: reads of persons in their region."""
+    """Return the access-log rows a supervisor may audit: reads of persons in their region, and
+    the API calls that read no person made by staff of agencies in their region."""
     region_path = supervisor_region_path(user)
     if region_path is None:
         return AccessLog.objects.none()
     return AccessLog.objects.filter(
-        person__in=Person.objects.filter(region__path__startswith=region_path).values("pk")
+        Q(person__in=Person.objects.filter(region__path__startswith=region_path).values("pk"))
+        | Q(
+            person__isnull=True,
+            user__in=Staff.objects.filter(agency__region__path__startswith=region_path).values("user"),
+        )
     ).select_related("user", "person")
 
 

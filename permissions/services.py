@@ -417,7 +417,8 @@ def access_log_write(
 ) -> None:
     """Write one access-log row per person read (bulk, one query).
 
-    A request authenticated by an API token (`request.auth` with a name) names the token.
+    A request authenticated by an API token (`request.auth` with a name) names the token, and
+    is marked as logged, so the token's call gets no second row of its own.
     """
     types = ",".join(sorted(record_types))
     token_name = str(getattr(getattr(request, "auth", None), "name", "") or "")[:60]
@@ -436,3 +437,4 @@ def access_log_write(
             for person_id in person_ids
         ]
     )
+    getattr(request, "_request", request).access_logged = True

@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "permissions.middleware.LoginRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
+    "api.middleware.TokenCallLogMiddleware",
 ]
 
 # Content-Security-Policy (django-csp): scripts only from our own static files, never inline,

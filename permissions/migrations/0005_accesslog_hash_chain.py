@@ -8,7 +8,6 @@ import django.utils.timezone
 from django.db import migrations, models
 
 from permissions.access_log_chain import (
-    FIELDS,
     PG_CREATE,
     PG_DROP,
     SQLITE_CREATE,
@@ -16,6 +15,10 @@ from permissions.access_log_chain import (
     row_hash,
     sqlite_function_register,
 )
+
+
+# The columns as they stood at this migration (the token's name came later).
+FIELDS = ("id", "user_id", "at", "person_id", "action", "record_types", "reason", "ip", "path")
 
 
 def forwards(apps, schema_editor):

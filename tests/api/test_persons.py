@@ -68,7 +68,9 @@ def test_a_person_outside_the_view_answers_404_like_a_missing_one_and_logs_nothi
             == missing.json()
             == {"error": {"status": 404, "code": "not_found", "message": "未找到。", "fields": {}}}
         )
-    assert not AccessLog.objects.exists()
+    # No row names the hidden person: each refused call is on record as the token's call alone.
+    assert not AccessLog.objects.filter(person__isnull=False).exists()
+    assert AccessLog.objects.filter(action=AccessLog.Action.API_CALL, reason="GET 404").count() == 8
 
 
 def test_the_file_episodes_team_and_due_items_of_a_visible_person(world, persons):

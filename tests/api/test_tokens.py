@@ -138,3 +138,50 @@ def test_revoking_on_the_settings_page_ends_the_token_and_only_ones_own(client, 
     client.force_login(world["police1_user"])
     assert client.post(reverse("api_token_revoke", args=[key])).status_code == 302
     assert _call(secret).status_code == 401
+
+
+def test_every_call_with_a_token_is_logged_with_its_name_even_one_that_reads_no_person(world):
+    from permissions.models import AccessLog
+
+    client = token_client(world["police1_user"], "公安对接")
+    assert client.get(reverse("api:my-tasks")).status_code == 200
+    row = AccessLog.objects.get()
+    assert (row.user, row.person_id, row.action, row.token_name, row.path, row.reason) == (
+        world["police1_user"],
+        None,
+        AccessLog.Action.API_CALL,
+        "公安对接",
+        reverse("api:my-tasks"),
+        "GET 200",
+    )
+    # A refused call is a use of the token too.
+    assert client.get(reverse("api:person-detail", args=[999999])).status_code == 404
+    assert AccessLog.objects.filter(action=AccessLog.Action.API_CALL, reason="GET 404").count() == 1
+    # A call that reads persons writes their rows and no second row of its own.
+    f.person_with_episode(world["c1"])
+    before = AccessLog.objects.count()
+    listed = client.get(reverse("api:person-list"))
+    assert listed.status_code == 200
+    new = list(AccessLog.objects.order_by("id")[before:])
+    assert len(new) == len(listed.json()["results"]) >= 1
+    assert all(r.action == AccessLog.Action.LIST and r.token_name == "公安对接" for r in new)
+    # A browser session's call that reads no person is not a token's use: no row.
+    session = APIClient()
+    session.force_login(world["police2_user"])
+    before = AccessLog.objects.count()
+    assert session.get(reverse("api:my-tasks")).status_code == 200
+    assert AccessLog.objects.count() == before
+
+
+def test_a_supervisor_audits_the_token_calls_of_staff_in_their_region_only(client, world):
+    token_client(world["police1_user"], "公安对接").get(reverse("api:my-tasks"))
+    token_client(world["police2_user"], "外勤App").get(reverse("api:my-duties"))
+    client.force_login(world["sup1_user"])
+    page = client.get(reverse("access_log"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "公安对接" in html and reverse("api:my-tasks") in html and "接口调用" in html
+    assert "外勤App" not in html  # police2 works in the other township
+    client.force_login(world["county_sup_user"])
+    rows = client.get(reverse("access_log")).context["page"].object_list
+    assert {r.token_name for r in rows} == {"公安对接", "外勤App"}

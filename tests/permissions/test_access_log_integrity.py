@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, connections, transaction
 from django.test import RequestFactory, override_settings
 
-from permissions.access_log_chain import FIELDS, chain_check
+from permissions.access_log_chain import FIELDS, chain_check, row_hash
 from permissions.models import AccessLog
 from permissions.services import access_log_write, client_ip
 from tests import factories as f
@@ -207,3 +207,111 @@ def test_client_address_honours_only_trusted_proxies(remote, forwarded, expected
 def test_without_trusted_proxies_the_forwarded_header_is_ignored():
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
     assert client_ip(request) == "10.0.0.1"
+
+
+def _rewrite_hashes(hashes: dict[int, str]) -> None:
+    """Store the given hashes behind the app's back (as a database of the older code holds them)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(
+                "ALTER TABLE permissions_accesslog DISABLE TRIGGER permissions_accesslog_append_only"
+            )
+        for row_id, value in hashes.items():
+            cursor.execute("UPDATE permissions_accesslog SET row_hash = %s WHERE id = %s", [value, row_id])
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "ALTER TABLE permissions_accesslog ENABLE TRIGGER permissions_accesslog_append_only"
+            )
+
+
+def _token_log(user, person, token_name: str) -> None:
+    request = RequestFactory().get("/api/v1/persons/", REMOTE_ADDR="10.0.0.8")
+    request.user = user
+    request.auth = type("Token", (), {"name": token_name})()
+    access_log_write(request=request, person_ids=[person.pk], action=AccessLog.Action.LIST)
+
+
+@pytest.mark.django_db
+def test_the_chain_covers_the_tokens_name_so_a_row_moved_to_another_token_breaks_it(world):
+    person = f.person_with_episode(world["c1"])
+    _log(world["police1_user"], person)
+    _token_log(world["police1_user"], person, "公安对接")
+    _log(world["police1_user"], person)
+    assert _verify() == "access log verified: 3 rows, hash chain intact"
+    rows = list(AccessLog.objects.order_by("id").values("row_hash", *FIELDS))
+    # A browser's row hashes as it did before the token's name was chained; a token's row does not.
+    assert row_hash(rows[0]["row_hash"], rows[1], with_token_name=False) != rows[1]["row_hash"]
+    assert row_hash("", rows[0], with_token_name=False) == rows[0]["row_hash"]
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(
+                "ALTER TABLE permissions_accesslog DISABLE TRIGGER permissions_accesslog_append_only"
+            )
+        cursor.execute(
+            "UPDATE permissions_accesslog SET token_name = %s WHERE id = %s", ["别的令牌", rows[1]["id"]]
+        )
+    with pytest.raises(CommandError) as refused:
+        _verify()
+    assert f"row id={rows[1]['id']} (row 2 in id order)" in str(refused.value)
+
+
+def _rechain(apps) -> None:
+    """Run the migration's re-hash on the test database, inside the test's transaction."""
+    import importlib
+
+    module = importlib.import_module(
+        "permissions.migrations.0007_accesslog_token_calls_and_chained_token_name"
+    )
+
+    class Editor:  # what RunPython hands over, without SQLite's refusal to edit inside a transaction
+        def __init__(self):
+            self.connection = connection
+
+        def execute(self, sql):
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+
+    module.rechain(apps, Editor())
+
+
+@pytest.mark.django_db
+def test_the_migration_rehashes_rows_from_the_first_token_row_after_checking_their_old_form(world):
+    from django.apps import apps
+
+    person = f.person_with_episode(world["c1"])
+    _log(world["police1_user"], person)
+    _token_log(world["police1_user"], person, "外勤App")
+    _log(world["police1_user"], person)
+    rows = list(AccessLog.objects.order_by("id").values("row_hash", *FIELDS))
+    # The hashes as the older code wrote them: the token's name outside the chain.
+    old, prev = {}, ""
+    for row in rows:
+        prev = old[row["id"]] = row_hash(prev, row, with_token_name=False)
+    _rewrite_hashes(old)
+    with pytest.raises(CommandError):
+        _verify()
+
+    _rechain(apps)
+    assert _verify() == "access log verified: 3 rows, hash chain intact"
+    assert AccessLog.objects.order_by("id").first().row_hash == rows[0]["row_hash"]
+
+
+@pytest.mark.django_db
+def test_the_migration_refuses_to_rehash_over_a_broken_chain_and_changes_nothing(world):
+    from django.apps import apps
+
+    person = f.person_with_episode(world["c1"])
+    _token_log(world["police1_user"], person, "外勤App")
+    _log(world["police1_user"], person)
+    rows = list(AccessLog.objects.order_by("id").values("row_hash", *FIELDS))
+    old, prev = {}, ""
+    for row in rows:
+        prev = old[row["id"]] = row_hash(prev, row, with_token_name=False)
+    old[rows[1]["id"]] = "0" * 64  # a row changed behind the app's back
+    _rewrite_hashes(old)
+    with pytest.raises(RuntimeError, match=f"row id={rows[1]['id']}"), transaction.atomic():
+        _rechain(apps)
+    assert dict(AccessLog.objects.values_list("id", "row_hash")) == old
