@@ -1,16 +1,12 @@
 import pytest
 
-from tests.config.replicas import point_replica, unregister_replica
-
-REPLICA_PORT_DEFAULT = 5433
+from tests.config.replicas import REPLICA_PORT, point_replica, unregister_replica
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     # Before any fixture: Django's test case checks the aliases in `databases` exist.
     if "replica" in getattr(item, "fixturenames", ()):
-        from tests.config.test_replica import REPLICA_PORT
-
         point_replica(REPLICA_PORT)
 
 

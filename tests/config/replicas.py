@@ -5,9 +5,14 @@ one registers the alias before Django's test case starts (tests/config/conftest.
 may name it in `databases`; as a mirror of the default database it is never flushed.
 """
 
+import os
+
 from django.db import connections
 
 from config.db_routers import REPLICA, forget_replica_checks
+
+# Where scripts/replica runs the local replica.
+REPLICA_PORT = int(os.environ.get("REPLICA_PORT", "5433"))
 
 
 def point_replica(port: int) -> None:

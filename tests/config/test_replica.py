@@ -5,7 +5,6 @@ without one they are skipped with the reason. The data must be committed to reac
 so the tests are transactional.
 """
 
-import os
 import socket
 import time
 from datetime import date
@@ -21,13 +20,12 @@ from config.db_routers import REPLICA, WROTE_COOKIE, ReplicaRouter, forget_repli
 from drugfree.models import TownshipTarget
 from permissions.models import AccessLog
 from tests import factories as f
-from tests.config.replicas import point_replica
+from tests.config.replicas import REPLICA_PORT, point_replica
 
-# Each test that reads the replica asks for the `replica` fixture (transactional, PostgreSQL only).
-
-REPLICA_PORT = int(os.environ.get("REPLICA_PORT", "5433"))
 REPLAY_WAIT_SECONDS = 30
-# The alias is registered before the test starts (conftest.py); a mirror, it is never flushed.
+# A test that reads the replica is marked postgres and REPLICA_DB and asks for the `replica`
+# fixture. The alias is registered before the test starts (conftest.py); a mirror, it is never
+# flushed.
 REPLICA_DB = pytest.mark.django_db(transaction=True, databases=["default", REPLICA])
 
 
