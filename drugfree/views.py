@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from casework.errors import RecordRefused
 from casework.models import Region
+from config.db_routers import replica_reads
 from drugfree import assessment, forms, selectors, services
 from drugfree.flows import STEP_LEVEL
 from drugfree.models import (
@@ -64,6 +65,7 @@ def _assessment_scope(request, standing):
     return form, region, year, today
 
 
+@replica_reads
 def assessment_page(request):
     standing = selectors.standing_or_404(request.user)
     form, region, year, today = _assessment_scope(request, standing)
@@ -85,6 +87,7 @@ def assessment_page(request):
     )
 
 
+@replica_reads
 def assessment_print(request):
     """The assessment sheet on A4: the report a township sends up, with a line per community."""
     standing = selectors.standing_or_404(request.user)

@@ -5,12 +5,14 @@ from django.db.models import Sum
 from django.http import Http404
 from django.shortcuts import render
 
+from config.db_routers import replica_reads
 from oversight.drilldown import PERSON, UNITS, figure_label, figure_persons
 from oversight.views import _period, _supervisor_or_404
 
 PAGE_SIZE = 50
 
 
+@replica_reads
 def rates_persons(request):
     """?figure=<numerator or denominator>&region=&start=&end= — the persons the figure counts,
     as the rates page's period form chose them; without a figure, the persons under management.

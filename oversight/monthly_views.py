@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework.models import Region
+from config.db_routers import replica_reads
 from oversight import tasks
 from oversight.models import MonthlyReport
 from oversight.monthly import (
@@ -55,6 +56,7 @@ class MonthForm(forms.Form):
         return first
 
 
+@replica_reads
 def monthly_report_page(request):
     staff = _supervisor_or_404(request)
     root = staff.agency.region
@@ -104,6 +106,7 @@ def _report_place(request, township: int, year: int, month: int) -> tuple[Region
     return place, first
 
 
+@replica_reads
 def monthly_report_status(request, township: int, year: int, month: int):
     """The status of a report being made, as the fragment the page swaps in while it polls."""
     place, first = _report_place(request, township, year, month)
@@ -113,6 +116,7 @@ def monthly_report_status(request, township: int, year: int, month: int):
     return render(request, "oversight/_monthly_report_status.html", {"report": report, "place": place})
 
 
+@replica_reads
 def monthly_report_pdf(request, township: int, year: int, month: int):
     """A township outside the supervisor's region is a 404, as is a month not yet begun."""
     place, first = _report_place(request, township, year, month)

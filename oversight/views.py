@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from casework.deadlines import period_label
 from casework.forms import DATE_WIDGET
 from casework.models import Agency, Region
+from config.db_routers import replica_reads
 from oversight.audit import (
     CERTIFICATION_DAYS,
     KINDS,
@@ -128,6 +129,7 @@ def _supervisor_or_404(request):
     return staff
 
 
+@replica_reads
 def overdue_audit(request):
     staff = _supervisor_or_404(request)
     today = timezone.localdate()
@@ -173,6 +175,7 @@ def overdue_audit(request):
     )
 
 
+@replica_reads
 def overdue_export(request):
     staff = _supervisor_or_404(request)
     today = timezone.localdate()
@@ -267,6 +270,7 @@ def _period(request, root):
     return form, root, initial["start"], initial["end"]
 
 
+@replica_reads
 def rates_page(request):
     from oversight.drilldown import UNITS
     from oversight.rates import RATES, rates_for
@@ -309,6 +313,7 @@ def _live(request) -> bool:
     return request.GET.get("live") == "1"
 
 
+@replica_reads
 def rates_export(request):
     from openpyxl import Workbook
 

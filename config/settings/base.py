@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "config.db_routers.WroteMarkerMiddleware",
     "permissions.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -139,6 +140,30 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c random_page_cost={os.environ.get('PG_RANDOM_PAGE_COST', '1.1')}"
     )
+# A streaming replica of the primary (README, deployment): supervisors' read-only pages and
+# exports read there (config.db_routers); every write and every other read stays on the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.config(
+        env="DATABASE_REPLICA_URL", conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
+    )
+    if DATABASES["replica"]["ENGINE"].endswith("postgresql"):
+        # The primary's planner costs, and a short wait: a replica that does not answer is
+        # skipped, and each request should not hang on it first.
+        DATABASES["replica"].setdefault("OPTIONS", {}).update(
+            {
+                **DATABASES["default"].get("OPTIONS", {}),
+                "connect_timeout": int(os.environ.get("DATABASE_REPLICA_CONNECT_TIMEOUT", "2")),
+            }
+        )
+    # The test runner makes no database for it: a test that reads from a replica points the alias
+    # at the replica's copy of the test database itself.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.db_routers.ReplicaRouter"]
+# A replica further behind than this is skipped (its answer is checked every few seconds).
+DATABASE_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("DATABASE_REPLICA_MAX_LAG_SECONDS", "30"))
+DATABASE_REPLICA_CHECK_SECONDS = float(os.environ.get("DATABASE_REPLICA_CHECK_SECONDS", "5"))
+# After a write, the same browser reads from the primary this long, so that it sees its write.
+DATABASE_REPLICA_STICKY_SECONDS = int(os.environ.get("DATABASE_REPLICA_STICKY_SECONDS", "5"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
