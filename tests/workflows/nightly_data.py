@@ -5,7 +5,18 @@ missed and open, drug tests, talks, serious breaches, and completed orders past 
 import random
 from datetime import date, timedelta
 
-from casework.models import Agency, Agreement, DrugTest, Episode, HandOver, Obligation, Staff, Talk
+from casework.models import (
+    Agency,
+    Agreement,
+    DrugTest,
+    Episode,
+    HandOver,
+    Obligation,
+    RegionFigures,
+    Staff,
+    StaffFigures,
+    Talk,
+)
 from tests import factories as f
 
 COUNTIES = ("320999", "320001")
@@ -100,3 +111,16 @@ def county(code: str, today: date, persons: int, rng: random.Random) -> dict:
                 prepared_by=workers[0],
             )
     return tree
+
+
+def region_rows() -> dict:
+    """The stored region figures, {(region, start, end): figures}."""
+    return {(r.region_id, r.start, r.end): r.data for r in RegionFigures.objects.all()}
+
+
+def staff_rows() -> dict:
+    """The stored workers' figures, {(community, user): (open, overdue, sorted days late)}."""
+    return {
+        (s.community_id, s.user_id): (s.open, s.overdue, sorted(s.days_late))
+        for s in StaffFigures.objects.all()
+    }

@@ -18,7 +18,7 @@ from oversight.rates import (
     figures_refresh_county,
     standard_periods,
 )
-from tests.workflows.nightly_data import two_counties
+from tests.workflows.nightly_data import region_rows, staff_rows, two_counties
 
 pytestmark = pytest.mark.django_db
 
@@ -35,17 +35,6 @@ def data(today):
     tree = two_counties(today)
     obligations_scan(today)
     return tree
-
-
-def region_rows() -> dict:
-    return {(r.region_id, r.start, r.end): r.data for r in RegionFigures.objects.all()}
-
-
-def staff_rows() -> dict:
-    return {
-        (s.community_id, s.user_id): (s.open, s.overdue, sorted(s.days_late))
-        for s in StaffFigures.objects.all()
-    }
 
 
 def live_rows(today: date) -> dict:
