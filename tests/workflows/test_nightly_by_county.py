@@ -38,6 +38,18 @@ def snapshot() -> dict:
     }
 
 
+def use_broker(app, broker: str, backend: str) -> None:
+    """Point the app at `broker` and `backend`, dropping the connections and the backend it may
+    have made for another broker earlier in the session (a test starting a worker in-process)."""
+    app.conf.update(broker_url=broker, result_backend=backend, task_always_eager=False)
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.__dict__.pop("amqp", None)
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
+
+
 def start_workers(n: int) -> list[subprocess.Popen]:
     db = connection.settings_dict
     env = dict(
@@ -91,11 +103,12 @@ def test_the_night_by_county_on_two_workers_equals_the_single_process_commands()
     before = dict(Obligation.objects.values_list("pk", "status"))
     assert "pending" in before.values()
 
-    app.conf.update(broker_url=BROKER, result_backend=BROKER, task_always_eager=False)
+    previous = app.conf.broker_url, app.conf.result_backend
+    use_broker(app, BROKER, BROKER)
     app.control.purge()
     workers = start_workers(2)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 90
         while len(app.control.ping(timeout=1) or []) < 2:
             assert time.monotonic() < deadline, "the workers did not start"
             assert all(w.poll() is None for w in workers), workers[0].stderr.read().decode()[-2000:]
@@ -108,6 +121,7 @@ def test_the_night_by_county_on_two_workers_equals_the_single_process_commands()
         assert sum(sum(s.get("total", {}).values()) for s in stats.values()) == 7
     finally:
         stop(workers)
+        use_broker(app, *previous)
     split = snapshot()
     assert ScanRun.objects.filter(county__isnull=False).count() == 2
     assert "overdue" in split["statuses"].values() and split["reminders"]
