@@ -128,3 +128,19 @@ def test_the_query_count_does_not_grow_with_the_periods_or_the_data(data, today)
     # obligations: not one read per period.
     assert len(reads) == 9, [sql[:120] for sql in reads]
     assert len(queries) <= 17, [q["sql"][:120] for q in queries]
+
+
+def test_a_region_above_the_counties_is_the_sum_of_their_rows(data, today):
+    """Region.Level has nothing above a county yet; a region placed above both counties (here a
+    township-level root, the only other level) gets their sum from the above-county part."""
+    top = Region.objects.add_root(
+        create_kwargs={"name": "市", "code": "3200", "level": Region.Level.TOWNSHIP}
+    )
+    for county in Region.objects.filter(level=Region.Level.COUNTY):
+        Region.objects.move(county, Region.objects.get(pk=top.pk), "sorted-child")
+    for county in Region.objects.filter(level=Region.Level.COUNTY):
+        figures_refresh_county(county, today)
+    figures_refresh_above_counties(today)
+    rows = region_rows()
+    assert rows == live_rows(today)
+    assert rows[(top.pk, *standard_periods(today)[0])]["managed"] > 0
