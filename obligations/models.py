@@ -43,6 +43,11 @@ class ScanRun(models.Model):
     marked = models.PositiveIntegerField(_("标记逾期"))
     reminders = models.PositiveIntegerField(_("新提醒"))
     last_obligation_id = models.BigIntegerField()
+    # The county a run was restricted to (blank: every county). A county's run reads on from the
+    # newest mark that covered it: its own last run's or the last run over every county's.
+    county = models.ForeignKey(
+        "casework.Region", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("区县")
+    )
     seconds = models.FloatField(_("用时（秒）"))
     finished_at = models.DateTimeField(_("完成时间"), auto_now_add=True)
 

@@ -4,7 +4,7 @@ import time
 from datetime import date, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -195,7 +195,7 @@ def obligation_excuse(*, actor, obligation: Obligation, reason: str) -> Obligati
     return obligation
 
 
-def obligations_scan(as_of: date) -> tuple[int, int]:
+def obligations_scan(as_of: date, county=None) -> tuple[int, int]:
     """Mark pending obligations past their due date overdue and open reminders; return (marked, reminders).
 
     Set-based and idempotent: one INSERT ... SELECT for the reminders, then one UPDATE. It reads
@@ -204,27 +204,57 @@ def obligations_scan(as_of: date) -> tuple[int, int]:
     run's mark). A rerun that changes nothing reads two empty index ranges. On PostgreSQL the
     obligation table is held in SHARE mode for the few seconds of the run, so no insert can commit
     below the mark after it is read; writers wait, readers do not.
+
+    With `county` (a Region of level county), only the obligations executed in its townships
+    (the obligation's township, the episode's) are read and marked, by the same rules; the whole
+    scan is every county's scan. County runs lock in SHARE ROW EXCLUSIVE mode instead, which
+    admits one at a time: two runs each holding SHARE would deadlock at their UPDATEs.
     """
     started = time.perf_counter()
     reminder_table = Reminder._meta.db_table
     obligation_table = Obligation._meta.db_table
     pending, overdue = Obligation.Status.PENDING, Obligation.Status.OVERDUE
+    scope_sql, scope_params = "", []
+    obligations = Obligation.objects.all()
+    runs = ScanRun.objects.filter(county__isnull=True)
+    if county is not None:
+        townships = list(
+            type(county).objects.filter(path__startswith=county.path).values_list("pk", flat=True)
+        ) or [0]
+        scope_sql = f" AND o.township_id IN ({', '.join(['%s'] * len(townships))})"
+        scope_params = townships
+        obligations = obligations.filter(township_id__in=townships)
+        runs = ScanRun.objects.filter(Q(county__isnull=True) | Q(county=county))
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"LOCK TABLE {obligation_table} IN SHARE MODE")
-        mark = ScanRun.objects.order_by("-pk").values_list("last_obligation_id", flat=True).first() or 0
-        newest = Obligation.objects.aggregate(newest=Max("pk"))["newest"] or 0
+            mode = "SHARE" if county is None else "SHARE ROW EXCLUSIVE"
+            cursor.execute(f"LOCK TABLE {obligation_table} IN {mode} MODE")
+        mark = runs.order_by("-last_obligation_id").values_list("last_obligation_id", flat=True).first() or 0
+        if county is None:
+            mark = runs.order_by("-pk").values_list("last_obligation_id", flat=True).first() or 0
+        newest = obligations.aggregate(newest=Max("pk"))["newest"] or 0
         # The pending rows about to be marked, and overdue rows that arrived since the last run.
         cursor.execute(
             f"INSERT INTO {reminder_table} (obligation_id, kind, created_on) "
-            f"SELECT o.id, %s, %s FROM {obligation_table} o WHERE o.status = %s AND o.due_by < %s "
+            f"SELECT o.id, %s, %s FROM {obligation_table} o WHERE o.status = %s AND o.due_by < %s{scope_sql} "
             "UNION ALL "
-            f"SELECT o.id, %s, %s FROM {obligation_table} o WHERE o.status = %s AND o.id > %s "
+            f"SELECT o.id, %s, %s FROM {obligation_table} o WHERE o.status = %s AND o.id > %s{scope_sql} "
             "ON CONFLICT DO NOTHING",
-            [Reminder.Kind.OVERDUE, as_of, pending, as_of, Reminder.Kind.OVERDUE, as_of, overdue, mark],
+            [
+                Reminder.Kind.OVERDUE,
+                as_of,
+                pending,
+                as_of,
+                *scope_params,
+                Reminder.Kind.OVERDUE,
+                as_of,
+                overdue,
+                mark,
+                *scope_params,
+            ],
         )
         reminders = cursor.rowcount
-        marked = Obligation.objects.filter(status=pending, due_by__lt=as_of).update(status=overdue)
+        marked = obligations.filter(status=pending, due_by__lt=as_of).update(status=overdue)
         # A run that changed nothing and saw no new obligation leaves no row: rerunning the scan
         # on the same day changes nothing at all.
         if marked or reminders or newest > mark:
@@ -233,6 +263,7 @@ def obligations_scan(as_of: date) -> tuple[int, int]:
                 marked=marked,
                 reminders=reminders,
                 last_obligation_id=max(newest, mark),
+                county=county,
                 seconds=round(time.perf_counter() - started, 3),
             )
     return marked, reminders

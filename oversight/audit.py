@@ -386,29 +386,38 @@ def staff_figures(user, as_of: date, region_path: str = "") -> list[dict]:
 
 def _staff_items(persons, as_of: date, by_community: bool = False):
     """(username, agency, open, overdue, [days late]) per social worker (and community) from the
-    open obligations of `persons`, each joined to its episode's current social worker."""
-    rows = Obligation.objects.filter(
-        person__in=persons,
-        status__in=Obligation.OPEN_STATUSES,
-        episode__team__role__code="community",
-        episode__team__end_date__isnull=True,
-        episode__team__user__isnull=False,
-    ).values_list(
-        "episode__team__user_id",
-        "episode__team__user__username",
-        "episode__team__user__staff__agency__name",
-        "person__region_id",
-        "status",
-        "due_by",
+    open obligations of `persons`, each joined to its episode's current social worker.
+
+    Counted in the database: one row per worker, community and due date (the days late of the
+    overdue ones follow from the date), not one per obligation.
+    """
+    rows = (
+        Obligation.objects.filter(
+            person__in=persons,
+            status__in=Obligation.OPEN_STATUSES,
+            episode__team__role__code="community",
+            episode__team__end_date__isnull=True,
+            episode__team__user__isnull=False,
+        )
+        .values_list(
+            "episode__team__user_id",
+            "episode__team__user__username",
+            "episode__team__user__staff__agency__name",
+            "person__region_id",
+            "due_by",
+        )
+        .annotate(n=Count("pk"), overdue=Count("pk", filter=Q(status=Obligation.Status.OVERDUE)))
+        .order_by()
     )
     items: dict[tuple, list] = {}
-    for user_id, username, agency, community_id, status, due_by in rows:
+    for user_id, username, agency, community_id, due_by, n, overdue in rows:
         key = (user_id, username, agency, community_id if by_community else None)
         item = items.setdefault(key, [0, 0, []])
-        item[0] += 1
-        if status == Obligation.Status.OVERDUE:
-            item[1] += 1
-            item[2].append((as_of - due_by).days)
+        item[0] += n
+        item[1] += overdue
+        item[2] += [(as_of - due_by).days] * overdue
+    for item in items.values():
+        item[2].sort(reverse=True)
     if by_community:
         return items
     return (
@@ -439,12 +448,23 @@ def _staff_rows(items) -> list[dict]:
     return sorted(result, key=lambda e: (-e["overdue"], -e["median_days_late"], e["staff"]))
 
 
-def staff_figures_refresh(as_of: date) -> int:
-    """Rebuild StaffFigures for every worker and community as of `as_of` (nightly); return rows."""
-    items = _staff_items(Person.objects.values("pk"), as_of, by_community=True)
+def staff_figures_refresh(as_of: date, county: Region | None = None, communities=None) -> int:
+    """Rebuild StaffFigures as of `as_of` (nightly); return rows. Every worker and community, or
+    only those of one county's persons, or of the persons of the `communities` ids."""
+    persons = Person.objects.all()
+    rows = StaffFigures.objects.all()
+    if county is not None:
+        persons = persons.filter(region__path__startswith=county.path)
+        rows = rows.filter(community__path__startswith=county.path)
+    elif communities is not None:
+        if not communities:
+            return 0
+        persons = persons.filter(region_id__in=communities)
+        rows = rows.filter(community_id__in=communities)
+    items = _staff_items(persons.values("pk"), as_of, by_community=True)
     now = timezone.now()
     with transaction.atomic():
-        StaffFigures.objects.all().delete()
+        rows.delete()
         StaffFigures.objects.bulk_create(
             (
                 StaffFigures(

@@ -14,6 +14,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework import deadlines
 from casework import selectors as casework_selectors
 from casework.deadlines import add_months
 from casework.models import (
@@ -374,43 +375,320 @@ def _month_end(first: date) -> date:
 def figures_refresh(today: date) -> int:
     """Recompute and store every region's figures for the standard periods; return rows written.
 
-    Run each night after the scan. Each period is one grouped pass over all persons (by
-    community); each community's figures are then added to every region above it. The rows of
-    a period are replaced in one transaction.
+    Run each night after the scan. One grouped pass over all persons computes every period's
+    figures per community (`period_figures`); each community's figures are then added to every
+    region above it. All rows are replaced in one transaction. The same rows come from running
+    `figures_refresh_county` for every county and then `figures_refresh_above_counties`, the
+    split the Celery group runs in parallel.
     """
-    everyone = Person.objects.values("pk")
-    regions = list(Region.objects.values_list("pk", "path", "level"))
+    regions = _regions()
+    figures = period_figures(Person.objects.values("pk"), standard_periods(today), today)
+    with transaction.atomic():
+        RegionFigures.objects.all().delete()
+        written = _store(regions, [pk for pk, _path, _level in regions], figures, today)
+    return written + staff_figures_refresh(today)
+
+
+def figures_refresh_county(county: Region, today: date) -> int:
+    """Recompute and store the figures of one county: its communities and townships from its
+    persons, and the county row as their sum; and its workers' figures. Return rows written."""
+    regions = _regions()
+    mine = [pk for pk, path, _level in regions if path.startswith(county.path)]
+    persons = Person.objects.filter(region__path__startswith=county.path).values("pk")
+    figures = period_figures(persons, standard_periods(today), today)
+    with transaction.atomic():
+        RegionFigures.objects.filter(region_id__in=mine).delete()
+        written = _store(regions, mine, figures, today)
+    return written + staff_figures_refresh(today, county=county)
+
+
+def figures_refresh_above_counties(today: date) -> int:
+    """After every county's part: the rows of the regions outside the counties (those above
+    them and any community outside every county), each the sum of the county rows and outside
+    communities under it. Return rows written."""
+    regions = _regions()
+    county_paths = {path for _pk, path, level in regions if level == Region.Level.COUNTY}
+    outside = [
+        (pk, path, level)
+        for pk, path, level in regions
+        if not county_paths.intersection(Region.paths_above(path))
+    ]
+    outside_ids = [pk for pk, _path, _level in outside]
+    outside_communities = [pk for pk, _path, level in outside if level == Region.Level.COMMUNITY]
+    periods = standard_periods(today)
+    figures: dict = {period: {} for period in periods}
+    if outside_communities:
+        figures = period_figures(
+            Person.objects.filter(region_id__in=outside_communities).values("pk"), periods, today
+        )
+    # A county's row stands for its communities: summed upward like one (it has no county above).
+    id_of = {path: pk for pk, path, _level in regions}
+    above_counties = {pk for pk, path, _level in outside if any(p.startswith(path) for p in county_paths)}
+    with transaction.atomic():
+        if above_counties:
+            rows = RegionFigures.objects.filter(region__level=Region.Level.COUNTY).values_list(
+                "region__path", "start", "end", "data"
+            )
+            for path, start, end, data in rows:
+                if (start, end) in figures:
+                    row = figures[(start, end)].setdefault(id_of[path], dict.fromkeys(FIGURES, 0))
+                    for key, value in data.items():
+                        row[key] = row.get(key, 0) + value
+        RegionFigures.objects.filter(region_id__in=outside_ids).delete()
+        written = _store(regions, outside_ids, figures, today, counties_as_communities=True)
+    return written + staff_figures_refresh(today, communities=outside_communities)
+
+
+def _regions() -> list[tuple[int, str, str]]:
+    return list(Region.objects.values_list("pk", "path", "level"))
+
+
+def _store(regions, targets, figures, today: date, counties_as_communities: bool = False) -> int:
+    """Write one row per region of `targets` and standard period: the sum of the `figures`
+    ({period: {region id: figures}}) of the communities (or counties, read from their stored
+    rows) at or under it. Inside the caller's transaction; return rows written."""
     id_of = {path: pk for pk, path, _level in regions}
     ancestors = {
         pk: [id_of[above] for above in Region.paths_above(path)[:-1] if above in id_of]
         for pk, path, level in regions
-        if level == Region.Level.COMMUNITY
+        if level == Region.Level.COMMUNITY or (counties_as_communities and level == Region.Level.COUNTY)
     }
-    written = 0
     now = timezone.now()
-    for start, end in standard_periods(today):
-        totals = {pk: dict.fromkeys(FIGURES, 0) for pk, _path, _level in regions}
-        for community_id, figures in community_figures(everyone, start, end, today).items():
-            for region_id in (community_id, *ancestors.get(community_id, ())):
-                row = totals[region_id]
-                for key, value in figures.items():
+    rows = []
+    for start, end in dict.fromkeys(standard_periods(today)):
+        totals = {pk: dict.fromkeys(FIGURES, 0) for pk in targets}
+        for source_id, values in figures[(start, end)].items():
+            for region_id in (source_id, *ancestors.get(source_id, ())):
+                row = totals.get(region_id)
+                if row is None:
+                    continue
+                for key, value in values.items():
                     row[key] += value
-        with transaction.atomic():
-            RegionFigures.objects.filter(start=start, end=end).delete()
-            RegionFigures.objects.bulk_create(
-                (
-                    RegionFigures(region_id=pk, start=start, end=end, computed_at=now, data=data)
-                    for pk, data in totals.items()
-                ),
-                batch_size=2000,
+        rows += [
+            RegionFigures(region_id=pk, start=start, end=end, computed_at=now, data=data)
+            for pk, data in totals.items()
+        ]
+    RegionFigures.objects.bulk_create(rows, batch_size=2000)
+    written = len(rows)
+    return written
+
+
+# --- every standard period in one pass ------------------------------------------------------------
+
+
+def _unless_closed_before(start: date) -> Q:
+    return ~Q(closed_on__lt=start)
+
+
+def _managed_at(end: date, to_episode: str = "") -> Q:
+    """`under_management` as a condition on episodes (reached through `to_episode`)."""
+    return (
+        Q(**{f"{to_episode}decision_date__lte": end})
+        & ~Q(**{f"{to_episode}status__in": CLOSED, f"{to_episode}closed_on__lte": end})
+        & ~Q(**{f"{to_episode}status": Episode.Status.DECIDED})
+    )
+
+
+def period_figures(
+    persons, periods: list[tuple[date, date]], as_of: date
+) -> dict[tuple[date, date], dict[int, dict[str, int]]]:
+    """{period: {community id: {figure: count}}}: `community_figures` for every period at once.
+
+    One grouped read per source table (episodes, obligations, drug tests, persons), each period
+    a filtered count (COUNT ... FILTER, or CASE on databases without FILTER) of the same
+    definitions, so the cost is one pass over the tables, not one per period. The cheap
+    conditions come first in each filter: an EXISTS is only evaluated for the rows they let
+    through.
+    """
+    # On 1 January and the days after, the year to date is the month to date: one period.
+    periods = list(dict.fromkeys(periods))
+    out: dict = {period: {} for period in periods}
+
+    def put(period, community_id, values: dict[str, int]):
+        row = out[period].setdefault(community_id, dict.fromkeys(FIGURES, 0))
+        for figure, value in values.items():
+            row[figure] += value
+
+    def people_where(condition):
+        return Count("person", distinct=True, filter=condition)
+
+    def rows_where(condition):
+        return Count("pk", filter=condition)
+
+    has_agreement = Exists(Agreement.objects.filter(episode=OuterRef("pk")))
+    reported_late = Q(reported_on__isnull=True) | Q(reported_on__gt=F("report_deadline"))
+    episode_columns: dict[str, object] = {}
+    obligation_columns: dict[str, object] = {}
+    test_columns: dict[str, object] = {}
+    fact_columns: dict[str, dict[str, object]] = {"helped": {}, "relapse": {}, "breach": {}}
+    for i, (start, end) in enumerate(periods):
+        last = min(end, as_of)
+        report_due = Q(report_deadline__range=(start, end))
+        ordered = Q(decision_date__lte=end) & _unless_closed_before(start)
+        reported = Q(reported_on__lte=end) & _unless_closed_before(start)
+        managed = _managed_at(end)
+        report_fallen_due = Q(report_deadline__range=(start, last))
+        episode_columns |= {
+            f"report_due_{i}": people_where(report_due),
+            f"report_late_{i}": people_where(report_due & reported_late),
+            f"ordered_{i}": people_where(ordered),
+            f"executed_{i}": people_where(ordered & Q(reported_on__isnull=False)),
+            f"reported_{i}": rows_where(reported),
+            f"signed_{i}": rows_where(reported & Q(has_agreement)),
+            f"managed_{i}": people_where(managed),
+            f"missing_{i}": people_where(managed & Q(status=Episode.Status.MISSING)),
+            f"new_{i}": people_where(Q(decision_date__range=(date(end.year, 1, 1), end))),
+            f"in_due_{i}": rows_where(report_fallen_due),
+            f"in_on_time_{i}": rows_where(
+                report_fallen_due & Q(reported_on__isnull=False, reported_on__lte=F("report_deadline"))
+            ),
+            f"in_late_{i}": rows_where(
+                report_fallen_due & Q(reported_on__isnull=False, reported_on__gt=F("report_deadline"))
+            ),
+            f"in_open_{i}": rows_where(report_fallen_due & Q(reported_on__isnull=True)),
+        }
+        tests_due = Q(kind="drug_test", due_by__range=(start, end))
+        fallen_due = Q(due_by__range=(start, last))
+        obligation_columns |= {
+            f"tests_due_{i}": rows_where(tests_due),
+            f"tests_done_{i}": rows_where(tests_due & Q(status=Obligation.Status.DONE)),
+            f"due_{i}": rows_where(fallen_due),
+            f"on_time_{i}": rows_where(fallen_due & Q(done_on__isnull=False, done_on__lte=F("due_by"))),
+            f"late_{i}": rows_where(fallen_due & Q(done_on__isnull=False, done_on__gt=F("due_by"))),
+            f"open_{i}": rows_where(fallen_due & Q(done_on__isnull=True)),
+        }
+        # A fact of the period (a talk, a positive test, a serious breach) counts its person when
+        # one of the person's episodes is under management at the end: the fact's row joined to
+        # the person's episodes, instead of an EXISTS per episode and period.
+        fact_columns["helped"][f"helped_{i}"] = Count(
+            "person",
+            distinct=True,
+            filter=Q(held_on__range=(start, end)) & _managed_at(end, "person__episodes__"),
+        )
+        fact_columns["relapse"][f"relapse_{i}"] = Count(
+            "person",
+            distinct=True,
+            filter=Q(tested_on__range=(start, end)) & _managed_at(end, "person__episodes__"),
+        )
+        fact_columns["breach"][f"breach_{i}"] = Count(
+            "episode__person",
+            distinct=True,
+            filter=Q(prepared_on__range=(start, end)) & _managed_at(end, "episode__person__episodes__"),
+        )
+        in_period = Q(tested_on__range=(start, end))
+        test_columns |= {
+            f"tested_{i}": rows_where(in_period),
+            f"positive_{i}": rows_where(in_period & Q(result=DrugTest.Result.POSITIVE)),
+        }
+    first = min(start for start, _end in periods)
+    final = max(end for _start, end in periods)
+    for row in (
+        Episode.objects.filter(person__in=persons).values(REGION).annotate(**episode_columns).order_by()
+    ):
+        for i, period in enumerate(periods):
+            put(
+                period,
+                row[REGION],
+                {
+                    "report_due": row[f"report_due_{i}"],
+                    "report_on_time": row[f"report_due_{i}"] - row[f"report_late_{i}"],
+                    "ordered": row[f"ordered_{i}"],
+                    "executed": row[f"executed_{i}"],
+                    "reported": row[f"reported_{i}"],
+                    "signed": row[f"signed_{i}"],
+                    "managed": row[f"managed_{i}"],
+                    "controlled": row[f"managed_{i}"] - row[f"missing_{i}"],
+                    "missing": row[f"missing_{i}"],
+                    "new": row[f"new_{i}"],
+                    "due": row[f"in_due_{i}"],
+                    "due_on_time": row[f"in_on_time_{i}"],
+                    "due_late": row[f"in_late_{i}"],
+                    "due_open": row[f"in_open_{i}"],
+                },
             )
-        written += len(totals)
-    # Periods no longer standard (an earlier year to date, months older than a year) go.
-    keep = Q()
-    for start, end in standard_periods(today):
-        keep |= Q(start=start, end=end)
-    RegionFigures.objects.exclude(keep).delete()
-    return written + staff_figures_refresh(today)
+    obligations = (
+        Obligation.objects.filter(person__in=persons, due_by__range=(first, final))
+        .exclude(status=Obligation.Status.EXCUSED)
+        .values(REGION)
+        .annotate(**obligation_columns)
+        .order_by()
+    )
+    for row in obligations:
+        for i, period in enumerate(periods):
+            put(
+                period,
+                row[REGION],
+                {
+                    "tests_due": row[f"tests_due_{i}"],
+                    "tests_done": row[f"tests_done_{i}"],
+                    "due": row[f"due_{i}"],
+                    "due_on_time": row[f"on_time_{i}"],
+                    "due_late": row[f"late_{i}"],
+                    "due_open": row[f"open_{i}"],
+                },
+            )
+    tests = (
+        DrugTest.objects.filter(
+            person__in=persons,
+            tested_on__range=(first, final),
+            result__in=[DrugTest.Result.NEGATIVE, DrugTest.Result.POSITIVE],
+        )
+        .values(REGION)
+        .annotate(**test_columns)
+        .order_by()
+    )
+    for row in tests:
+        for i, period in enumerate(periods):
+            put(period, row[REGION], {"tested": row[f"tested_{i}"], "positive": row[f"positive_{i}"]})
+    facts = {
+        "helped": Talk.objects.filter(
+            person__in=persons, held_on__range=(first, final), person__episodes__decision_date__lte=final
+        ).values(REGION),
+        "relapse": DrugTest.objects.filter(
+            person__in=persons,
+            result=DrugTest.Result.POSITIVE,
+            tested_on__range=(first, final),
+            person__episodes__decision_date__lte=final,
+        ).values(REGION),
+        "breach": HandOver.objects.filter(
+            episode__person__in=persons,
+            reason=HandOver.Reason.SERIOUS_BREACH,
+            prepared_on__range=(first, final),
+            episode__person__episodes__decision_date__lte=final,
+        ).values(community=F("episode__person__region")),
+    }
+    for figure, qs in facts.items():
+        key = "community" if figure == "breach" else REGION
+        for row in qs.annotate(**fact_columns[figure]).order_by():
+            for i, period in enumerate(periods):
+                put(period, row[key], {figure: row[f"{figure}_{i}"]})
+    # 戒断三年未复吸 depends on the day only through the start of execution (three_years_clean_q):
+    # read each clean person's start once, grouped by community and start, and compare per period.
+    cutoffs = {period: deadlines.three_years_cutoff(period[1]) for period in periods}
+    for community_id, started, n in _clean_starts(persons):
+        for period, cutoff in cutoffs.items():
+            if started <= cutoff:
+                put(period, community_id, {"three_years_clean": n})
+    return out
+
+
+# A day by which every start of execution has reached three years: the definition less its clock.
+_FAR_FUTURE = date(9000, 1, 1)
+
+
+def _clean_starts(persons):
+    """(community id, start of execution, persons) of the persons of `persons` whose last episode
+    meets every condition of 戒断三年未复吸 but the three years (`casework.selectors.three_years_clean_q`
+    at a day by which every start has reached them)."""
+    last = casework_selectors.episodes_with_follow_up_facts(
+        casework_selectors.last_episodes(Episode.objects.filter(person__in=persons))
+    ).filter(casework_selectors.three_years_clean_q(_FAR_FUTURE))
+    return (
+        last.values(REGION, "start_date")
+        .annotate(n=Count("person", distinct=True))
+        .values_list(REGION, "start_date", "n")
+        .order_by()
+    )
 
 
 def _covers(user, region: Region) -> bool:

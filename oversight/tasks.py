@@ -1,5 +1,7 @@
 """Celery tasks of the supervisors' figures and reports; the same jobs are management commands."""
 
+from datetime import date
+
 from celery import shared_task
 from django.utils import timezone
 
@@ -10,6 +12,23 @@ def refresh_figures() -> int:
     from oversight.rates import figures_refresh
 
     return figures_refresh(timezone.localdate())
+
+
+@shared_task
+def refresh_figures_county(county_id: int, today: str) -> int:
+    """One county's part of the nightly figures (oversight.rates.figures_refresh_county)."""
+    from casework.models import Region
+    from oversight.rates import figures_refresh_county
+
+    return figures_refresh_county(Region.objects.get(pk=county_id), date.fromisoformat(today))
+
+
+@shared_task
+def refresh_figures_above_counties(today: str) -> int:
+    """After every county's part: the regions outside the counties (oversight.rates)."""
+    from oversight.rates import figures_refresh_above_counties
+
+    return figures_refresh_above_counties(date.fromisoformat(today))
 
 
 @shared_task

@@ -282,6 +282,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=2, day_of_month=1),
     },
 }
+# The night's scan and figures as one canvas split by county across the workers, instead of the
+# two single-process jobs (workflows.tasks says when that pays). Same rows either way.
+NIGHTLY_BY_COUNTY = env_bool("NIGHTLY_BY_COUNTY", False)
+if NIGHTLY_BY_COUNTY:
+    del CELERY_BEAT_SCHEDULE["scan-obligations-daily"], CELERY_BEAT_SCHEDULE["refresh-figures-daily"]
+    CELERY_BEAT_SCHEDULE["nightly-by-county"] = {
+        "task": "workflows.tasks.nightly_by_county",
+        "schedule": crontab(minute=30, hour=1),
+    }
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
