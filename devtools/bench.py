@@ -176,7 +176,7 @@ def baseline_database(url: str) -> Iterator[str]:
     if not parsed["ENGINE"].endswith("postgresql"):
         raise RuntimeError(f"--baseline-db must be a PostgreSQL URL, not {parsed['ENGINE']}")
     conf = dict(connections.settings[DEFAULT_DB_ALIAS])
-    conf.update({key: parsed[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")})
+    conf.update({key: parsed[key] for key in ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT")})
     if (conf["NAME"], conf["HOST"], str(conf["PORT"])) == (
         connection.settings_dict["NAME"],
         connection.settings_dict["HOST"],
