@@ -26,6 +26,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.utils import load_backend
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -165,11 +167,17 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
 # --- Two databases in one process ------------------------------------------------------------
 
 
+# The databases beside the default one, by name: connection objects of their own, outside
+# settings.DATABASES (nothing else in the process, the test runner's database guard included,
+# should take them for a configured database).
+OTHER_DATABASES: dict[str, BaseDatabaseWrapper] = {}
+
+
 @contextmanager
 def baseline_database(url: str) -> Iterator[str]:
-    """Register the baseline database as a second alias for the duration of the run.
+    """Open a connection object to the baseline database for the duration of the run.
 
-    The alias takes every setting of the default connection (connection options such as
+    It takes every setting of the default connection (connection options such as
     random_page_cost, time zone, CONN_MAX_AGE) and only the server and database of the URL.
     """
     parsed = dj_database_url.parse(url)
@@ -183,14 +191,11 @@ def baseline_database(url: str) -> Iterator[str]:
         str(connection.settings_dict["PORT"]),
     ):
         raise RuntimeError("--baseline-db names the database being measured: give the smaller one")
-    connections.settings[BASELINE] = conf
+    OTHER_DATABASES[BASELINE] = load_backend(conf["ENGINE"]).DatabaseWrapper(conf, BASELINE)
     try:
         yield BASELINE
     finally:
-        if hasattr(connections._connections, BASELINE):
-            connections[BASELINE].close()
-            del connections[BASELINE]
-        del connections.settings[BASELINE]
+        OTHER_DATABASES.pop(BASELINE).close()
 
 
 @contextmanager
@@ -205,7 +210,7 @@ def on_database(alias: str) -> Iterator[None]:
         yield
         return
     main = connections[DEFAULT_DB_ALIAS]
-    connections[DEFAULT_DB_ALIAS] = connections[alias]
+    connections[DEFAULT_DB_ALIAS] = OTHER_DATABASES[alias]
     try:
         yield
     finally:
@@ -512,8 +517,12 @@ def _refresh_and_analyze(alias: str) -> dict:
         t0 = time.perf_counter()
         figure_rows = figures_refresh(timezone.localdate())
         refresh = {"seconds": round(time.perf_counter() - t0, 3), "rows": figure_rows}
+        # The application's tables only: a bare ANALYZE also takes the server's shared catalogs
+        # (pg_authid, pg_database), a lock the other database's session would wait on while a
+        # transaction of this one (a test's) is open.
+        tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in sorted(tables)))
     return refresh
 
 

@@ -165,7 +165,7 @@ def test_table_without_baseline_or_peers_says_nothing_of_them():
 def test_baseline_alias_copies_the_default_connection_and_goes_away():
     url = "postgres://someone@db.example:6543/casework_bench_elsewhere"
     with bench.baseline_database(url) as alias:
-        conf = connections.settings[alias]
+        conf = bench.OTHER_DATABASES[alias].settings_dict
         assert (conf["ENGINE"], conf["NAME"], conf["HOST"], conf["PORT"], conf["USER"]) == (
             "django.db.backends.postgresql",
             "casework_bench_elsewhere",
@@ -177,7 +177,7 @@ def test_baseline_alias_copies_the_default_connection_and_goes_away():
         assert conf["TIME_ZONE"] == default["TIME_ZONE"] and conf["CONN_MAX_AGE"] == default["CONN_MAX_AGE"]
         if default["ENGINE"].endswith("postgresql"):
             assert conf["OPTIONS"] == default["OPTIONS"]  # random_page_cost as on the main connection
-    assert alias not in connections.settings
+    assert alias not in bench.OTHER_DATABASES and alias not in connections
 
 
 def test_baseline_alias_must_be_postgresql():
@@ -186,14 +186,14 @@ def test_baseline_alias_must_be_postgresql():
         bench.baseline_database("sqlite:///elsewhere.sqlite3"),
     ):
         pass
-    assert bench.BASELINE not in connections.settings
+    assert bench.BASELINE not in bench.OTHER_DATABASES
 
 
 def test_on_database_makes_the_alias_the_default_for_a_while():
     with bench.baseline_database("postgres://someone@db.example:6543/casework_bench_elsewhere") as alias:
         main = connections[DEFAULT_DB_ALIAS]
         with bench.on_database(alias):
-            assert connections[DEFAULT_DB_ALIAS] is connections[alias]
+            assert connections[DEFAULT_DB_ALIAS] is bench.OTHER_DATABASES[alias]
             assert connections[DEFAULT_DB_ALIAS] is not main
         assert connections[DEFAULT_DB_ALIAS] is main
         with bench.on_database(DEFAULT_DB_ALIAS):
