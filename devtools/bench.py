@@ -465,7 +465,7 @@ def peer_figures(pages: list[dict], runs: int = PEER_RUNS) -> list[dict]:
     """Time guardian's and viewflow's stock queries for the users of the person list and my
     tasks rows, on the grants copied into guardian's generic tables and rolled back after."""
     ours = {
-        (url_name, username): page for (_l, username, url_name, _n), page in zip(PAGES, pages, strict=False)
+        (url_name, username): page for (_l, username, url_name, _n), page in zip(PAGES, pages, strict=True)
     }
     peers = []
     try:
