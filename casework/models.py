@@ -392,7 +392,8 @@ class Person(models.Model):
         ]
         indexes = [
             models.Index(fields=["region", "name"], name="person_region_name_idx"),
-            models.Index(fields=["name"], name="person_name_idx"),
+            # The person list's order and its keyset pages: (name, id), read forward or back.
+            models.Index(fields=["name", "id"], name="person_name_pk_idx"),
         ]
 
     def __str__(self) -> str:

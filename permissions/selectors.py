@@ -382,31 +382,55 @@ TRANSFER_ACCEPT = "workflows/flows.TransferFlow.accept_or_decline"
 def actionable_tasks(user):
     """Return open human tasks the user holds or may claim: an agency queue plus their own inbox.
 
-    One SQL statement: the node permission is matched against the user's agency group grant
-    on the episode's person (guardian's direct-FK table), not loaded into Python.
+    One SQL statement, driven from the user's side: each way of holding a step (their inbox, each
+    agency grant, a pending transfer, a supervisor's region) is its own branch of a UNION ALL of
+    task ids, which PostgreSQL answers from the grants, the episodes and the processes of those
+    episodes, then the open human steps of those processes (the partial index of open steps),
+    never from the tasks of the whole country. The node permission is matched against the
+    user's agency group grant on the episode's person (guardian's direct-FK table), not loaded
+    into Python.
     """
-    from viewflow.workflow.models import Task
+    from viewflow.workflow.models import Process, Task
     from viewflow.workflow.status import STATUS
 
     staff = staff_for(user)
     if staff is None:
         return Task.objects.none()
-    open_tasks = Task.objects.filter(
-        flow_task_type="HUMAN",
-        status__in=[STATUS.NEW, STATUS.ASSIGNED],
-        process__artifact_content_type_id=_episode_content_type_id(),
-    )
+    episode_type = _episode_content_type_id()
+    # The same literal predicate as the partial index of open human steps (workflows migration
+    # 0009), so the planner may use it in every branch.
+    open_steps = {"flow_task_type": "HUMAN", "status__in": [STATUS.NEW, STATUS.ASSIGNED]}
+    open_tasks = Task.objects.filter(**open_steps, process__artifact_content_type_id=episode_type)
     group_id = agency_group_id(staff)
     if group_id is None:
         return open_tasks.filter(owner=user)
-    may_claim = Q()
+
+    def claimable(owner_permission: str, episodes, **more):
+        processes = Process.objects.filter(
+            artifact_content_type_id=episode_type, artifact_object_id__in=episodes
+        )
+        return (
+            Task.objects.filter(
+                **open_steps,
+                status=STATUS.NEW,
+                owner__isnull=True,
+                owner_permission=owner_permission,
+                process_id__in=processes.values("pk"),
+            )
+            .filter(**more)
+            .order_by()
+            .values("pk")
+        )
+
+    # Task's default ordering would sort each branch: a set of ids needs none.
+    branches = [Task.objects.filter(**open_steps, owner=user).order_by().values("pk")]
     station = staff.agency.kind == Agency.Kind.WORK_STATION
     for codename in ("act_work_station", "act_police"):
         held = PersonGroupObjectPermission.objects.filter(
             group_id=group_id, permission_id=_permission_id(codename)
         )
         episodes = Episode.objects.filter(person_id__in=held.values("content_object_id"))
-        claimable = Q(owner_permission=f"casework.{codename}", owner__isnull=True)
+        owner_permission = f"casework.{codename}"
         if station and codename == "act_work_station":
             # A station does the steps of the episodes it executes, except accepting its own
             # transfer request; the new place of a pending transfer (戒毒条例 art 22) holds the
@@ -414,26 +438,23 @@ def actionable_tasks(user):
             from casework.models import Transfer
 
             own = episodes.filter(township_id=staff.agency.region_id).values("pk")
-            may_claim |= claimable & Q(process__artifact_object_id__in=own) & ~Q(flow_task=TRANSFER_ACCEPT)
+            branches.append(claimable(owner_permission, own).exclude(flow_task=TRANSFER_ACCEPT))
             receiving = Transfer.objects.filter(
                 status=Transfer.Status.REQUESTED, to_township_id=staff.agency.region_id
             ).values("episode_id")
-            may_claim |= claimable & Q(flow_task=TRANSFER_ACCEPT, process__artifact_object_id__in=receiving)
+            branches.append(claimable(owner_permission, receiving, flow_task=TRANSFER_ACCEPT))
         else:
-            may_claim |= claimable & Q(process__artifact_object_id__in=episodes.values("pk"))
+            branches.append(claimable(owner_permission, episodes.values("pk")))
     # --- Supervisors (detox certification): they hold no grants, so the steps for the
     # 禁毒办 (owner_permission = workflows.flows.SUPERVISOR, a marker checked by the node itself)
     # are matched by region: episodes whose township lies under the supervisor's region. One more
-    # subquery in the same statement, only for supervisors.
+    # branch in the same statement, only for supervisors.
     region_path = supervisor_region_path(user)
     if region_path is not None:
         in_region = Episode.objects.filter(township__path__startswith=region_path).values("pk")
-        may_claim |= Q(
-            owner_permission="casework.supervise_region",
-            owner__isnull=True,
-            process__artifact_object_id__in=in_region,
-        )
-    return open_tasks.filter(Q(owner=user) | (Q(status=STATUS.NEW) & may_claim))
+        branches.append(claimable("casework.supervise_region", in_region))
+    first, *rest = branches
+    return open_tasks.filter(pk__in=first.union(*rest, all=True))
 
 
 def task_actionable(user, task) -> bool:

@@ -6,10 +6,13 @@ Each figure on a row counts only what the viewer may read of that person: the du
 `visible_talks`, so the list tells no more than the file would.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Case, Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.conf import settings
+from django.db import connections
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from casework.forms import ID_ERRORS
@@ -112,3 +115,82 @@ def id_number_check(user, text: str) -> IdNumberCheck:
     return IdNumberCheck(
         sex=parsed.sex, birth_date=parsed.birth_date, on_file=holder is not None, person=person
     )
+
+
+# --- The list's pages and count ----------------------------------------------------------------
+
+# The sort whose order an index serves (casework's person (name, id) index): its pages go by a
+# cursor (the last or first row's id) instead of an offset, so a page deep in a county's list costs
+# what the first one does. The other sorts order by figures computed per row and keep page numbers.
+KEYSET_SORT = "name"
+
+
+@dataclass(frozen=True)
+class PersonPage:
+    """One page of the person list: its rows, where the neighbouring pages start, and the count
+    (exact, or PostgreSQL's estimate when the scope is larger than an exact count is worth)."""
+
+    object_list: list
+    count: int
+    count_estimated: bool
+    has_previous: bool = False
+    has_next: bool = False
+    # Keyset pages: the rows the neighbouring pages start after / end before.
+    after: int | None = None
+    before: int | None = None
+    # Numbered pages (the sorts by computed figures).
+    number: int | None = None
+    num_pages: int | None = None
+
+
+def person_count(persons: QuerySet[Person]) -> tuple[int, bool]:
+    """Return the number of persons and whether it is an estimate.
+
+    Counting a county exactly reads every row of it on each request. Up to
+    PERSON_LIST_EXACT_COUNT_MAX the count is exact (a count capped one past it, so it reads no
+    more than that); beyond, PostgreSQL's planner estimate of the list's statement (EXPLAIN, no
+    row read) is shown as "about N". SQLite, a small installation's database, counts exactly.
+    """
+    cap = settings.PERSON_LIST_EXACT_COUNT_MAX
+    ids = persons.order_by().values("pk")
+    if connections[persons.db].vendor != "postgresql":
+        return ids.count(), False
+    capped = ids[: cap + 1].count()
+    if capped <= cap:
+        return capped, False
+    plan = json.loads(ids.explain(format="json"))
+    return max(int(plan[0]["Plan"]["Plan Rows"]), cap + 1), True
+
+
+def _cursor_filter(user, persons: QuerySet[Person], pk: int, forward: bool) -> QuerySet[Person]:
+    # The cursor's name is read inside the same statement, and only from persons the user may
+    # see: names stay out of addresses, and an id outside the user's view starts an empty page.
+    name = Subquery(selectors.visible_persons(user).filter(pk=pk).values("name")[:1])
+    if forward:
+        return persons.filter(name__gte=name).filter(Q(name__gt=name) | Q(pk__gt=pk))
+    return persons.filter(name__lte=name).filter(Q(name__lt=name) | Q(pk__lt=pk))
+
+
+def person_keyset_page(
+    user, persons: QuerySet[Person], *, after: int | None = None, before: int | None = None, size: int
+) -> tuple[list[Person], bool, bool]:
+    """Return the page of persons by (name, id) after the row `after` (or before `before`), and
+    whether there are rows before and after it (one statement)."""
+    if before is not None:
+        rows = list(_cursor_filter(user, persons, before, forward=False).order_by("-name", "-pk")[: size + 1])
+        has_previous = len(rows) > size
+        return rows[:size][::-1], has_previous, True
+    if after is not None:
+        persons = _cursor_filter(user, persons, after, forward=True)
+    rows = list(persons.order_by(*SORTS[KEYSET_SORT])[: size + 1])
+    return rows[:size], after is not None, len(rows) > size
+
+
+def person_numbered_page(
+    persons: QuerySet[Person], sort: str, number: int, size: int
+) -> tuple[list[Person], bool, bool]:
+    """Return page `number` of persons in a sort by computed figures, and whether there are pages
+    before and after it (one statement)."""
+    start = (number - 1) * size
+    rows = list(person_sort(persons, sort)[start : start + size + 1])
+    return rows[:size], number > 1, len(rows) > size

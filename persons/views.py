@@ -29,7 +29,16 @@ from permissions import selectors
 from permissions.gate import PersonGate, person_gate
 from permissions.models import AccessLog, RecordType
 from permissions.services import access_log_write
-from persons.selectors import id_number_check, person_rows, person_sort
+from persons.selectors import (
+    KEYSET_SORT,
+    PersonPage,
+    id_number_check,
+    person_count,
+    person_keyset_page,
+    person_numbered_page,
+    person_rows,
+    person_sort,
+)
 from workflows import work
 from workflows.branches import breaches
 from workflows.branches import intake as services
@@ -138,15 +147,54 @@ def _id_number_redirect(request, target: str):
     return redirect(f"{reverse(target)}?{query.urlencode()}")
 
 
+def _cursor(request, name: str) -> int | None:
+    try:
+        value = int(request.GET.get(name, ""))
+    except ValueError:
+        return None
+    return value if value > 0 else None
+
+
+def _list_page(request, persons, sort: str) -> PersonPage:
+    """The page the request asks for: by cursor for the name sort, by number for the others."""
+    count, estimated = person_count(persons)
+    if (sort or KEYSET_SORT) == KEYSET_SORT:
+        after, before = _cursor(request, "after"), _cursor(request, "before")
+        rows, has_previous, has_next = person_keyset_page(
+            request.user, persons, after=after, before=None if after else before, size=PAGE_SIZE
+        )
+        return PersonPage(
+            rows,
+            count,
+            estimated,
+            has_previous=has_previous and bool(rows),
+            has_next=has_next and bool(rows),
+            after=rows[-1].pk if rows else None,
+            before=rows[0].pk if rows else None,
+        )
+    number = _cursor(request, "page") or 1
+    rows, has_previous, has_next = person_numbered_page(persons, sort, number, PAGE_SIZE)
+    return PersonPage(
+        rows,
+        count,
+        estimated,
+        has_previous=has_previous,
+        has_next=has_next,
+        number=number,
+        num_pages=None if estimated else max(1, -(-count // PAGE_SIZE)),
+    )
+
+
 def person_list(request):
     staff = _staff_or_404(request)
     if looks_like_id_number(request.GET.get("q", "")):
         return _id_number_redirect(request, "person_list")
     form, persons, id_key = _list_filters(request, staff)
     sort = form.cleaned_data.get("sort") if form.is_bound and form.is_valid() else ""
-    page = Paginator(person_sort(persons, sort), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _list_page(request, persons, sort)
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
     return render(
         request,
         "persons/list.html",

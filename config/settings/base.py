@@ -166,6 +166,10 @@ DATABASE_REPLICA_CHECK_SECONDS = float(os.environ.get("DATABASE_REPLICA_CHECK_SE
 DATABASE_REPLICA_STICKY_SECONDS = int(os.environ.get("DATABASE_REPLICA_STICKY_SECONDS", "5"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The person list counts its persons exactly up to this many; a larger scope (a county) shows
+# PostgreSQL's estimate ("about N") instead of reading every row of it on each request.
+PERSON_LIST_EXACT_COUNT_MAX = int(os.environ.get("PERSON_LIST_EXACT_COUNT_MAX", "1000"))
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
