@@ -177,13 +177,23 @@ def person_keyset_page(
     """Return the page of persons by (name, id) after the row `after` (or before `before`), and
     whether there are rows before and after it (one statement)."""
     if before is not None:
-        rows = list(_cursor_filter(user, persons, before, forward=False).order_by("-name", "-pk")[: size + 1])
+        order = ("-name", "-pk")
+        rows = list(
+            _page_rows(persons, _cursor_filter(user, persons, before, forward=False), order, size + 1)
+        )
         has_previous = len(rows) > size
         return rows[:size][::-1], has_previous, True
-    if after is not None:
-        persons = _cursor_filter(user, persons, after, forward=True)
-    rows = list(persons.order_by(*SORTS[KEYSET_SORT])[: size + 1])
+    scope = _cursor_filter(user, persons, after, forward=True) if after is not None else persons
+    rows = list(_page_rows(persons, scope, SORTS[KEYSET_SORT], size + 1))
     return rows[:size], after is not None, len(rows) > size
+
+
+def _page_rows(persons: QuerySet[Person], scope: QuerySet[Person], order, limit: int) -> QuerySet[Person]:
+    # The page's ids first, in a subquery of the same statement, then the per-row columns for
+    # those rows only: asked for in one go, PostgreSQL computed the columns (each checking the
+    # record-type rules) for every person of a county before it sorted and kept the first rows.
+    ids = scope.order_by(*order).values("pk")[:limit]
+    return persons.filter(pk__in=ids).order_by(*order)
 
 
 def person_numbered_page(
