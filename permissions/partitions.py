@@ -184,6 +184,8 @@ def access_log_partitions_ensure(today: date, months_ahead: int = 2) -> list[str
         return []
     created = []
     with transaction.atomic(), connection.cursor() as cursor:
+        # ALTER TABLE (attaching a partition) cannot run while deferred FK checks are pending.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for ahead in range(months_ahead + 1):
             cursor.execute(
                 "SELECT permissions_accesslog_partition_ensure(%s, %s)",
@@ -223,6 +225,7 @@ def access_log_retention_apply(today: date) -> RetentionResult:
     cutoff_day = back.replace(day=min(today.day, calendar.monthrange(back.year, back.month)[1]))
     cutoff = datetime(cutoff_day.year, cutoff_day.month, cutoff_day.day, tzinfo=ZoneInfo(settings.TIME_ZONE))
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(
             "SELECT permissions_accesslog_partition_drop_before(%s, %s)", [cutoff, settings.TIME_ZONE]
         )
