@@ -46,6 +46,9 @@ BEGIN
   END IF;
 
   EXECUTE format('ALTER TABLE permissions_accesslog OWNER TO %I', log_owner);
+  -- The nightly job creates each month's partition as the owner (its functions are SECURITY
+  -- DEFINER): the owner needs CREATE in the log's schema. It is NOLOGIN and no one's role.
+  EXECUTE format('GRANT USAGE, CREATE ON SCHEMA %I TO %I', current_schema(), log_owner);
   -- On a partitioned log (PostgreSQL): every partition, and the anchor the chain continues
   -- from after the retention. Owning a partition would let the app drop or truncate it.
   FOR part IN SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid

@@ -270,3 +270,50 @@ def test_a_persons_log_read_bounded_by_months_touches_only_those_partitions(worl
     assert {_name(month_add(today, -4)), _name(month_add(today, -2))} <= {
         name for name in _partitions() if f" {name} " in unbounded
     }
+
+
+def test_the_apps_role_runs_the_nightly_job_but_cannot_touch_a_partition(world):
+    """Once scripts/access-log-roles.sql has run, the app's role creates the months ahead and
+    applies the retention through the owner's functions, and cannot truncate, drop or write a
+    partition directly, nor write the anchor."""
+    from tests.permissions.test_access_log_integrity import SCRIPT
+
+    app_role = f"{connection.settings_dict['NAME']}_app"[:63]
+    owner_role = f"{connection.settings_dict['NAME']}_log_owner"[:63]
+    sql = (
+        SCRIPT.read_text().replace(":'app_role'", f"'{app_role}'").replace(":'owner_role'", f"'{owner_role}'")
+    )
+    current = _name(timezone.localdate())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [app_role])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE ROLE "{app_role}" NOLOGIN NOSUPERUSER')
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(sql)
+        cursor.execute(
+            "SELECT tableowner FROM pg_tables WHERE tablename IN (%s, 'permissions_accessloganchor')",
+            [current],
+        )
+        assert {owner for (owner,) in cursor.fetchall()} == {owner_role}
+        cursor.execute(f'SET ROLE "{app_role}"')
+    try:
+        later = month_add(timezone.localdate(), 7)
+        assert access_log_partitions_ensure(later, months_ahead=0) == [_name(later)]
+        with override_settings(ACCESS_LOG_RETENTION_MONTHS=6):
+            access_log_retention_apply(timezone.localdate())
+        for statement in (
+            f"TRUNCATE {current}",
+            f"DROP TABLE {current}",
+            f"DROP TABLE {_name(later)}",
+            f"INSERT INTO {current} (id, at, action, record_types, reason, path, user_id, row_hash, token_name) "
+            "VALUES (1, now(), 'detail', '', '', '', 1, '', '')",
+            "INSERT INTO permissions_accessloganchor (last_id, row_hash, partition, created_at) VALUES (1, '', '', now())",
+        ):
+            with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(statement)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tableowner FROM pg_tables WHERE tablename = %s", [_name(later)])
+        assert cursor.fetchone() == (owner_role,)
