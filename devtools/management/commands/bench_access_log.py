@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from casework.models import Agency, Person, Staff
@@ -44,11 +45,12 @@ class Command(BaseCommand):
                 f"refusing to fill {connection.settings_dict['NAME']}: the fill writes rows without the hash "
                 "chain; use a database whose name contains 'bench'"
             )
+        # The widest supervisor (county 禁毒办): the region whose path is shortest.
         supervisor = (
-            Staff.objects.filter(agency__kind=Agency.Kind.DRUG_CONTROL, agency__region__parent__isnull=True)
-            .select_related("user")
+            Staff.objects.filter(agency__kind=Agency.Kind.DRUG_CONTROL)
+            .select_related("user", "agency__region")
+            .order_by(Length("agency__region__path"), "pk")
             .first()
-            or Staff.objects.filter(agency__kind=Agency.Kind.DRUG_CONTROL).select_related("user").first()
         )
         if supervisor is None:
             raise CommandError("no supervisor (禁毒办 staff): run seed_demo first")
