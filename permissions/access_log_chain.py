@@ -157,13 +157,13 @@ def sqlite_function_register(sender, connection, **kwargs) -> None:
             connection.connection.create_function(SQLITE_FUNCTION, arity, sqlite_row_hash, deterministic=True)
 
 
-def chain_check(rows) -> tuple[int, int | None]:
-    """Walk rows (dicts of FIELDS plus row_hash, in id order).
+def chain_check(rows, prev: str = "") -> tuple[int, int | None]:
+    """Walk rows (dicts of FIELDS plus row_hash, in id order), the first chained to `prev` (the
+    anchor's hash when the retention dropped the rows before them).
 
     Return (rows checked, id of the first row whose stored hash is not the one recomputed from
     the chain, or None when every row matches).
     """
-    prev = ""
     checked = 0
     for row in rows:
         checked += 1

@@ -149,3 +149,22 @@ class AccessLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("access log rows are append-only")
+
+
+class AccessLogAnchor(models.Model):
+    """Where the access log's hash chain continues from after the retention dropped its oldest
+    months: the id and hash of the last row dropped (permissions.partitions). Written only by the
+    retention's SQL function; the newest anchor is the chain's start for verify_access_log."""
+
+    last_id = models.BigIntegerField(_("最后一条的编号"), unique=True)
+    row_hash = models.CharField(_("校验值"), max_length=64)
+    partition = models.CharField(_("删除的分区"), max_length=63)
+    created_at = models.DateTimeField(_("删除时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("访问记录链起点")
+        verbose_name_plural = _("访问记录链起点")
+        ordering = ["-last_id"]
+
+    def __str__(self) -> str:
+        return f"{self.partition} → {self.last_id}"

@@ -281,6 +281,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60,
     },
     # Last month's township reports, on the 1st at 02:30.
+    # The access log's partitions for this month and the next two, then the retention (if set).
+    "access-log-partitions-daily": {
+        "task": "permissions.tasks.access_log_partitions_maintain",
+        "schedule": crontab(minute=15, hour=0),
+    },
     "monthly-reports": {
         "task": "oversight.tasks.monthly_reports",
         "schedule": crontab(minute=30, hour=2, day_of_month=1),
@@ -360,3 +365,15 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
 }
+
+# Months of access log kept on PostgreSQL; older monthly partitions are dropped by the nightly job.
+# 0 keeps every row. The law asks for at least six months of network logs (网络安全法 第二十一条),
+# so a smaller number is refused here, at start-up.
+ACCESS_LOG_RETENTION_MONTHS = int(os.environ.get("ACCESS_LOG_RETENTION_MONTHS", "0") or "0")
+if 0 < ACCESS_LOG_RETENTION_MONTHS < 6 or ACCESS_LOG_RETENTION_MONTHS < 0:
+    from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+    raise ImproperlyConfigured(
+        f"ACCESS_LOG_RETENTION_MONTHS={ACCESS_LOG_RETENTION_MONTHS}：访问记录至少保存 6 个月"
+        "（网络安全法第二十一条），请设为 0（永久保存）或不少于 6 的月数。"
+    )
