@@ -72,6 +72,7 @@ seed: migrate ## Load demo data (prints demo accounts), fire timers, run the dai
 	$(PY) manage.py workflow_timers
 	$(PY) manage.py scan_obligations
 	$(PY) manage.py refresh_figures
+	$(PY) manage.py access_log_partitions
 
 clean: ## Remove caches and test artifacts (keeps .venv and db.sqlite3)
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +

@@ -1,7 +1,7 @@
 """Pages for persons and their files. Every read goes through `permissions.selectors`."""
 
 import time
-from datetime import date
+from datetime import date, datetime, timedelta
 from io import BytesIO
 
 from django.conf import settings
@@ -597,7 +597,10 @@ def access_log(request):
         filters["user"] = username
     if day:
         try:
-            rows = rows.filter(at__date=date.fromisoformat(day))
+            # A range on the stored moment, not a date of it: the log's monthly partitions are
+            # by that moment, so a range reads the day's partition only.
+            start = timezone.make_aware(datetime.combine(date.fromisoformat(day), datetime.min.time()))
+            rows = rows.filter(at__gte=start, at__lt=start + timedelta(days=1))
             filters["date"] = day
         except ValueError:
             messages.error(request, _("日期格式应为 YYYY-MM-DD。"))

@@ -57,3 +57,23 @@ def test_the_admins_lockout_pages_are_chinese(client):
     html = client.get(reverse("admin:index")).content.decode()
     assert "登录尝试" in html and "登录安全" in html
     assert "Access attempts" not in html and "Axes" not in html
+
+
+def test_the_access_log_by_date_holds_that_local_day_only(client, world):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    person = f.person_with_episode(world["c1"])
+    officer = world["police1_user"]
+    late = AccessLog.objects.create(
+        user=officer, person=person, action="detail", at=datetime(2026, 12, 2, 23, 30, tzinfo=shanghai)
+    )
+    early = AccessLog.objects.create(
+        user=officer, person=person, action="detail", at=datetime(2026, 12, 3, 0, 30, tzinfo=shanghai)
+    )
+    client.force_login(world["sup1_user"])
+    by_day = client.get(reverse("access_log"), {"date": "2026-12-03"}).context["page"].object_list
+    assert [r.pk for r in by_day] == [early.pk]
+    by_day = client.get(reverse("access_log"), {"date": "2026-12-02"}).context["page"].object_list
+    assert [r.pk for r in by_day] == [late.pk]
