@@ -472,18 +472,27 @@ def task_get(user, task_id):
     return task
 
 
-def visible_obligations(user):
+def visible_obligations(user, *, per_row: bool = False):
     """Return the obligations of persons the user may see, each kind only to readers of its
-    record type (permissions.kinds): one statement, one semi-join per record type."""
+    record type (permissions.kinds): one statement, one semi-join per record type.
+
+    `per_row=True` asks the same of each row (a correlated EXISTS per record type) instead: for
+    a query that another condition narrows to a few rows (the user's own team, a township),
+    which PostgreSQL then starts from. With semi-joins it charges their hashed subplans to
+    every loop of such a start and walks every open obligation of the country instead.
+    """
     from casework.models import Obligation
 
-    readable = Q(
-        kind__in=kinds_of_type(OBLIGATION_RECORD_TYPE, FILE), person__in=visible_persons(user).values("pk")
-    )
+    def person_readable(record_type=None):
+        persons = visible_persons(user) if record_type is None else visible_persons(user, record_type)
+        if per_row:
+            return Q(Exists(persons.filter(pk=OuterRef("person_id"))))
+        return Q(person__in=persons.values("pk"))
+
+    readable = Q(kind__in=kinds_of_type(OBLIGATION_RECORD_TYPE, FILE)) & person_readable()
     for record_type in sorted(set(OBLIGATION_RECORD_TYPE.values()) - {FILE}):
-        readable |= Q(
-            kind__in=kinds_of_type(OBLIGATION_RECORD_TYPE, record_type),
-            person__in=visible_persons(user, record_type).values("pk"),
+        readable |= Q(kind__in=kinds_of_type(OBLIGATION_RECORD_TYPE, record_type)) & person_readable(
+            record_type
         )
     return Obligation.objects.filter(readable)
 

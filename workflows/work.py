@@ -56,12 +56,16 @@ def _on_my_team(user, today: date):
     )
 
 
-def party_duties(user, staff: Staff | None, today: date) -> QuerySet[Obligation]:
-    """Return the open duties of the user's party about persons the user may see."""
+def party_duties(user, staff: Staff | None, today: date, *, narrowed: bool = False) -> QuerySet[Obligation]:
+    """Return the open duties of the user's party about persons the user may see.
+
+    `narrowed`: the caller narrows them to a few rows (the user's team, a township), so each
+    row's readability is checked per row and PostgreSQL starts from the narrowing condition.
+    """
     if staff is None:
         return Obligation.objects.none()
     return (
-        selectors.visible_obligations(user)
+        selectors.visible_obligations(user, per_row=narrowed)
         .filter(status__in=Obligation.OPEN_STATUSES, kind__in=duty_kinds_of(staff.agency.kind))
         .annotate(mine=Exists(_on_my_team(user, today)))
     )
@@ -69,7 +73,7 @@ def party_duties(user, staff: Staff | None, today: date) -> QuerySet[Obligation]
 
 def duties_mine(user, staff: Staff | None, today: date) -> QuerySet[Obligation]:
     """Return the user's own duties: their party's, on episodes whose help team they are on."""
-    return party_duties(user, staff, today).filter(mine=True)
+    return party_duties(user, staff, today, narrowed=True).filter(mine=True)
 
 
 def duties_agency(user, staff: Staff | None, today: date) -> QuerySet[Obligation]:
@@ -80,10 +84,9 @@ def duties_agency(user, staff: Staff | None, today: date) -> QuerySet[Obligation
     """
     if staff is None or selectors.agency_group_id(staff) is None:
         return Obligation.objects.none()
-    duties = party_duties(user, staff, today)
     if staff.agency.kind == Agency.Kind.WORK_STATION:
-        duties = duties.filter(township_id=staff.agency.region_id)
-    return duties
+        return party_duties(user, staff, today, narrowed=True).filter(township_id=staff.agency.region_id)
+    return party_duties(user, staff, today)
 
 
 def bucket_counts(duties: QuerySet[Obligation], today: date) -> dict[str, int]:

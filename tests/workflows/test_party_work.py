@@ -326,3 +326,32 @@ def test_on_the_demo_each_role_holds_only_its_partys_work_and_its_digest_counts_
             counted.add(username)
     # Every role was compared (a list cut at 50 rows could not be), the social worker with a digest.
     assert counted == set(ROLES) and Notification.objects.filter(user__username="sw_chengguan").exists()
+
+
+def test_the_duties_checked_row_by_row_are_the_same_as_by_semi_join_for_every_party(world, team):
+    """The per-row form of the record-type check (for lists narrowed to a team or a township)
+    lets through exactly what the semi-join form does, for each party of the team and others."""
+    from permissions.selectors import visible_obligations
+
+    other = active(world, "c2")
+    duty(other, "drug_test", timezone.localdate() + timedelta(days=3))
+    users = [
+        world[key]
+        for key in (
+            "sw1_user",
+            "police1_user",
+            "judicial1_user",
+            "work_station1_user",
+            "work_station2_user",
+            "human_resources1_user",
+            "sup1_user",
+            "county_sup_user",
+        )
+    ]
+    seen = set()
+    for user in users:
+        by_semi_join = set(visible_obligations(user).values_list("pk", flat=True))
+        by_row = set(visible_obligations(user, per_row=True).values_list("pk", flat=True))
+        assert by_row == by_semi_join, user
+        seen |= by_row
+    assert len(seen) > 1
