@@ -280,12 +280,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflows.tasks.fire_workflow_timers",
         "schedule": 60,
     },
-    # Last month's township reports, on the 1st at 02:30.
     # The access log's partitions for this month and the next two, then the retention (if set).
     "access-log-partitions-daily": {
         "task": "permissions.tasks.access_log_partitions_maintain",
         "schedule": crontab(minute=15, hour=0),
     },
+    # Last month's township reports, on the 1st at 02:30.
     "monthly-reports": {
         "task": "oversight.tasks.monthly_reports",
         "schedule": crontab(minute=30, hour=2, day_of_month=1),
