@@ -126,8 +126,11 @@ class MyDuties(generics.ListAPIView):
         on_my_team = TeamMember.objects.filter(episode=OuterRef("episode"), user=self.request.user).filter(
             Q(end_date__isnull=True) | Q(end_date__gte=today)
         )
+        # Started from the persons the caller may see (a superset of what the record-type rules
+        # let through, checked per row): otherwise PostgreSQL walks every open duty of the country.
         return (
-            selectors.visible_obligations(self.request.user)
+            selectors.visible_obligations(self.request.user, per_row=True)
+            .filter(person__in=selectors.visible_persons(self.request.user).values("pk"))
             .filter(status__in=Obligation.OPEN_STATUSES, due_from__lte=today + timedelta(days=HORIZON_DAYS))
             .annotate(mine=Exists(on_my_team))
             .select_related("person")

@@ -331,7 +331,7 @@ def test_on_the_demo_each_role_holds_only_its_partys_work_and_its_digest_counts_
 def test_the_duties_checked_row_by_row_are_the_same_as_by_semi_join_for_every_party(world, team):
     """The per-row form of the record-type check (for lists narrowed to a team or a township)
     lets through exactly what the semi-join form does, for each party of the team and others."""
-    from permissions.selectors import visible_obligations
+    from permissions.selectors import visible_obligations, visible_persons
 
     other = active(world, "c2")
     duty(other, "drug_test", timezone.localdate() + timedelta(days=3))
@@ -353,5 +353,10 @@ def test_the_duties_checked_row_by_row_are_the_same_as_by_semi_join_for_every_pa
         by_semi_join = set(visible_obligations(user).values_list("pk", flat=True))
         by_row = set(visible_obligations(user, per_row=True).values_list("pk", flat=True))
         assert by_row == by_semi_join, user
+        # Started from the persons the user may see at all, as the API's duties are: the same.
+        from_persons = visible_obligations(user, per_row=True).filter(
+            person__in=visible_persons(user).values("pk")
+        )
+        assert set(from_persons.values_list("pk", flat=True)) == by_semi_join, user
         seen |= by_row
     assert len(seen) > 1
