@@ -26,7 +26,7 @@ REPLAY_WAIT_SECONDS = 30
 # A test that reads the replica is marked postgres and REPLICA_DB and asks for the `replica`
 # fixture. The alias is registered before the test starts (conftest.py); a mirror, it is never
 # flushed.
-REPLICA_DB = pytest.mark.django_db(transaction=True, databases=["default", REPLICA])
+REPLICA_DB = pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", REPLICA])
 
 
 def replica_problem() -> str | None:
