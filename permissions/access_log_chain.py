@@ -48,19 +48,9 @@ def row_hash(prev: str, row: dict, *, with_token_name: bool = True) -> str:
 # writers are put in one order, and the id is drawn inside that lock so id order is chain order.
 PG_LOCK_KEY = 7314230001
 
-PG_FUNCTIONS = f"""
-CREATE OR REPLACE FUNCTION permissions_accesslog_field(value text) RETURNS text AS $$
-  SELECT length(coalesce(value, ''))::text || ':' || coalesce(value, '') || ';'
-$$ LANGUAGE sql IMMUTABLE;
-
-CREATE OR REPLACE FUNCTION permissions_accesslog_chain() RETURNS trigger AS $$
-DECLARE
-  prev text;
-BEGIN
-  PERFORM pg_advisory_xact_lock({PG_LOCK_KEY});
-  NEW.id := nextval(pg_get_serial_sequence('permissions_accesslog', 'id'));
-  SELECT row_hash INTO prev FROM permissions_accesslog ORDER BY id DESC LIMIT 1;
-  NEW.row_hash := encode(sha256(convert_to(
+# The trigger's statement that hashes NEW in the canonical form (prev: the previous row's hash);
+# the partitioned log's trigger (permissions.partitions) uses the same one.
+PG_ROW_HASH = """  NEW.row_hash := encode(sha256(convert_to(
       permissions_accesslog_field(coalesce(prev, ''))
       || permissions_accesslog_field(NEW.id::text)
       || permissions_accesslog_field(NEW.user_id::text)
@@ -74,7 +64,21 @@ BEGIN
       || CASE WHEN coalesce(NEW.token_name, '') = '' THEN ''
               ELSE permissions_accesslog_field(NEW.token_name) END,
       'UTF8')), 'hex');
-  RETURN NEW;
+"""
+
+PG_FUNCTIONS = f"""
+CREATE OR REPLACE FUNCTION permissions_accesslog_field(value text) RETURNS text AS $$
+  SELECT length(coalesce(value, ''))::text || ':' || coalesce(value, '') || ';'
+$$ LANGUAGE sql IMMUTABLE;
+
+CREATE OR REPLACE FUNCTION permissions_accesslog_chain() RETURNS trigger AS $$
+DECLARE
+  prev text;
+BEGIN
+  PERFORM pg_advisory_xact_lock({PG_LOCK_KEY});
+  NEW.id := nextval(pg_get_serial_sequence('permissions_accesslog', 'id'));
+  SELECT row_hash INTO prev FROM permissions_accesslog ORDER BY id DESC LIMIT 1;
+{PG_ROW_HASH}  RETURN NEW;
 END;
 $$ LANGUAGE plpgsql;
 """

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 
-from .access_log_chain import PG_LOCK_KEY
+from .access_log_chain import PG_LOCK_KEY, PG_ROW_HASH
 
 # The law's floor for keeping network logs: 网络安全法 第二十一条 (no less than six months).
 RETENTION_FLOOR_MONTHS = 6
@@ -43,21 +43,7 @@ BEGIN
   IF prev IS NULL THEN
     SELECT row_hash INTO prev FROM permissions_accessloganchor ORDER BY last_id DESC LIMIT 1;
   END IF;
-  NEW.row_hash := encode(sha256(convert_to(
-      permissions_accesslog_field(coalesce(prev, ''))
-      || permissions_accesslog_field(NEW.id::text)
-      || permissions_accesslog_field(NEW.user_id::text)
-      || permissions_accesslog_field(((extract(epoch FROM NEW.at) * 1000000)::bigint)::text)
-      || permissions_accesslog_field(NEW.person_id::text)
-      || permissions_accesslog_field(NEW.action)
-      || permissions_accesslog_field(NEW.record_types)
-      || permissions_accesslog_field(NEW.reason)
-      || permissions_accesslog_field(host(NEW.ip))
-      || permissions_accesslog_field(NEW.path)
-      || CASE WHEN coalesce(NEW.token_name, '') = '' THEN ''
-              ELSE permissions_accesslog_field(NEW.token_name) END,
-      'UTF8')), 'hex');
-  RETURN NEW;
+{PG_ROW_HASH}  RETURN NEW;
 END;
 $$ LANGUAGE plpgsql;
 """
