@@ -570,6 +570,11 @@ def episode_add(request, pk):
     )
 
 
+# The days the access log can be searched by: far enough on both sides of any row, and inside
+# what a moment in the local time zone can be converted to and from.
+LOG_DATES = (date(2000, 1, 1), date(9000, 12, 31))
+
+
 def access_log(request):
     _staff_or_404(request, Agency.Kind.DRUG_CONTROL)
     rows = selectors.access_log_visible(request.user)
@@ -597,13 +602,19 @@ def access_log(request):
         filters["user"] = username
     if day:
         try:
-            # A range on the stored moment, not a date of it: the log's monthly partitions are
-            # by that moment, so a range reads the day's partition only.
-            start = timezone.make_aware(datetime.combine(date.fromisoformat(day), datetime.min.time()))
-            rows = rows.filter(at__gte=start, at__lt=start + timedelta(days=1))
-            filters["date"] = day
+            asked = date.fromisoformat(day)
         except ValueError:
             messages.error(request, _("日期格式应为 YYYY-MM-DD。"))
+        else:
+            filters["date"] = day
+            if LOG_DATES[0] <= asked <= LOG_DATES[1]:
+                # A range on the stored moment, not a date of it: the log's monthly partitions
+                # are by that moment, so a range reads the day's partition only.
+                start = timezone.make_aware(datetime.combine(asked, datetime.min.time()))
+                rows = rows.filter(at__gte=start, at__lt=start + timedelta(days=1))
+            else:
+                messages.error(request, _("日期超出可查询的范围。"))
+                rows = rows.none()
     page = Paginator(rows.select_related("user", "person").order_by("-at", "-id"), 50).get_page(
         request.GET.get("page")
     )

@@ -77,3 +77,12 @@ def test_the_access_log_by_date_holds_that_local_day_only(client, world):
     assert [r.pk for r in by_day] == [early.pk]
     by_day = client.get(reverse("access_log"), {"date": "2026-12-02"}).context["page"].object_list
     assert [r.pk for r in by_day] == [late.pk]
+
+
+def test_the_access_log_refuses_a_date_it_cannot_search_with_a_message(client, world):
+    client.force_login(world["sup1_user"])
+    for day in ("9999-12-31", "0001-01-01"):
+        page = client.get(reverse("access_log"), {"date": day})
+        assert page.status_code == 200
+        assert "日期超出可查询的范围。" in page.content.decode()
+        assert list(page.context["page"].object_list) == []
