@@ -41,10 +41,14 @@ def snapshot() -> dict:
 def use_broker(app, broker: str, backend: str) -> None:
     """Point the app at `broker` and `backend`, dropping the connections and the backend it may
     have made for another broker earlier in the session (a test starting a worker in-process)."""
+    from kombu import pools
+
     app.conf.update(broker_url=broker, result_backend=backend, task_always_eager=False)
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    # The app's pool is kombu's registered pool for the broker: closing it alone would leave a
+    # closed pool registered, which every later send (a page's .delay()) would then be refused
+    # by. Reset closes every pooled connection and empties the registry.
+    pools.reset()
+    app._pool = None
     app.__dict__.pop("amqp", None)
     app._backend_cache = None
     app._local.__dict__.pop("backend", None)
