@@ -4,6 +4,7 @@ perf-security.md (audit logs must be tamper-evident and append-only).
 """
 
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,20 +34,26 @@ def _verify() -> str:
     return out.getvalue().strip()
 
 
-def _change_behind_its_back(row_id: int, reason: str) -> None:
+@contextmanager
+def _behind_the_apps_back():
+    """A cursor past the append-only trigger, as the superuser the test runs as can get one."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # As the superuser the test runs as: the only way past the append-only trigger.
-            # (The deferred foreign-key checks of the rows just written must run before ALTER.)
+            # The deferred foreign-key checks of the rows just written must run before ALTER.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(
                 "ALTER TABLE permissions_accesslog DISABLE TRIGGER permissions_accesslog_append_only"
             )
-        cursor.execute("UPDATE permissions_accesslog SET reason = %s WHERE id = %s", [reason, row_id])
+        yield cursor
         if connection.vendor == "postgresql":
             cursor.execute(
                 "ALTER TABLE permissions_accesslog ENABLE TRIGGER permissions_accesslog_append_only"
             )
+
+
+def _change_behind_its_back(row_id: int, reason: str) -> None:
+    with _behind_the_apps_back() as cursor:
+        cursor.execute("UPDATE permissions_accesslog SET reason = %s WHERE id = %s", [reason, row_id])
 
 
 @pytest.mark.django_db
@@ -211,18 +218,17 @@ def test_without_trusted_proxies_the_forwarded_header_is_ignored():
 
 def _rewrite_hashes(hashes: dict[int, str]) -> None:
     """Store the given hashes behind the app's back (as a database of the older code holds them)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(
-                "ALTER TABLE permissions_accesslog DISABLE TRIGGER permissions_accesslog_append_only"
-            )
+    with _behind_the_apps_back() as cursor:
         for row_id, value in hashes.items():
             cursor.execute("UPDATE permissions_accesslog SET row_hash = %s WHERE id = %s", [value, row_id])
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "ALTER TABLE permissions_accesslog ENABLE TRIGGER permissions_accesslog_append_only"
-            )
+
+
+def _old_form_hashes(rows) -> dict[int, str]:
+    """The hashes the older code wrote for these rows: the token's name outside the chain."""
+    hashes, prev = {}, ""
+    for row in rows:
+        prev = hashes[row["id"]] = row_hash(prev, row, with_token_name=False)
+    return hashes
 
 
 def _token_log(user, person, token_name: str) -> None:
@@ -244,12 +250,7 @@ def test_the_chain_covers_the_tokens_name_so_a_row_moved_to_another_token_breaks
     assert row_hash(rows[0]["row_hash"], rows[1], with_token_name=False) != rows[1]["row_hash"]
     assert row_hash("", rows[0], with_token_name=False) == rows[0]["row_hash"]
 
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(
-                "ALTER TABLE permissions_accesslog DISABLE TRIGGER permissions_accesslog_append_only"
-            )
+    with _behind_the_apps_back() as cursor:
         cursor.execute(
             "UPDATE permissions_accesslog SET token_name = %s WHERE id = %s", ["别的令牌", rows[1]["id"]]
         )
@@ -286,10 +287,7 @@ def test_the_migration_rehashes_rows_from_the_first_token_row_after_checking_the
     _token_log(world["police1_user"], person, "外勤App")
     _log(world["police1_user"], person)
     rows = list(AccessLog.objects.order_by("id").values("row_hash", *FIELDS))
-    # The hashes as the older code wrote them: the token's name outside the chain.
-    old, prev = {}, ""
-    for row in rows:
-        prev = old[row["id"]] = row_hash(prev, row, with_token_name=False)
+    old = _old_form_hashes(rows)
     _rewrite_hashes(old)
     with pytest.raises(CommandError):
         _verify()
@@ -307,9 +305,7 @@ def test_the_migration_refuses_to_rehash_over_a_broken_chain_and_changes_nothing
     _token_log(world["police1_user"], person, "外勤App")
     _log(world["police1_user"], person)
     rows = list(AccessLog.objects.order_by("id").values("row_hash", *FIELDS))
-    old, prev = {}, ""
-    for row in rows:
-        prev = old[row["id"]] = row_hash(prev, row, with_token_name=False)
+    old = _old_form_hashes(rows)
     old[rows[1]["id"]] = "0" * 64  # a row changed behind the app's back
     _rewrite_hashes(old)
     with pytest.raises(RuntimeError, match=f"row id={rows[1]['id']}"), transaction.atomic():
