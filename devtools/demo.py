@@ -4,8 +4,13 @@
 and 和平镇, three communities each, the six agencies of every township plus the
 county 禁毒办, fixed demo accounts (``sw_chengguan``, ``police_heping``, ``admin``, ...),
 and N persons, each with one episode (a tenth also with an older closed one),
-family members, the help team and the first case events; then it rebuilds the
-guardian grants.
+family members, the help team and the first case events, their guardian grants, the
+reporting-in records, three years of history and the running flows (devtools.demo_flows).
+
+The persons are written in blocks of ``BLOCK``, each in its own transaction (a seed cut short
+resumes at the first missing block), with PostgreSQL ``COPY``; on PostgreSQL several worker
+processes can write blocks side by side (``workers``). The daily scan and the 无毒社区 data
+follow once, after the last block.
 
 Everything that must stay stable is a function of the person's index ``i``
 (0-based), never of N, so a larger run extends a smaller one with exactly the
@@ -34,7 +39,10 @@ already present is never rebuilt, so rerunning with another ``--seed`` on a
 seeded database adds nothing (start from an empty database to change seed).
 """
 
+import json
 import math
+import multiprocessing
+import os
 import random
 import time
 import unicodedata
@@ -47,7 +55,7 @@ from typing import TypeVar
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from casework.deadlines import expected_end_date, report_deadline
@@ -63,6 +71,7 @@ from casework.models import (
     Staff,
     TeamMember,
 )
+from casework.search_keys import person_keys_fill
 from devtools.demo_drugfree import seed_drugfree
 from devtools.demo_flows import (
     HistoryStats,
@@ -71,13 +80,15 @@ from devtools.demo_flows import (
     seed_intake_records,
     seed_obligations,
 )
-from permissions.services import holds_agency_grants, rebuild_all_grants
+from obligations.services import obligations_scan
+from permissions.services import holds_agency_grants, sync_person_grants
 
 PASSWORD = "demo-pass-2026"
 DEFAULT_PERSONS = 60
 
 CHUNK = 5000  # persons built and written at a time
 BATCH = 5000  # bulk_create batch size
+BLOCK = 5000  # persons seeded in one transaction (and by one worker at a time)
 DEMO_PAIR = 1000  # the first persons alternate between 城关镇 and 和平镇
 PER_TOWNSHIP = 500  # persons in a township created for the bulk path
 TOWNSHIPS_PER_COUNTY = 10
@@ -355,11 +366,22 @@ def birth_and_sequence(i: int) -> tuple[date, int]:
     return BIRTH_FIRST + timedelta(days=j % BIRTH_DAYS), j // BIRTH_DAYS
 
 
-def id_key(id_number: str) -> tuple[str, int] | None:
-    """The (birth date, sequence) part of an ID number, which identifies a demo index."""
+ID_STRIDE_INVERSE = pow(ID_STRIDE, -1, ID_SPACE)
+
+
+def index_of_id_number(id_number: str) -> int | None:
+    """The demo index whose birth date and sequence code an ID number carries (the inverse of
+    birth_and_sequence), or None for a number outside the demo's range."""
     if len(id_number) != 18 or not id_number[6:17].isdigit():
         return None
-    return id_number[6:14], int(id_number[14:17]) // 2
+    try:
+        birth = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    except ValueError:
+        return None
+    days, sequence = (birth - BIRTH_FIRST).days, int(id_number[14:17]) // 2
+    if not (0 <= days < BIRTH_DAYS and sequence < 500):
+        return None
+    return ((sequence * BIRTH_DAYS + days - ID_OFFSET) * ID_STRIDE_INVERSE) % ID_SPACE
 
 
 def _pick(rng: random.Random, options: Sequence[tuple[str, int]]) -> str:
@@ -485,6 +507,18 @@ class SeedReport:
     timings: dict[str, float] = field(default_factory=dict)
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
     extra_accounts: int = 0
+    history: HistoryStats = field(default_factory=HistoryStats)
+
+    def add(self, block: "BlockResult") -> None:
+        for name in BlockResult.COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(block, name))
+        self.history.open += block.history.open
+        self.history.done += block.history.done
+        for name, n in block.history.rows.items():
+            self.history.rows[name] += n
+        for name, seconds in block.timings.items():
+            # With several workers these are the workers' seconds added up, not wall time.
+            self.timings[name] = self.timings.get(name, 0.0) + seconds
 
     def lines(self) -> list[str]:
         head = (
@@ -517,14 +551,105 @@ class SeedReport:
         return lines
 
 
+@dataclass
+class BlockResult:
+    """What one block of persons added (see DemoSeeder.seed_block); picklable, so a worker
+    process can hand it back."""
+
+    COUNTS = (
+        "persons", "family", "episodes", "team_members", "events", "grants_added",
+        "intake_records", "obligations", "intake_flows", "handover_flows",
+    )  # fmt: skip
+
+    persons: int = 0
+    family: int = 0
+    episodes: int = 0
+    team_members: int = 0
+    events: int = 0
+    grants_added: int = 0
+    intake_records: int = 0
+    obligations: int = 0
+    intake_flows: int = 0
+    handover_flows: int = 0
+    history: HistoryStats = field(default_factory=HistoryStats)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _row_triggers(on: bool) -> None:
+    """Let PostgreSQL skip row triggers (``on=False``) until ``_row_triggers(True)`` or the end
+    of the transaction, where the role may say so (a superuser, as on a developer's or the
+    bench's server): the foreign-key checks, deferred to the commit, otherwise cost a quarter of
+    the seed. The rows are consistent by construction, and a test checks every foreign key of a
+    bulk seed. Elsewhere nothing changes."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('is_superuser') = 'on'")
+        if cursor.fetchone()[0]:
+            cursor.execute(f"SET LOCAL session_replication_role = {'origin' if on else 'replica'}")
+
+
+def _take_ids(model, count: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def insert_objects(model, objs: list) -> None:
+    """Insert unsaved model instances and set their pks: COPY on PostgreSQL (ids taken from the
+    table's sequence first), bulk_create elsewhere. Values are written as the instances hold them,
+    with auto_now fields stamped now and JSON dumped: enough for the plain fields of the case
+    models seeded this way (a field with its own pre_save would need bulk_create). No save() and
+    no signals, as with bulk_create."""
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objs, batch_size=BATCH)
+        return
+    ids = _take_ids(model, len(objs))
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+    fields = model._meta.concrete_fields
+    plain = [f for f in fields if not (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))]
+    stamped = [f for f in fields if f not in plain]
+    json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
+    now = timezone.now()
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in (*plain, *stamped))
+    attnames = [f.attname for f in plain]
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy,
+    ):
+        for obj in objs:
+            values = [getattr(obj, name) for name in attnames]
+            if json_fields:
+                values = [
+                    json.dumps(v, ensure_ascii=False) if name in json_fields else v
+                    for name, v in zip(attnames, values, strict=True)
+                ]
+            copy.write_row([*values, *([now] * len(stamped))])
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
 class DemoSeeder:
     def __init__(
-        self, persons: int, seed: int, log: Callable[[str], None] | None = None, today: date | None = None
+        self,
+        persons: int,
+        seed: int,
+        log: Callable[[str], None] | None = None,
+        today: date | None = None,
+        block_size: int = BLOCK,
     ) -> None:
         if not 0 <= persons <= ID_SPACE:
             raise ValueError(f"persons must be between 0 and {ID_SPACE}")
         self.n = persons
         self.seed = seed
+        self.block_size = block_size
         self.log = log or (lambda _message: None)
         self.today = today or timezone.localdate()
         self.townships = [township_spec(k) for k in range(township_count(persons))]
@@ -666,17 +791,13 @@ class DemoSeeder:
 
     # -- persons
 
-    def existing_indices(self) -> set[int]:
-        """Indices < n already in the database, told by ID number or decision number."""
-        by_key = {}
-        for i in range(self.n):
-            birth, sequence = birth_and_sequence(i)
-            by_key[(f"{birth:%Y%m%d}", sequence)] = i
-        found: set[int] = set()
+    def missing_indices(self) -> list[int]:
+        """Indices < n not yet in the database (told by ID number or decision number), in order."""
+        found = bytearray(self.n)
         for id_number in Person.objects.values_list("id_number", flat=True).iterator(chunk_size=BATCH):
-            key = id_key(id_number)
-            if key in by_key:
-                found.add(by_key[key])
+            i = index_of_id_number(id_number)
+            if i is not None and i < self.n:
+                found[i] = 1
         authorities = [c.authority for c in self.counties]
         for number in (
             Episode.objects.filter(issuing_authority__in=authorities)
@@ -685,8 +806,8 @@ class DemoSeeder:
         ):
             sequence = number.rpartition("〕")[2].removesuffix("号")
             if sequence.isdigit() and int(sequence) % 2 == 1 and (int(sequence) - 1) // 2 < self.n:
-                found.add((int(sequence) - 1) // 2)
-        return found
+                found[(int(sequence) - 1) // 2] = 1
+        return [i for i in range(self.n) if not found[i]]
 
     def user_for(self, prefix: str, township: TownshipSpec, position: int) -> int:
         return self.user_ids[username(POST[prefix], township, position // POST[prefix].per)]
@@ -950,10 +1071,12 @@ class DemoSeeder:
         team.append(member("family", name=guarantor.name, phone=guarantor.phone))
         return team
 
-    def create_persons(self, indices: list[int]) -> None:
-        self.roles = PartyRole.objects.in_bulk(field_name="code")
-        started = time.monotonic()
-        for done, chunk in enumerate(_chunks(indices, CHUNK), start=1):
+    def create_persons(self, indices: list[int], block: "BlockResult") -> list[int]:
+        """Write persons ``indices`` and what hangs off them; return the new persons' ids."""
+        if not self.roles:
+            self.roles = PartyRole.objects.in_bulk(field_name="code")
+        person_ids: list[int] = []
+        for chunk in _chunks(indices, CHUNK):
             persons, family, episodes, team, events = [], [], [], [], []
             for i in chunk:
                 p, f, e, t, ev = self.build(i)
@@ -962,67 +1085,123 @@ class DemoSeeder:
                 episodes += e
                 team += t
                 events += ev
-            Person.objects.bulk_create(persons, batch_size=BATCH)
-            FamilyMember.objects.bulk_create(family, batch_size=BATCH)
-            Episode.objects.bulk_create(episodes, batch_size=BATCH)
-            TeamMember.objects.bulk_create(team, batch_size=BATCH)
-            CaseEvent.objects.bulk_create(events, batch_size=BATCH)
-            self.report.persons += len(persons)
-            self.report.family += len(family)
-            self.report.episodes += len(episodes)
-            self.report.team_members += len(team)
-            self.report.events += len(events)
-            if len(indices) > CHUNK:
-                self.log(
-                    f"  persons {min(done * CHUNK, len(indices))}/{len(indices)} "
-                    f"({time.monotonic() - started:.1f}s)"
-                )
+            for person in persons:
+                person_keys_fill(person)  # what PersonQuerySet.bulk_create and save() do
+            insert_objects(Person, persons)
+            for row in (*family, *episodes):
+                row.person_id = row.person.pk
+            insert_objects(FamilyMember, family)
+            insert_objects(Episode, episodes)
+            for member in team:
+                member.episode_id = member.episode.pk
+            insert_objects(TeamMember, team)
+            for event in events:
+                event.person_id, event.episode_id = event.person.pk, event.episode.pk
+            insert_objects(CaseEvent, events)
+            person_ids += [p.pk for p in persons]
+            block.persons += len(persons)
+            block.family += len(family)
+            block.episodes += len(episodes)
+            block.team_members += len(team)
+            block.events += len(events)
+        return person_ids
+
+    def seed_block(self, indices: list[int]) -> "BlockResult":
+        """Persons ``indices`` with their grants, reporting-in records, history and flows, in one
+        transaction: a block is there whole or not at all, so a seed cut short resumes where it
+        stopped (the next run finds the committed blocks' indices and makes the others)."""
+        block = BlockResult()
+        mark = time.monotonic()
+
+        def lap(name: str) -> None:
+            nonlocal mark
+            now = time.monotonic()
+            block.timings[name] = block.timings.get(name, 0.0) + now - mark
+            mark = now
+
+        with transaction.atomic():
+            # Back on before the block ends: within a caller's transaction a SET LOCAL would last.
+            _row_triggers(False)
+            person_ids = self.create_persons(indices, block)
+            lap("persons")
+            block.grants_added = sync_person_grants(person_ids, today=self.today).added
+            lap("grants")
+            block.intake_records = seed_intake_records(person_ids=person_ids)
+            lap("intake records")
+            block.obligations = seed_obligations(
+                self.today, self.seed, block.history, person_ids=person_ids, scan=False
+            )
+            lap("history")
+            block.intake_flows = seed_intake_flows(person_ids=person_ids)
+            lap("intake flows")
+            block.handover_flows = seed_handover_flows(person_ids=person_ids)
+            lap("hand-over flows")
+            _row_triggers(True)
+        lap("commit")
+        return block
+
+    def run_blocks(self, missing: list[int], workers: int) -> None:
+        blocks = list(_chunks(missing, self.block_size))
+        started = time.monotonic()
+        done = 0
+
+        def merged(block: BlockResult) -> None:
+            nonlocal done
+            self.report.add(block)
+            done += block.persons
+            if len(blocks) > 1:
+                self.log(f"  persons {done}/{len(missing)} ({time.monotonic() - started:.1f}s)")
+
+        if workers <= 1 or len(blocks) <= 1:
+            for indices in blocks:
+                merged(self.seed_block(indices))
+            return
+        # Each worker is a forked copy of this seeder with its own database connection; the
+        # parent's must be closed first, or the children would share its socket.
+        global _WORKER_SEEDER
+        _WORKER_SEEDER = self
+        connections.close_all()
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers) as pool:
+            for block in pool.imap_unordered(_seed_block_in_worker, blocks):
+                merged(block)
+        _WORKER_SEEDER = None
 
     # -- everything
 
-    def run(self) -> SeedReport:
+    def run(self, workers: int = 1) -> SeedReport:
         started = time.monotonic()
         timings = self.report.timings
 
         def lap(name: str, since: float) -> float:
             now = time.monotonic()
-            timings[name] = now - since
+            timings[name] = timings.get(name, 0.0) + now - since
             return now
 
+        mark = started
         with transaction.atomic():
-            mark = started
             self.ensure_regions()
             agencies = self.ensure_agencies()
             mark = lap("regions+agencies", mark)
             self.ensure_accounts(agencies)
             mark = lap("accounts", mark)
-            present = self.existing_indices()
-            missing = [i for i in range(self.n) if i not in present]
-            if missing:
-                self.create_persons(missing)
-                mark = lap("persons", mark)
-                result = rebuild_all_grants()
-                self.report.grants_added, self.report.grants_removed = result.added, result.removed
-                mark = lap("grants", mark)
-            else:
-                self.report.already_seeded = True
-            # Each of these leaves alone what exists, so a rerun adds nothing.
-            self.report.intake_records = seed_intake_records()
-            mark = lap("intake records", mark)
-            history = HistoryStats()
-            self.report.obligations = seed_obligations(self.today, self.seed, history)
-            mark = lap("history", mark)
-            if history.done:
-                self.log(
-                    f"  history: done obligations {history.done}, "
-                    + ", ".join(f"{name} {n}" for name, n in sorted(history.rows.items()))
-                )
-            self.report.intake_flows = seed_intake_flows()
-            mark = lap("intake flows", mark)
-            self.report.handover_flows = seed_handover_flows()
-            mark = lap("hand-over flows", mark)
+        missing = self.missing_indices()
+        if missing:
+            self.run_blocks(missing, workers)
+            mark = time.monotonic()
+        else:
+            self.report.already_seeded = True
+        with transaction.atomic():
+            # Once for the whole data set, after every block: the overdue marks and reminders.
+            obligations_scan(self.today)
+            mark = lap("scan", mark)
             self.report.drugfree_communities = seed_drugfree(make_password(PASSWORD), self.today)
             mark = lap("drug-free communities", mark)
+        if self.report.history.done:
+            self.log(
+                f"  history: done obligations {self.report.history.done}, "
+                + ", ".join(f"{name} {n}" for name, n in sorted(self.report.history.rows.items()))
+            )
         self.report.seconds = time.monotonic() - started
         self.report.accounts, self.report.extra_accounts = self.account_table()
         return self.report
@@ -1044,8 +1223,29 @@ class DemoSeeder:
         return rows, extra
 
 
+_WORKER_SEEDER: DemoSeeder | None = None
+
+
+def _seed_block_in_worker(indices: list[int]) -> "BlockResult":
+    assert _WORKER_SEEDER is not None
+    return _WORKER_SEEDER.seed_block(indices)
+
+
+def default_workers() -> int:
+    """Parallel block writers: one per core on PostgreSQL (each also keeps a server process busy,
+    so more would only queue), one on SQLite, which has a single writer."""
+    if connection.vendor != "postgresql":
+        return 1
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def seed_demo(
-    persons: int = DEFAULT_PERSONS, seed: int = 1, log: Callable[[str], None] | None = None
+    persons: int = DEFAULT_PERSONS,
+    seed: int = 1,
+    log: Callable[[str], None] | None = None,
+    workers: int = 1,
 ) -> SeedReport:
     """Create (or complete) the demo data set; see the module docstring."""
-    return DemoSeeder(persons, seed, log).run()
+    if connection.vendor != "postgresql":
+        workers = 1
+    return DemoSeeder(persons, seed, log).run(workers)

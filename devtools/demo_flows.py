@@ -47,6 +47,7 @@ suspensions.
 import json
 import random
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -118,6 +119,7 @@ class _Writer:
         self.now = timezone.now()
         self.rows: dict[type, list[dict]] = defaultdict(list)
         self.pool: dict[type, list[int]] = defaultdict(list)
+        self.pool_size: dict[type, int] = {}
         self.next_id: dict[type, int] = {}
         self.stats = stats
         self.defaults = {model: self._defaults(model) for model in self.ORDER}
@@ -133,14 +135,17 @@ class _Writer:
 
     def _id(self, model) -> int:
         if self.postgres:
-            if not self.pool[model]:
+            pool = self.pool[model]
+            if not pool:
+                # A table that gets few rows takes few ids; a busy one takes ever larger runs.
+                size = self.pool_size[model] = min(ID_BLOCK, self.pool_size.get(model, 512) * 2)
                 with connection.cursor() as cursor:
                     cursor.execute(
                         "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                        [model._meta.db_table, ID_BLOCK],
+                        [model._meta.db_table, size],
                     )
-                    self.pool[model] = [row[0] for row in reversed(cursor.fetchall())]
-            return self.pool[model].pop()
+                    pool += [row[0] for row in reversed(cursor.fetchall())]
+            return pool.pop()
         if model not in self.next_id:
             self.next_id[model] = (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
         self.next_id[model] += 1
@@ -161,20 +166,19 @@ class _Writer:
             fields = model._meta.concrete_fields
             if self.postgres and len(rows) >= COPY_THRESHOLD:
                 columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-                json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
+                pairs = [(f.attname, defaults[f.attname]) for f in fields]
+                json_at = [n for n, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
                 with (
                     connection.cursor() as cursor,
                     cursor.cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy,
                 ):
+                    write = copy.write_row
                     for row in rows:
-                        copy.write_row(
-                            [
-                                json.dumps(row.get(f.attname, defaults[f.attname]))
-                                if f.attname in json_fields
-                                else row.get(f.attname, defaults[f.attname])
-                                for f in fields
-                            ]
-                        )
+                        get = row.get
+                        values = [get(name, default) for name, default in pairs]
+                        for n in json_at:
+                            values[n] = json.dumps(values[n])
+                        write(values)
             else:
                 model.objects.bulk_create([model(**(defaults | row)) for row in rows], batch_size=2000)
 
@@ -217,8 +221,17 @@ def _geography() -> tuple[dict[int, Region], dict[int, list[int]], dict[int, lis
     return townships, neighbours, communities
 
 
-def seed_obligations(today: date, seed: int = 1, stats: HistoryStats | None = None) -> int:
-    """Write the history and the current obligations of running episodes without obligations.
+def seed_obligations(
+    today: date,
+    seed: int = 1,
+    stats: HistoryStats | None = None,
+    *,
+    person_ids: Collection[int] | None = None,
+    scan: bool = True,
+) -> int:
+    """Write the history and the current obligations of running episodes without obligations
+    (only those of ``person_ids`` when given), then run the daily scan unless ``scan`` is False
+    (the seeder writes block by block and scans once at the end).
 
     Return the number of open obligations written (see the module docstring for what else).
     """
@@ -227,23 +240,31 @@ def seed_obligations(today: date, seed: int = 1, stats: HistoryStats | None = No
         "pk", "person_id", "township_id", "community_id", "kind", "status", "start_date", "term_months",
         "paused_days", "decision_number",
     )  # fmt: skip
+    running = Episode.objects.filter(status__in=RUNNING, start_date__isnull=False)
+    if person_ids is not None:
+        running = running.filter(person_id__in=list(person_ids))
     episodes = list(
-        Episode.objects.filter(status__in=RUNNING, start_date__isnull=False)
-        .exclude(Exists(Obligation.objects.filter(episode=OuterRef("pk"))))
+        running.exclude(Exists(Obligation.objects.filter(episode=OuterRef("pk"))))
         .order_by("pk")
         .values_list(*fields)
     )
+    if not episodes:
+        if scan:
+            obligations_scan(today)
+        return 0
     townships, neighbours, communities = _geography()
     ctx = _Context(today, seed, _clerks(), neighbours, communities, townships=townships)
     writer = _Writer(stats)
+    opened_before = stats.open
     for n, values in enumerate(episodes, start=1):
         episode = Episode(**dict(zip(("id", *fields[1:]), values, strict=True)))
         _History(episode, ctx, writer).write()
         if n % EPISODES_PER_FLUSH == 0:
             writer.flush()
     writer.flush()
-    obligations_scan(today)
-    return stats.open
+    if scan:
+        obligations_scan(today)
+    return stats.open - opened_before
 
 
 def _clerks() -> dict[int, int]:
@@ -595,8 +616,8 @@ class _History:
         self.event(reported, "transfer_reported", f"在新执行地报到（{date_format(reported)}）")
 
 
-def seed_intake_flows() -> int:
-    """Start the intake flow of every decided episode that has none."""
+def seed_intake_flows(*, person_ids: Collection[int] | None = None) -> int:
+    """Start the intake flow of every decided episode (of ``person_ids`` when given) that has none."""
     content_type = ContentType.objects.get_for_model(Episode)
     from viewflow.workflow.models import Process
 
@@ -604,16 +625,18 @@ def seed_intake_flows() -> int:
         "artifact_object_id"
     )
     count = 0
-    for episode in (
-        Episode.objects.filter(status=Episode.Status.DECIDED).exclude(pk__in=started).order_by("pk")
-    ):
+    decided = Episode.objects.filter(status=Episode.Status.DECIDED)
+    if person_ids is not None:
+        decided = decided.filter(person_id__in=list(person_ids))
+    for episode in decided.exclude(pk__in=started).order_by("pk"):
         IntakeFlow.start.run(episode=episode)
         count += 1
     return count
 
 
-def seed_intake_records() -> int:
-    """Give every reported episode its reporting-in record, agreement and plan (as the flow would)."""
+def seed_intake_records(*, person_ids: Collection[int] | None = None) -> int:
+    """Give every reported episode (of ``person_ids`` when given) its reporting-in record,
+    agreement and plan (as the flow would)."""
     from casework.models import Agreement, Plan, ReportingIn, Staff
     from workflows.branches.intake import AGREEMENT_LIABILITY, AGREEMENT_MEASURES, AGREEMENT_RULES
 
@@ -626,6 +649,8 @@ def seed_intake_records() -> int:
     episodes = Episode.objects.filter(reported_on__isnull=False).exclude(
         Exists(ReportingIn.objects.filter(episode=OuterRef("pk")))
     )
+    if person_ids is not None:
+        episodes = episodes.filter(person_id__in=list(person_ids))
     reports, agreements, plans = [], [], []
     for e in episodes.iterator(chunk_size=2000):
         clerk = clerks.get(e.township_id)
@@ -668,7 +693,7 @@ def seed_intake_records() -> int:
     return len(reports)
 
 
-def seed_handover_flows() -> int:
+def seed_handover_flows(*, person_ids: Collection[int] | None = None) -> int:
     """Give every seeded hand-over that waits for the police its BreachHandOverFlow, as the app
     leaves one: started by workflows.branches.breaches.handover_open when the hand-over fell due, the work
     station's package step done by the clerk who prepared it, the police station's step open (so
@@ -689,6 +714,7 @@ def seed_handover_flows() -> int:
             episode__status=Episode.Status.VIOLATION_REPORTED,
         )
         .exclude(episode_id__in=started)
+        .filter(**({} if person_ids is None else {"episode__person_id__in": list(person_ids)}))
         .select_related("episode", "prepared_by")
         .order_by("episode_id", "-prepared_on", "-pk")
     )
