@@ -604,10 +604,10 @@ def seed_intake_flows(*, person_ids: Collection[int] | None = None) -> int:
     from viewflow.workflow.models import Process
 
     content_type = ContentType.objects.get_for_model(Episode)
-    started = Process.objects.filter(artifact_content_type=content_type, flow_class=IntakeFlow).values(
-        "artifact_object_id"
+    started = Process.objects.filter(
+        artifact_content_type=content_type, flow_class=IntakeFlow, artifact_object_id=OuterRef("pk")
     )
-    episodes = Episode.objects.filter(status=Episode.Status.DECIDED).exclude(pk__in=started)
+    episodes = Episode.objects.filter(~Exists(started), status=Episode.Status.DECIDED)
     if person_ids is not None:
         episodes = episodes.filter(person_id__in=person_ids)
     rows = list(episodes.order_by("pk").values_list("pk", "person_id", "report_deadline"))
@@ -929,64 +929,79 @@ class _WaitingHandOver:
 def _handovers_waiting(person_ids: Collection[int] | None) -> list[_WaitingHandOver]:
     """The latest hand-over of each episode handed over and not yet received, without the flow,
     with what handover_open is given: the positive test (relapse) or the breach answered by the
-    hand-over (a serious breach), each the latest of its episode. Four queries."""
+    hand-over (a serious breach), each the latest of its episode.
+
+    The hand-overs first, then the other records by those episodes' ids, a few hundred at a
+    time: the ids of a block's few hand-overs find their rows by index, where the block's
+    persons as a subquery made PostgreSQL read every breach answered by a hand-over."""
     from viewflow.workflow.models import Process
 
     from workflows.flows import BreachHandOverFlow
 
-    content_type = ContentType.objects.get_for_model(Episode)
     started = Process.objects.filter(
-        artifact_content_type=content_type, flow_class=BreachHandOverFlow
-    ).values("artifact_object_id")
+        artifact_content_type=ContentType.objects.get_for_model(Episode),
+        flow_class=BreachHandOverFlow,
+        artifact_object_id=OuterRef("episode_id"),
+    )
     handovers = HandOver.objects.filter(
+        ~Exists(started),
         received_on__isnull=True,
         reason__in=(HandOver.Reason.RELAPSE, HandOver.Reason.SERIOUS_BREACH),
         episode__status=Episode.Status.VIOLATION_REPORTED,
-    ).exclude(episode_id__in=started)
+    )
     if person_ids is not None:
         handovers = handovers.filter(episode__person_id__in=person_ids)
-    episodes = handovers.values("episode_id")
+    latest_handovers: dict[int, tuple] = {}
+    for row in handovers.order_by("episode_id", "-prepared_on", "-pk").values_list(
+        "episode_id", "pk", "episode__person_id", "reason", "prepared_on", "prepared_by_id"
+    ):
+        latest_handovers.setdefault(row[0], row)
+    relapses = [e for e, row in latest_handovers.items() if row[3] == HandOver.Reason.RELAPSE]
+    breaches = [e for e, row in latest_handovers.items() if row[3] != HandOver.Reason.RELAPSE]
 
-    def latest(queryset, *order: str) -> dict[int, object]:
+    def latest(queryset, episode_ids: list[int], *order: str) -> dict[int, object]:
         first: dict[int, object] = {}
-        for episode_id, value in queryset.filter(episode_id__in=episodes).order_by("episode_id", *order):
-            first.setdefault(episode_id, value)
+        for start in range(0, len(episode_ids), _IDS_PER_QUERY):
+            chunk = episode_ids[start : start + _IDS_PER_QUERY]
+            for episode_id, value in queryset.filter(episode_id__in=chunk).order_by("episode_id", *order):
+                first.setdefault(episode_id, value)
         return first
 
     positive = latest(
         DrugTest.objects.filter(result=DrugTest.Result.POSITIVE).values_list("episode_id", "pk"),
+        relapses,
         "-tested_on",
         "-pk",
     )
     answered = latest(
         Breach.objects.filter(response=Breach.Response.HANDOVER).values_list("episode_id", "pk"),
+        breaches,
         "-occurred_on",
         "-pk",
     )
     fell_due = latest(
         Obligation.objects.filter(kind=ObligationKind.HANDOVER).values_list("episode_id", "due_from"),
+        list(latest_handovers),
         "-due_by",
         "-pk",
     )
-    waiting: dict[int, _WaitingHandOver] = {}
-    for pk, episode_id, person_id, reason, prepared_on, prepared_by_id in handovers.order_by(
-        "episode_id", "-prepared_on", "-pk"
-    ).values_list("pk", "episode_id", "episode__person_id", "reason", "prepared_on", "prepared_by_id"):
-        if episode_id in waiting:
-            continue
-        relapse = reason == HandOver.Reason.RELAPSE
-        waiting[episode_id] = _WaitingHandOver(
+    return [
+        _WaitingHandOver(
             handover_id=pk,
             episode_id=episode_id,
             person_id=person_id,
             reason=reason,
             prepared_on=prepared_on,
             prepared_by_id=prepared_by_id,
-            drug_test_id=positive.get(episode_id) if relapse else None,
-            breach_id=None if relapse else answered.get(episode_id),
+            drug_test_id=positive.get(episode_id),
+            breach_id=answered.get(episode_id),
             due_from=fell_due.get(episode_id) or prepared_on,
         )
-    return list(waiting.values())
+        for episode_id, pk, person_id, reason, prepared_on, prepared_by_id in latest_handovers.values()
+    ]
+
+
+_IDS_PER_QUERY = 500  # well under SQLite's limit of bound parameters
 
 
 def _handover_flow_run(handover: HandOver, drug_test_id: int | None, breach_id: int | None, due_from: date):
