@@ -880,13 +880,9 @@ def seed_handover_flows(*, person_ids: Collection[int] | None = None) -> int:
     if not waiting:
         return 0
     first = waiting[0]
-    process = _handover_flow_run(
-        HandOver.objects.select_related("episode", "prepared_by").get(pk=first.handover_id),
-        first.drug_test_id,
-        first.breach_id,
-        first.due_from,
-    )
-    template = _FlowTemplate.read(process, Episode(pk=first.episode_id, person_id=first.person_id))
+    handover = HandOver.objects.select_related("episode", "prepared_by").get(pk=first.handover_id)
+    process = _handover_flow_run(handover, first.drug_test_id, first.breach_id, first.due_from)
+    template = _FlowTemplate.read(process, handover.episode)
     copies = []
     for w in waiting[1:]:
         opened, prepared = _at(w.due_from), _at(w.prepared_on)
