@@ -617,21 +617,219 @@ class _History:
 
 
 def seed_intake_flows(*, person_ids: Collection[int] | None = None) -> int:
-    """Start the intake flow of every decided episode (of ``person_ids`` when given) that has none."""
-    content_type = ContentType.objects.get_for_model(Episode)
+    """Start the intake flow of every decided episode that has none (of these persons, if given).
+
+    The first one is started through the flow's API; the others are copies of its rows with the
+    episode's values (_FlowTemplate), so the stage costs a few statements, not one start each."""
     from viewflow.workflow.models import Process
 
-    started = Process.objects.filter(artifact_content_type=content_type, flow_class=IntakeFlow).values(
-        "artifact_object_id"
+    content_type = ContentType.objects.get_for_model(Episode)
+    started = Process.objects.filter(
+        artifact_content_type=content_type, flow_class=IntakeFlow, artifact_object_id=OuterRef("pk")
     )
-    count = 0
-    decided = Episode.objects.filter(status=Episode.Status.DECIDED)
+    episodes = Episode.objects.filter(~Exists(started), status=Episode.Status.DECIDED)
     if person_ids is not None:
-        decided = decided.filter(person_id__in=list(person_ids))
-    for episode in decided.exclude(pk__in=started).order_by("pk"):
-        IntakeFlow.start.run(episode=episode)
-        count += 1
-    return count
+        episodes = episodes.filter(person_id__in=person_ids)
+    rows = list(episodes.order_by("pk").values_list("pk", "person_id", "report_deadline"))
+    if not rows:
+        return 0
+    first = Episode.objects.get(pk=rows[0][0])
+    template = _FlowTemplate.read(IntakeFlow.start.run(episode=first), first)
+    template.insert(
+        [
+            template.copy(
+                episode_id,
+                person_id,
+                tasks={"report_in__timeout": {"scheduled": _intake_timer_due(report_deadline)}},
+            )
+            for episode_id, person_id, report_deadline in rows[1:]
+        ]
+    )
+    return len(rows)
+
+
+def _intake_timer_due(report_deadline: date) -> datetime:
+    """The moment report_in's timeout timer is scheduled for, by the flow's own rule."""
+    from types import SimpleNamespace
+
+    from workflows.flows import report_deadline_passed
+
+    stand_in = SimpleNamespace(
+        process=SimpleNamespace(artifact=SimpleNamespace(report_deadline=report_deadline))
+    )
+    return report_deadline_passed(stand_in)
+
+
+@dataclass
+class _FlowCopy:
+    """Where another episode's rows differ from the template's."""
+
+    process: dict[str, object]
+    tasks: list[dict[str, object]]  # one per template task, in its order
+
+
+@dataclass
+class _FlowTemplate:
+    """The rows one real start wrote (Process, its Tasks and their Task.previous links), to be
+    copied for other episodes: the same flow, nodes, statuses, tokens and permissions, with the
+    episode, its person and whatever the caller gives per node substituted. A moment the start
+    leaves at "now" is the template's, a few milliseconds before the copies are written."""
+
+    BATCH = 2000  # processes per statement
+
+    process: dict[str, object]
+    tasks: list[dict[str, object]]  # in id order
+    links: list[tuple[int, int]]  # (task, previous task) as indices into tasks
+    episode_id: int
+    person_id: int
+
+    @classmethod
+    def read(cls, process, episode: Episode) -> "_FlowTemplate":
+        from viewflow.workflow.models import Process, Task
+
+        def columns(model) -> list[str]:
+            return [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+
+        tasks = list(Task.objects.filter(process_id=process.pk).order_by("pk").values("pk", *columns(Task)))
+        index = {task.pop("pk"): i for i, task in enumerate(tasks)}
+        links = [
+            (index[from_id], index[to_id])
+            for from_id, to_id in Task.previous.through.objects.filter(from_task_id__in=index)
+            .order_by("pk")
+            .values_list("from_task_id", "to_task_id")
+        ]
+        return cls(
+            process=Process.objects.filter(pk=process.pk).values(*columns(Process)).get(),
+            tasks=tasks,
+            links=links,
+            episode_id=episode.pk,
+            person_id=episode.person_id,
+        )
+
+    def copy(
+        self,
+        episode_id: int,
+        person_id: int,
+        process: dict[str, object] | None = None,
+        tasks: dict[str, dict[str, object]] | None = None,
+    ) -> _FlowCopy:
+        """The rows for another episode; `tasks` maps a node's name to the values of its task."""
+        tasks = tasks or {}
+        person = str(self.person_id)
+        changes = []
+        for task in self.tasks:
+            values = dict(tasks.get(task["flow_task"].name, {}))
+            # The steps' permission object is the episode's person (workflows.flows._person).
+            if task["owner_permission_obj_pk"] == person:
+                values.setdefault("owner_permission_obj_pk", str(person_id))
+            changes.append(values)
+        return _FlowCopy({"artifact_object_id": episode_id} | (process or {}), changes)
+
+    def insert(self, copies: list[_FlowCopy]) -> None:
+        """Write the copies: their processes, tasks and links, by batches of BATCH processes."""
+        from viewflow.workflow.models import Process, Task
+
+        previous = Task.previous.through
+        width = len(self.tasks)
+        for start in range(0, len(copies), self.BATCH):
+            batch = copies[start : start + self.BATCH]
+            if connection.vendor == "postgresql":
+                self._copy_in(batch)
+                continue
+            processes = Process.objects.bulk_create([Process(**(self.process | c.process)) for c in batch])
+            tasks = Task.objects.bulk_create(
+                [
+                    Task(**(template | values | {"process_id": p.pk}))
+                    for c, p in zip(batch, processes, strict=True)
+                    for template, values in zip(self.tasks, c.tasks, strict=True)
+                ]
+            )
+            previous.objects.bulk_create(
+                [
+                    previous(from_task_id=tasks[i + a].pk, to_task_id=tasks[i + b].pk)
+                    for i in range(0, len(tasks), width)
+                    for a, b in self.links
+                ]
+            )
+
+    def _copy_in(self, batch: list[_FlowCopy]) -> None:
+        """PostgreSQL: ids drawn from the tables' sequences up front, rows sent by ``COPY``, the
+        template's values converted for the database once and each copy's own values per row."""
+        from viewflow.workflow.models import Process, Task
+
+        previous = Task.previous.through
+        ids = {
+            model: _ids_draw(model, count)
+            for model, count in (
+                (Process, len(batch)),
+                (Task, len(batch) * len(self.tasks)),
+                (previous, len(batch) * len(self.links)),
+            )
+        }
+        process_rows = []
+        task_rows = []
+        for c, process_id in zip(batch, ids[Process], strict=True):
+            process_rows.append({"id": process_id} | c.process)
+            for values in c.tasks:
+                task_rows.append({"id": ids[Task][len(task_rows)], "process_id": process_id} | values)
+        task_ids = [row["id"] for row in task_rows]
+        width = len(self.tasks)
+        link_rows = []
+        for first in range(0, len(task_ids), width):
+            for a, b in self.links:
+                link_id = ids[previous][len(link_rows)]
+                link_rows.append(
+                    {"id": link_id, "from_task_id": task_ids[first + a], "to_task_id": task_ids[first + b]}
+                )
+        _rows_copy(Process, [self.process] * len(process_rows), process_rows)
+        _rows_copy(Task, [self.tasks[n % width] for n in range(len(task_rows))], task_rows)
+        _rows_copy(previous, [{}] * len(link_rows), link_rows)
+
+
+def _ids_draw(model, count: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _rows_copy(model, templates: list[dict[str, object]], rows: list[dict[str, object]]) -> None:
+    """``COPY`` rows into the model's table, each the values of its template with its own on top.
+
+    A template's values are converted as the fields save them, once; a row's own only where the
+    field needs it (JSON, viewflow's references to flows, nodes and tokens): ids, text and
+    moments go to psycopg as they are, which is most of the work saved."""
+    fields = model._meta.concrete_fields
+    converted = {
+        f.attname
+        for f in fields
+        if f.get_internal_type() == "JSONField" or type(f).__module__.startswith("viewflow.")
+    }
+    bases: dict[int, list[object]] = {}
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy,
+    ):
+        for template, row in zip(templates, rows, strict=True):
+            base = bases.get(id(template))
+            if base is None:
+                base = bases[id(template)] = [
+                    f.get_db_prep_save(template[f.attname], connection) if f.attname in template else None
+                    for f in fields
+                ]
+            copy.write_row(
+                [
+                    base[n]
+                    if f.attname not in row
+                    else f.get_db_prep_save(row[f.attname], connection)
+                    if f.attname in converted
+                    else row[f.attname]
+                    for n, f in enumerate(fields)
+                ]
+            )
 
 
 def seed_intake_records(*, person_ids: Collection[int] | None = None) -> int:
@@ -694,75 +892,157 @@ def seed_intake_records(*, person_ids: Collection[int] | None = None) -> int:
 
 
 def seed_handover_flows(*, person_ids: Collection[int] | None = None) -> int:
-    """Give every seeded hand-over that waits for the police its BreachHandOverFlow, as the app
-    leaves one: started by workflows.branches.breaches.handover_open when the hand-over fell due, the work
-    station's package step done by the clerk who prepared it, the police station's step open (so
-    the police see it in their tasks and on the 违规与外出 tab). Backdated to the seeded days.
+    """Give every seeded hand-over that waits for the police (of these persons, if given) its
+    BreachHandOverFlow, as the app leaves one: started by workflows.branches.breaches.handover_open
+    when the hand-over fell due, the work station's package step done by the clerk who prepared
+    it, the police station's step open (so the police see it in their tasks and on the 违规与外出
+    tab). Backdated to the seeded days. The first is started and stepped through the flow's API;
+    the others are copies of its rows (_FlowTemplate).
     Idempotent: episodes that already have the flow are left alone; return the number started."""
+    waiting = _handovers_waiting(person_ids)
+    if not waiting:
+        return 0
+    first = waiting[0]
+    handover = HandOver.objects.select_related("episode", "prepared_by").get(pk=first.handover_id)
+    process = _handover_flow_run(handover, first.drug_test_id, first.breach_id, first.due_from)
+    template = _FlowTemplate.read(process, handover.episode)
+    copies = []
+    for w in waiting[1:]:
+        opened, prepared = _at(w.due_from), _at(w.prepared_on)
+        data = {"reason": w.reason, "drug_test_id": w.drug_test_id, "breach_id": w.breach_id}
+        copies.append(
+            template.copy(
+                w.episode_id,
+                w.person_id,
+                process={"created": opened, "data": template.process["data"] | data},
+                tasks={
+                    "start": {"created": opened, "finished": opened},
+                    "prepare": {
+                        "owner_id": w.prepared_by_id,
+                        "created": opened,
+                        "assigned": prepared,
+                        "started": prepared,
+                        "finished": prepared,
+                    },
+                    "receive": {"created": prepared},
+                },
+            )
+        )
+    template.insert(copies)
+    return len(waiting)
+
+
+@dataclass(frozen=True)
+class _WaitingHandOver:
+    handover_id: int
+    episode_id: int
+    person_id: int
+    reason: str
+    prepared_on: date
+    prepared_by_id: int
+    drug_test_id: int | None  # the positive test of a relapse
+    breach_id: int | None  # the breach answered by the hand-over (a serious breach)
+    due_from: date  # the day the hand-over fell due
+
+
+def _handovers_waiting(person_ids: Collection[int] | None) -> list[_WaitingHandOver]:
+    """The latest hand-over of each episode handed over and not yet received, without the flow,
+    with what handover_open is given: the positive test (relapse) or the breach answered by the
+    hand-over (a serious breach), each the latest of its episode.
+
+    The hand-overs first, then the other records by those episodes' ids, a few hundred at a
+    time: the ids of a block's few hand-overs find their rows by index, where the block's
+    persons as a subquery made PostgreSQL read every breach answered by a hand-over."""
+    from viewflow.workflow.models import Process
+
+    from workflows.flows import BreachHandOverFlow
+
+    started = Process.objects.filter(
+        artifact_content_type=ContentType.objects.get_for_model(Episode),
+        flow_class=BreachHandOverFlow,
+        artifact_object_id=OuterRef("episode_id"),
+    )
+    handovers = HandOver.objects.filter(
+        ~Exists(started),
+        received_on__isnull=True,
+        reason__in=(HandOver.Reason.RELAPSE, HandOver.Reason.SERIOUS_BREACH),
+        episode__status=Episode.Status.VIOLATION_REPORTED,
+    )
+    if person_ids is not None:
+        handovers = handovers.filter(episode__person_id__in=person_ids)
+    latest_handovers: dict[int, tuple] = {}
+    for row in handovers.order_by("episode_id", "-prepared_on", "-pk").values_list(
+        "episode_id", "pk", "episode__person_id", "reason", "prepared_on", "prepared_by_id"
+    ):
+        latest_handovers.setdefault(row[0], row)
+    relapses = [e for e, row in latest_handovers.items() if row[3] == HandOver.Reason.RELAPSE]
+    breaches = [e for e, row in latest_handovers.items() if row[3] != HandOver.Reason.RELAPSE]
+
+    def latest(queryset, episode_ids: list[int], *order: str) -> dict[int, object]:
+        first: dict[int, object] = {}
+        for start in range(0, len(episode_ids), _IDS_PER_QUERY):
+            chunk = episode_ids[start : start + _IDS_PER_QUERY]
+            for episode_id, value in queryset.filter(episode_id__in=chunk).order_by("episode_id", *order):
+                first.setdefault(episode_id, value)
+        return first
+
+    positive = latest(
+        DrugTest.objects.filter(result=DrugTest.Result.POSITIVE).values_list("episode_id", "pk"),
+        relapses,
+        "-tested_on",
+        "-pk",
+    )
+    answered = latest(
+        Breach.objects.filter(response=Breach.Response.HANDOVER).values_list("episode_id", "pk"),
+        breaches,
+        "-occurred_on",
+        "-pk",
+    )
+    fell_due = latest(
+        Obligation.objects.filter(kind=ObligationKind.HANDOVER).values_list("episode_id", "due_from"),
+        list(latest_handovers),
+        "-due_by",
+        "-pk",
+    )
+    return [
+        _WaitingHandOver(
+            handover_id=pk,
+            episode_id=episode_id,
+            person_id=person_id,
+            reason=reason,
+            prepared_on=prepared_on,
+            prepared_by_id=prepared_by_id,
+            drug_test_id=positive.get(episode_id),
+            breach_id=answered.get(episode_id),
+            due_from=fell_due.get(episode_id) or prepared_on,
+        )
+        for episode_id, pk, person_id, reason, prepared_on, prepared_by_id in latest_handovers.values()
+    ]
+
+
+_IDS_PER_QUERY = 500  # well under SQLite's limit of bound parameters
+
+
+def _handover_flow_run(handover: HandOver, drug_test_id: int | None, breach_id: int | None, due_from: date):
+    """Start one hand-over's flow and do its package step through the flow's API, backdated."""
     from viewflow.workflow.models import Process, Task
 
     from workflows.flows import BreachHandOverFlow
 
-    content_type = ContentType.objects.get_for_model(Episode)
-    started = Process.objects.filter(
-        artifact_content_type=content_type, flow_class=BreachHandOverFlow
-    ).values("artifact_object_id")
-    waiting = (
-        HandOver.objects.filter(
-            received_on__isnull=True,
-            reason__in=(HandOver.Reason.RELAPSE, HandOver.Reason.SERIOUS_BREACH),
-            episode__status=Episode.Status.VIOLATION_REPORTED,
-        )
-        .exclude(episode_id__in=started)
-        .filter(**({} if person_ids is None else {"episode__person_id__in": list(person_ids)}))
-        .select_related("episode", "prepared_by")
-        .order_by("episode_id", "-prepared_on", "-pk")
+    process = BreachHandOverFlow.start.run(
+        episode=handover.episode, reason=handover.reason, drug_test_id=drug_test_id, breach_id=breach_id
     )
-    count = 0
-    seen: set[int] = set()
-    for handover in waiting:
-        episode = handover.episode
-        if episode.pk in seen:
-            continue
-        seen.add(episode.pk)
-        # What handover_open is given: the positive test (relapse) or the breach answered by the
-        # hand-over (a serious breach).
-        drug_test_id = breach_id = None
-        if handover.reason == HandOver.Reason.RELAPSE:
-            drug_test_id = (
-                DrugTest.objects.filter(episode=episode, result=DrugTest.Result.POSITIVE)
-                .order_by("-tested_on", "-pk")
-                .values_list("pk", flat=True)
-                .first()
-            )
-        else:
-            breach_id = (
-                Breach.objects.filter(episode=episode, response=Breach.Response.HANDOVER)
-                .order_by("-occurred_on", "-pk")
-                .values_list("pk", flat=True)
-                .first()
-            )
-        due_from = (
-            Obligation.objects.filter(episode=episode, kind=ObligationKind.HANDOVER)
-            .order_by("-due_by", "-pk")
-            .values_list("due_from", flat=True)
-            .first()
-        ) or handover.prepared_on
-        process = BreachHandOverFlow.start.run(
-            episode=episode, reason=handover.reason, drug_test_id=drug_test_id, breach_id=breach_id
-        )
-        prepare = Task.objects.get(process=process, flow_task=BreachHandOverFlow.prepare)
-        with BreachHandOverFlow.lock(process.pk):
-            activation = prepare.flow_task.activation_class(prepare)
-            activation.assign(handover.prepared_by)
-            activation.start(None)
-            activation.execute()
-        opened, prepared = _at(due_from), _at(handover.prepared_on)
-        Process.objects.filter(pk=process.pk).update(created=opened)
-        Task.objects.filter(process=process, flow_task_type="START").update(created=opened, finished=opened)
-        Task.objects.filter(pk=prepare.pk).update(
-            created=opened, assigned=prepared, started=prepared, finished=prepared
-        )
-        Task.objects.filter(process=process, flow_task=BreachHandOverFlow.receive).update(created=prepared)
-        count += 1
-    return count
+    prepare = Task.objects.get(process=process, flow_task=BreachHandOverFlow.prepare)
+    with BreachHandOverFlow.lock(process.pk):
+        activation = prepare.flow_task.activation_class(prepare)
+        activation.assign(handover.prepared_by)
+        activation.start(None)
+        activation.execute()
+    opened, prepared = _at(due_from), _at(handover.prepared_on)
+    Process.objects.filter(pk=process.pk).update(created=opened)
+    Task.objects.filter(process=process, flow_task_type="START").update(created=opened, finished=opened)
+    Task.objects.filter(pk=prepare.pk).update(
+        created=opened, assigned=prepared, started=prepared, finished=prepared
+    )
+    Task.objects.filter(process=process, flow_task=BreachHandOverFlow.receive).update(created=prepared)
+    return process
