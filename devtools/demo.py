@@ -39,7 +39,6 @@ already present is never rebuilt, so rerunning with another ``--seed`` on a
 seeded database adds nothing (start from an empty database to change seed).
 """
 
-import json
 import math
 import multiprocessing
 import os
@@ -72,6 +71,7 @@ from casework.models import (
     TeamMember,
 )
 from casework.search_keys import person_keys_fill
+from devtools.bulk import insert_objects, row_triggers
 from devtools.demo_drugfree import seed_drugfree
 from devtools.demo_flows import (
     HistoryStats,
@@ -575,67 +575,6 @@ class BlockResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _row_triggers(on: bool) -> None:
-    """Let PostgreSQL skip row triggers (``on=False``) until ``_row_triggers(True)`` or the end
-    of the transaction, where the role may say so (a superuser, as on a developer's or the
-    bench's server): the foreign-key checks, deferred to the commit, otherwise cost a quarter of
-    the seed. The rows are consistent by construction, and a test checks every foreign key of a
-    bulk seed. Elsewhere nothing changes."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('is_superuser') = 'on'")
-        if cursor.fetchone()[0]:
-            cursor.execute(f"SET LOCAL session_replication_role = {'origin' if on else 'replica'}")
-
-
-def _take_ids(model, count: int) -> list[int]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [model._meta.db_table, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def insert_objects(model, objs: list) -> None:
-    """Insert unsaved model instances and set their pks: COPY on PostgreSQL (ids taken from the
-    table's sequence first), bulk_create elsewhere. Values are written as the instances hold them,
-    with auto_now fields stamped now and JSON dumped: enough for the plain fields of the case
-    models seeded this way (a field with its own pre_save would need bulk_create). No save() and
-    no signals, as with bulk_create."""
-    if not objs:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objs, batch_size=BATCH)
-        return
-    ids = _take_ids(model, len(objs))
-    for obj, pk in zip(objs, ids, strict=True):
-        obj.pk = pk
-    fields = model._meta.concrete_fields
-    plain = [f for f in fields if not (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))]
-    stamped = [f for f in fields if f not in plain]
-    json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
-    now = timezone.now()
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in (*plain, *stamped))
-    attnames = [f.attname for f in plain]
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy,
-    ):
-        for obj in objs:
-            values = [getattr(obj, name) for name in attnames]
-            if json_fields:
-                values = [
-                    json.dumps(v, ensure_ascii=False) if name in json_fields else v
-                    for name, v in zip(attnames, values, strict=True)
-                ]
-            copy.write_row([*values, *([now] * len(stamped))])
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = connection.alias
-
-
 class DemoSeeder:
     def __init__(
         self,
@@ -1121,7 +1060,7 @@ class DemoSeeder:
 
         with transaction.atomic():
             # Back on before the block ends: within a caller's transaction a SET LOCAL would last.
-            _row_triggers(False)
+            row_triggers(False)
             person_ids = self.create_persons(indices, block)
             lap("persons")
             block.grants_added = sync_person_grants(person_ids, today=self.today).added
@@ -1136,7 +1075,7 @@ class DemoSeeder:
             lap("intake flows")
             block.handover_flows = seed_handover_flows(person_ids=person_ids)
             lap("hand-over flows")
-            _row_triggers(True)
+            row_triggers(True)
         lap("commit")
         return block
 

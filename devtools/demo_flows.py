@@ -70,6 +70,7 @@ from casework.models import (
     Talk,
     Transfer,
 )
+from devtools.bulk import insert_objects
 from obligations.schedule import intervals_for, plan_dates, programme_year, term_bounds
 from obligations.services import obligations_scan
 from workflows.flows import IntakeFlow
@@ -885,9 +886,9 @@ def seed_intake_records(*, person_ids: Collection[int] | None = None) -> int:
                 written_by_id=clerk,
             )
         )
-    ReportingIn.objects.bulk_create(reports, batch_size=5000)
-    Agreement.objects.bulk_create(agreements, batch_size=5000)
-    Plan.objects.bulk_create(plans, batch_size=5000)
+    insert_objects(ReportingIn, reports)
+    insert_objects(Agreement, agreements)
+    insert_objects(Plan, plans)
     return len(reports)
 
 

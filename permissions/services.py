@@ -164,9 +164,15 @@ def desired_grants(person_ids: list[int], today: date | None = None) -> set[Gran
         agencies[(kind, region_id)].append(group_id)
 
     grants: set[Grant] = set()
+    # Each agency kind's and each team role's codenames, worked out once, not once per person.
+    kind_codenames = {
+        kind: party_codenames(party_matrix, AGENCY_PARTY[kind]) | ACTION_CODENAMES.get(kind, set())
+        for kind in AGENCY_PARTY
+    }
+    role_codenames: dict[str, set[str]] = {}
 
     def grant_group(kind: str, township_id: int | None, person_id: int) -> None:
-        codenames = party_codenames(party_matrix, AGENCY_PARTY[kind]) | ACTION_CODENAMES.get(kind, set())
+        codenames = kind_codenames[kind]
         for group_id in agencies.get((kind, township_id), ()):
             for codename in codenames:
                 grants.add(Grant("group", group_id, person_id, codename))
@@ -190,7 +196,9 @@ def desired_grants(person_ids: list[int], today: date | None = None) -> set[Gran
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=today), start_date__lte=today)
         .values_list("episode__person_id", "user_id", "role__code", "end_date")
     ):
-        for codename in party_codenames(party_matrix, role_code):
+        if role_code not in role_codenames:
+            role_codenames[role_code] = party_codenames(party_matrix, role_code)
+        for codename in role_codenames[role_code]:
             key = (user_id, person_id, codename)
             if key not in team_until:
                 team_until[key] = end_date
