@@ -352,7 +352,10 @@ class Person(models.Model):
     residence_address = models.CharField(_("居住地址"), max_length=200)
     residence_region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("居住地"))
     # The community responsible for the person now: the current episode's community.
-    region = models.ForeignKey(Region, models.PROTECT, related_name="persons", verbose_name=_("管辖社区"))
+    # No index of its own: person_region_name_idx begins with it.
+    region = models.ForeignKey(
+        Region, models.PROTECT, related_name="persons", verbose_name=_("管辖社区"), db_index=False
+    )
     education = models.CharField(_("文化程度"), max_length=10, choices=Education.choices, blank=True)
     employment = models.CharField(_("就业状况"), max_length=12, choices=Employment.choices, blank=True)
     marital_status = models.CharField(_("婚姻状况"), max_length=10, choices=Marital.choices, blank=True)
@@ -463,14 +466,20 @@ class Episode(models.Model):
         DECEASED = "deceased", _("死亡")
         LEFT_COUNTRY = "left_country", _("出国(境)")
 
-    person = models.ForeignKey(Person, models.PROTECT, related_name="episodes", verbose_name=_("人员"))
+    # No index of its own, as the township below: episode_person_recent_idx begins with it.
+    person = models.ForeignKey(
+        Person, models.PROTECT, related_name="episodes", verbose_name=_("人员"), db_index=False
+    )
     kind = models.CharField(_("类别"), max_length=5, choices=Kind.choices)
     decision_number = models.CharField(_("决定书文号"), max_length=60)
     decision_date = models.DateField(_("决定日期"))
     issuing_authority = models.CharField(_("决定机关"), max_length=100)
     served_on = models.DateField(_("送达日期"))
     term_months = models.PositiveSmallIntegerField(_("期限(月)"))
-    township = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("执行地乡镇(街道)"))
+    # episode_township_status_idx begins with it.
+    township = models.ForeignKey(
+        Region, models.PROTECT, related_name="+", verbose_name=_("执行地乡镇(街道)"), db_index=False
+    )
     community = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("责任社区"))
     report_deadline = models.DateField(_("报到期限"))
     # The period the deadline was computed from, so every page can say "3个工作日" beside it.
@@ -539,6 +548,7 @@ class TeamMember(models.Model):
 
     episode = models.ForeignKey(Episode, models.CASCADE, related_name="team", verbose_name=_("执行记录"))
     role = models.ForeignKey(PartyRole, models.PROTECT, related_name="+", verbose_name=_("角色"))
+    # No index of its own: teammember_user_active_idx begins with it.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.PROTECT,
@@ -546,6 +556,7 @@ class TeamMember(models.Model):
         blank=True,
         related_name="team_memberships",
         verbose_name=_("工作人员账号"),
+        db_index=False,
     )
     name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("电话"), max_length=20, blank=True)
@@ -624,7 +635,10 @@ class CaseEvent(models.Model):
         REFERRAL_OUTCOME = "referral_outcome", _("转介结果")
         REFERRAL_CLOSED = "referral_closed", _("转介办结")
 
-    person = models.ForeignKey(Person, models.CASCADE, related_name="events", verbose_name=_("人员"))
+    # No index of its own: caseevent_person_day_idx begins with it.
+    person = models.ForeignKey(
+        Person, models.CASCADE, related_name="events", verbose_name=_("人员"), db_index=False
+    )
     episode = models.ForeignKey(Episode, models.CASCADE, null=True, blank=True, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -803,10 +817,15 @@ class Obligation(models.Model):
 
     OPEN_STATUSES = (Status.PENDING, Status.OVERDUE)
 
+    # The episode, the person and the township have no index of their own: the unique sequence,
+    # obligation_person_status_idx and obligation_township_due_idx begin with them, and an obligation
+    # row is written tens of times per person (every index is paid for on each).
     episode = models.ForeignKey(
-        Episode, models.CASCADE, related_name="obligations", verbose_name=_("执行记录")
+        Episode, models.CASCADE, related_name="obligations", verbose_name=_("执行记录"), db_index=False
     )
-    person = models.ForeignKey(Person, models.CASCADE, related_name="obligations", verbose_name=_("人员"))
+    person = models.ForeignKey(
+        Person, models.CASCADE, related_name="obligations", verbose_name=_("人员"), db_index=False
+    )
     kind = models.CharField(_("事项"), max_length=12, choices=ObligationKind.choices)
     sequence = models.PositiveSmallIntegerField(_("序号"))
     programme_year = models.PositiveSmallIntegerField(_("执行年度"))
@@ -817,7 +836,9 @@ class Obligation(models.Model):
     period_days = models.PositiveSmallIntegerField(_("期限天数"), null=True, blank=True)
     day_count = models.CharField(_("期限计算方式"), max_length=8, choices=DayCount.choices, blank=True)
     owner_party = models.CharField(_("负责方"), max_length=20, default="community")
-    township = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("执行地"))
+    township = models.ForeignKey(
+        Region, models.PROTECT, related_name="+", verbose_name=_("执行地"), db_index=False
+    )
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
     done_on = models.DateField(_("完成日期"), null=True, blank=True)
     excused_reason = models.CharField(_("免除理由"), max_length=200, blank=True)
@@ -916,7 +937,10 @@ class DrugTest(VoidableRecord):
     episode = models.ForeignKey(
         Episode, models.PROTECT, related_name="drug_tests", verbose_name=_("执行记录")
     )
-    person = models.ForeignKey(Person, models.PROTECT, related_name="drug_tests", verbose_name=_("人员"))
+    # No index of its own: drugtest_person_date_idx begins with it.
+    person = models.ForeignKey(
+        Person, models.PROTECT, related_name="drug_tests", verbose_name=_("人员"), db_index=False
+    )
     obligation = models.OneToOneField(
         Obligation,
         models.PROTECT,
@@ -971,7 +995,10 @@ class Talk(VoidableRecord):
         PHONE = "phone", _("电话")
 
     episode = models.ForeignKey(Episode, models.PROTECT, related_name="talks", verbose_name=_("执行记录"))
-    person = models.ForeignKey(Person, models.PROTECT, related_name="talks", verbose_name=_("人员"))
+    # No index of its own: talk_person_date_idx begins with it.
+    person = models.ForeignKey(
+        Person, models.PROTECT, related_name="talks", verbose_name=_("人员"), db_index=False
+    )
     obligation = models.OneToOneField(
         Obligation, models.PROTECT, null=True, blank=True, related_name="talk", verbose_name=_("对应事项")
     )

@@ -551,6 +551,59 @@ class SeedReport:
         return lines
 
 
+def place_regions(wanted: list[tuple[str, str, str, str | None]]) -> int:
+    """Add the regions of ``wanted`` (code, name, level, parent code; parents first) that do not
+    exist, in a few statements; return how many were added.
+
+    Region is a materialised path ordered by code (treebeard's node_order_by), and the demo's
+    counties come in descending codes, so adding them one at a time through treebeard moves
+    every path of the tree for each new county. Here the paths of the whole tree are worked out
+    once, siblings in code order as treebeard keeps them: the existing rows whose path or child
+    count changes are updated, the new ones inserted."""
+    rows = list(Region.objects.values_list("pk", "code", "path", "numchild"))
+    by_path = {path: code for _, code, path, _ in rows}
+    steplen = Region.steplen
+    parent_of: dict[str, str | None] = {code: by_path.get(path[:-steplen]) for _, code, path, _ in rows}
+    new = {code: (name, level) for code, name, level, _ in wanted if code not in parent_of}
+    if not new:
+        return 0
+    for code, _, _, parent_code in wanted:
+        if code in new:
+            parent_of[code] = parent_code
+    children: dict[str | None, list[str]] = {}
+    for code, parent_code in parent_of.items():
+        children.setdefault(parent_code, []).append(code)
+    placed: dict[str, tuple[str, int, int]] = {}  # code -> (path, depth, numchild)
+    pending = [(None, "", 0)]
+    while pending:
+        parent_code, parent_path, depth = pending.pop()
+        for n, code in enumerate(sorted(children.get(parent_code, ())), start=1):
+            path = Region._get_path(parent_path, depth + 1, n)
+            placed[code] = (path, depth + 1, len(children.get(code, ())))
+            pending.append((code, path, depth + 1))
+    moved = [
+        Region(pk=pk, path=placed[code][0], numchild=placed[code][2])
+        for pk, code, path, numchild in rows
+        if (path, numchild) != (placed[code][0], placed[code][2])
+    ]
+    if moved:
+        # Paths are unique: park the moved rows on paths no region has before the real ones.
+        parked = [Region(pk=r.pk, path=f"~{r.pk}") for r in moved]
+        Region.objects.bulk_update(parked, ["path"], batch_size=BATCH)
+        Region.objects.bulk_update(moved, ["path", "numchild"], batch_size=BATCH)
+    Region.objects.bulk_create(
+        [
+            Region(
+                code=code, name=name, level=level,
+                path=placed[code][0], depth=placed[code][1], numchild=placed[code][2],
+            )
+            for code, (name, level) in new.items()
+        ],
+        batch_size=BATCH,
+    )  # fmt: skip
+    return len(new)
+
+
 @dataclass
 class BlockResult:
     """What one block of persons added (see DemoSeeder.seed_block); picklable, so a worker
@@ -607,17 +660,7 @@ class DemoSeeder:
         for t in self.townships:
             wanted.append((t.code, t.name, Region.Level.TOWNSHIP, t.county.code))
             wanted += [(code, name, Region.Level.COMMUNITY, t.code) for code, name in t.communities]
-        existing = set(Region.objects.filter(code__in=[w[0] for w in wanted]).values_list("code", flat=True))
-        for code, name, level, parent_code in wanted:  # parents come before children
-            if code in existing:
-                continue
-            if parent_code is None:
-                Region.objects.add_root(create_kwargs={"code": code, "name": name, "level": level})
-            else:
-                # Fetch the parent afresh: adding a sorted root can shift the paths of others.
-                parent = Region.objects.get(code=parent_code)
-                Region.objects.add_child(parent, {"code": code, "name": name, "level": level})
-            self.report.regions += 1
+        self.report.regions += place_regions(wanted)
         self.region_ids = dict(
             Region.objects.filter(code__in=[w[0] for w in wanted]).values_list("code", "pk")
         )

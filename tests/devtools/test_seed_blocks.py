@@ -151,3 +151,30 @@ def test_a_seed_cut_short_resumes_where_it_stopped(monkeypatch):
     connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
     DemoSeeder(250, 1, block_size=60).run()
     assert fingerprint() == after_resume
+
+
+@pytest.mark.django_db
+def test_regions_added_in_bulk_keep_treebeard_order():
+    """Counties come in descending codes, so each new one sorts first: the paths of the whole
+    tree are placed again, siblings in code order, as treebeard's node_order_by keeps them."""
+    from casework.models import Region
+
+    DemoSeeder(1000, 1).ensure_regions()
+    first = Region.objects.count()
+    DemoSeeder(12_000, 1).ensure_regions()  # 24 townships: two counties more
+    assert Region.objects.count() > first
+    assert Region.objects.filter(level=Region.Level.COUNTY).count() == 3
+    assert all(not problems for problems in Region.objects.find_problems())
+
+    def walk(nodes):
+        codes = [n.code for n in nodes]
+        assert codes == sorted(codes)
+        for node in nodes:
+            kids = list(node.get_children())
+            assert node.numchild == len(kids)
+            assert all(k.path.startswith(node.path) and k.depth == node.depth + 1 for k in kids)
+            walk(kids)
+
+    walk(list(Region.objects.get_root_nodes()))
+    DemoSeeder(12_000, 1).ensure_regions()  # nothing new: nothing moves
+    assert Region.objects.count() == Region.objects.values("path").distinct().count()
