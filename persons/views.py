@@ -21,6 +21,7 @@ from casework import holds
 from casework.deadlines import period_label
 from casework.forms import ID_ERRORS, EpisodeForm, PersonEditForm, PersonForm, PersonSearchForm, RevealForm
 from casework.idnumber import InvalidIdNumber, looks_like_id_number, parse_id_number
+from casework.links import url_by_pk
 from casework.models import Agency, Agreement, Episode, ObligationKind, Plan, Transfer
 from casework.search_keys import id_number_key
 from casework.selectors import communities_under, persons_search, search_communities
@@ -197,7 +198,9 @@ def person_list(request):
     # the page's rendering.
     statuses, kinds = dict(Episode.Status.choices), dict(Episode.Kind.choices)
     obligation_kinds = dict(ObligationKind.choices)
+    person_url = url_by_pk("person_detail")
     for p in page.object_list:
+        p.detail_url = person_url(p.pk)
         p.kind_label = kinds.get(p.current_kind, "")
         p.status_label = statuses.get(p.current_status, "")
         p.next_due_kind_label = obligation_kinds.get(p.next_due_kind, "")
