@@ -497,6 +497,37 @@ def visible_obligations(user, *, per_row: bool = False):
     return Obligation.objects.filter(readable)
 
 
+def person_obligations_readable(user, person_id: OuterRef):
+    """Return the obligations of one person of an outer query on `visible_persons(user)` that
+    the user may read, for a correlated subquery (each figure of a person list's row).
+
+    The outer row is a person the user may see, so the kinds every reader of the file sees
+    need no second check of the person, and each other kind's record type is checked on that
+    one person (a correlated EXISTS, an index probe of the grants): `visible_obligations` built
+    the set of every person the user may read of each type once per figure, a hash of 563
+    persons for a police station, several times a page. Never for a person not known to be
+    visible: the file's kinds are not checked here.
+    """
+    from casework.models import Obligation
+
+    readable = Q(kind__in=kinds_of_type(OBLIGATION_RECORD_TYPE, FILE))
+    for record_type in sorted(set(OBLIGATION_RECORD_TYPE.values()) - {FILE}):
+        readable |= Q(kind__in=kinds_of_type(OBLIGATION_RECORD_TYPE, record_type)) & Q(
+            Exists(visible_persons(user, record_type).filter(pk=OuterRef("person_id")))
+        )
+    return Obligation.objects.filter(person=person_id).filter(readable)
+
+
+def person_talks_readable(user, person_id: OuterRef):
+    """Return the talks of one person of an outer query on `visible_persons(user)`, if the user
+    may read that person's talk records (checked on that person only)."""
+    from casework.models import Talk
+
+    return Talk.objects.filter(person=person_id).filter(
+        Exists(visible_persons(user, RecordType.TALK).filter(pk=OuterRef("person_id")))
+    )
+
+
 def visible_talks(user):
     """Return the talks, home visits and calls of persons whose talk records the user may read."""
     from casework.models import Talk

@@ -42,11 +42,29 @@ SORTS = {
 
 
 def person_rows(user) -> QuerySet[Person]:
-    """Return the persons the user may see, with the list's columns as annotations."""
+    """Return the persons the user may see, with their latest episode's status and kind (what
+    the search filters on); `person_figures` adds the list's other columns."""
+    return _latest_episode(selectors.visible_persons(user).select_related("region"))
+
+
+def _latest_episode(persons: QuerySet[Person]) -> QuerySet[Person]:
     current = Episode.objects.filter(person=OuterRef("pk")).order_by("-decision_date", "-id")
+    return persons.annotate(
+        current_status=Subquery(current.values("status")[:1]),
+        current_kind=Subquery(current.values("kind")[:1]),
+    )
+
+
+def person_figures(user, persons: QuerySet[Person]) -> QuerySet[Person]:
+    """Annotate persons the user may see (from `person_rows`) with the list's figures: next due
+    item, overdue count, last talk and risk, each counting only what the user may read of that
+    person.
+
+    Only the rows a page shows need them: a count or a page's ids built with them would carry
+    a dozen subqueries the statement never evaluates (and Python would still build them)."""
     open_items = (
-        selectors.visible_obligations(user)
-        .filter(person=OuterRef("pk"), status__in=Obligation.OPEN_STATUSES)
+        selectors.person_obligations_readable(user, OuterRef("pk"))
+        .filter(status__in=Obligation.OPEN_STATUSES)
         .order_by()
     )
     overdue = (
@@ -55,23 +73,16 @@ def person_rows(user) -> QuerySet[Person]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return (
-        selectors.visible_persons(user)
-        .select_related("region")
-        .annotate(
-            current_status=Subquery(current.values("status")[:1]),
-            current_kind=Subquery(current.values("kind")[:1]),
-            next_due=Subquery(open_items.order_by("due_by", "pk").values("due_by")[:1]),
-            next_due_kind=Subquery(open_items.order_by("due_by", "pk").values("kind")[:1]),
-            overdue_count=Coalesce(Subquery(overdue, output_field=IntegerField()), Value(0)),
-            last_contact=Subquery(
-                selectors.visible_talks(user)
-                .filter(person=OuterRef("pk"))
-                .order_by("-held_on", "-pk")
-                .values("held_on")[:1]
-            ),
-            risk_rank=RISK_RANK,
-        )
+    return persons.annotate(
+        next_due=Subquery(open_items.order_by("due_by", "pk").values("due_by")[:1]),
+        next_due_kind=Subquery(open_items.order_by("due_by", "pk").values("kind")[:1]),
+        overdue_count=Coalesce(Subquery(overdue, output_field=IntegerField()), Value(0)),
+        last_contact=Subquery(
+            selectors.person_talks_readable(user, OuterRef("pk"))
+            .order_by("-held_on", "-pk")
+            .values("held_on")[:1]
+        ),
+        risk_rank=RISK_RANK,
     )
 
 
@@ -178,29 +189,30 @@ def person_keyset_page(
     whether there are rows before and after it (one statement)."""
     if before is not None:
         order = ("-name", "-pk")
-        rows = list(
-            _page_rows(persons, _cursor_filter(user, persons, before, forward=False), order, size + 1)
-        )
+        rows = list(_page_rows(user, _cursor_filter(user, persons, before, forward=False), order, size + 1))
         has_previous = len(rows) > size
         return rows[:size][::-1], has_previous, True
     scope = _cursor_filter(user, persons, after, forward=True) if after is not None else persons
-    rows = list(_page_rows(persons, scope, SORTS[KEYSET_SORT], size + 1))
+    rows = list(_page_rows(user, scope, SORTS[KEYSET_SORT], size + 1))
     return rows[:size], after is not None, len(rows) > size
 
 
-def _page_rows(persons: QuerySet[Person], scope: QuerySet[Person], order, limit: int) -> QuerySet[Person]:
+def _page_rows(user, scope: QuerySet[Person], order, limit: int) -> QuerySet[Person]:
     # The page's ids first, in a subquery of the same statement, then the per-row columns for
     # those rows only: asked for in one go, PostgreSQL computed the columns (each checking the
     # record-type rules) for every person of a county before it sorted and kept the first rows.
+    # The ids come from the persons the user may see (`scope` is narrowed from `person_rows`),
+    # so the outer rows need not be checked against the door a second time.
     ids = scope.order_by(*order).values("pk")[:limit]
-    return persons.filter(pk__in=ids).order_by(*order)
+    rows = _latest_episode(Person.objects.select_related("region").filter(pk__in=ids))
+    return person_figures(user, rows).order_by(*order)
 
 
 def person_numbered_page(
-    persons: QuerySet[Person], sort: str, number: int, size: int
+    user, persons: QuerySet[Person], sort: str, number: int, size: int
 ) -> tuple[list[Person], bool, bool]:
     """Return page `number` of persons in a sort by computed figures, and whether there are pages
     before and after it (one statement)."""
     start = (number - 1) * size
-    rows = list(person_sort(persons, sort)[start : start + size + 1])
+    rows = list(person_sort(person_figures(user, persons), sort)[start : start + size + 1])
     return rows[:size], number > 1, len(rows) > size

@@ -15,6 +15,7 @@ from viewflow.workflow.status import STATUS
 
 from casework.errors import RecordRefused
 from casework.holds import HANDOVER_REASONS
+from casework.links import url_by_pk
 from casework.models import Episode, HandOver, ObligationKind
 from obligations.parties import duty_kinds_of
 from permissions import selectors
@@ -187,10 +188,17 @@ def my_tasks(request):
     names = dict(
         selectors.visible_persons(request.user).filter(pk__in=set(persons.values())).values_list("pk", "name")
     )
+    task_url, claim_url, release_url, person_url = (
+        url_by_pk(name) for name in ("task_page", "task_claim", "task_release", "person_detail")
+    )
     rows = [
         {
             "task": t,
             "title": task_title(t),
+            "url": task_url(t.pk),
+            "claim_url": claim_url(t.pk),
+            "release_url": release_url(t.pk),
+            "person_url": person_url(persons[t.process.artifact_object_id]),
             "person_id": persons.get(t.process.artifact_object_id),
             "person_name": names.get(persons.get(t.process.artifact_object_id), ""),
             "deadline": episodes[t.process.artifact_object_id].report_deadline
@@ -222,6 +230,8 @@ def my_tasks(request):
         shown = shown.filter(kind=filters["kind"])
     sort = filters.get("sort") or "due"
     items = list(shown.select_related("person", "episode").order_by(*SORTS[sort])[: LIST_LIMIT + 1])
+    for item in items:
+        item.person_url = person_url(item.person_id)
     return render(
         request,
         "tasks/my_tasks.html",
