@@ -65,7 +65,9 @@ def fingerprint() -> dict[str, Counter]:
                 "person_id", "kind", "sequence", "status", "due_by", "done_on", "township__code"
             )
         ),
-        "drug test": rows(DrugTest.objects.values_list("person_id", "tested_on", "result", "obligation__sequence")),
+        "drug test": rows(
+            DrugTest.objects.values_list("person_id", "tested_on", "result", "obligation__sequence")
+        ),
         "talk": rows(Talk.objects.values_list("person_id", "held_on", "obligation__sequence")),
         "user grant": rows(
             PersonUserObjectPermission.objects.values_list(
