@@ -71,7 +71,7 @@ from casework.models import (
     TeamMember,
 )
 from casework.search_keys import person_keys_fill
-from devtools.bulk import insert_objects, row_triggers
+from devtools.bulk import analyze_tables, insert_objects, row_triggers
 from devtools.demo_drugfree import seed_drugfree
 from devtools.demo_flows import (
     HistoryStats,
@@ -1171,6 +1171,8 @@ class DemoSeeder:
         if missing:
             self.run_blocks(missing, workers)
             mark = time.monotonic()
+            analyze_tables()
+            mark = lap("analyze", mark)
         else:
             self.report.already_seeded = True
         with transaction.atomic():
