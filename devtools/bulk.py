@@ -24,7 +24,8 @@ def row_triggers(on: bool) -> None:
             cursor.execute(f"SET LOCAL session_replication_role = {'origin' if on else 'replica'}")
 
 
-def _take_ids(model, count: int) -> list[int]:
+def take_ids(model, count: int) -> list[int]:
+    """``count`` fresh ids from the model's table sequence (PostgreSQL): safe beside other writers."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
@@ -44,7 +45,7 @@ def insert_objects(model, objs: list) -> None:
     if connection.vendor != "postgresql":
         model.objects.bulk_create(objs, batch_size=BATCH)
         return
-    ids = _take_ids(model, len(objs))
+    ids = take_ids(model, len(objs))
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
     fields = model._meta.concrete_fields

@@ -70,7 +70,7 @@ from casework.models import (
     Talk,
     Transfer,
 )
-from devtools.bulk import insert_objects
+from devtools.bulk import insert_objects, take_ids
 from obligations.schedule import intervals_for, plan_dates, programme_year, term_bounds
 from obligations.services import obligations_scan
 from workflows.flows import IntakeFlow
@@ -140,12 +140,7 @@ class _Writer:
             if not pool:
                 # A table that gets few rows takes few ids; a busy one takes ever larger runs.
                 size = self.pool_size[model] = min(ID_BLOCK, self.pool_size.get(model, 512) * 2)
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                        [model._meta.db_table, size],
-                    )
-                    pool += [row[0] for row in reversed(cursor.fetchall())]
+                pool += reversed(take_ids(model, size))
             return pool.pop()
         if model not in self.next_id:
             self.next_id[model] = (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
@@ -760,7 +755,7 @@ class _FlowTemplate:
 
         previous = Task.previous.through
         ids = {
-            model: _ids_draw(model, count)
+            model: take_ids(model, count)
             for model, count in (
                 (Process, len(batch)),
                 (Task, len(batch) * len(self.tasks)),
@@ -785,15 +780,6 @@ class _FlowTemplate:
         _rows_copy(Process, [self.process] * len(process_rows), process_rows)
         _rows_copy(Task, [self.tasks[n % width] for n in range(len(task_rows))], task_rows)
         _rows_copy(previous, [{}] * len(link_rows), link_rows)
-
-
-def _ids_draw(model, count: int) -> list[int]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [model._meta.db_table, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
 
 
 def _rows_copy(model, templates: list[dict[str, object]], rows: list[dict[str, object]]) -> None:
