@@ -12,6 +12,11 @@ document.addEventListener("DOMContentLoaded", function () {
   input.setAttribute("hx-target", "#id-check");
   input.setAttribute("hx-sync", "this:replace");
   window.htmx.process(input);
+  // A number typed or pasted before this deferred script ran raised its input event with no
+  // listener yet: check it now rather than wait for the next key or the blur.
+  if (input.value) {
+    window.htmx.trigger(input, "blur");
+  }
   document.body.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target !== target) {
       return;

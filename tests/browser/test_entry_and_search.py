@@ -48,6 +48,25 @@ def test_clerk_sees_the_duplicate_before_the_rest_of_the_form(pages):
     assert not Person.objects.filter(id_number=fresh).exists()
 
 
+def test_a_number_typed_before_the_check_script_ran_is_checked(pages):
+    """On a slow line the clerk can paste the number before the deferred script has attached
+    the check: the check still runs, once the script is in."""
+    existing = selectors.visible_persons(user("ws_chengguan")).order_by("pk").first()
+    page = pages.login("ws_chengguan")
+    held = []
+    page.route("**/js/entry.js*", lambda route: held.append(route))
+    page.goto("/persons/new/", wait_until="commit")
+    page.get_by_label("公民身份号码").fill(spaced(existing.id_number))
+    check = page.locator("#id-check")
+    expect(check).not_to_contain_text("已建档")
+    page.wait_for_timeout(500)  # nothing may come while the script is held back
+    expect(check).not_to_contain_text("已建档")
+    while not held:
+        page.wait_for_timeout(50)
+    held[0].continue_()
+    expect(check).to_contain_text("该公民身份号码已建档，不能重复登记")
+
+
 def test_social_worker_records_a_test_from_a_prefilled_form(pages):
     sw = user("sw_chengguan")
     person = next(
