@@ -533,6 +533,14 @@ class Episode(models.Model):
         indexes = [
             models.Index(fields=["township", "status"], name="episode_township_status_idx"),
             models.Index(fields=["person", "-decision_date"], name="episode_person_recent_idx"),
+            # The open episodes of a township nearing their end (the completions a supervisor
+            # watches): without it PostgreSQL intersected the township's episodes with every
+            # open episode of the country, through the partial unique index above.
+            models.Index(
+                fields=["township", "expected_end_date"],
+                condition=~Q(status__in=["completed", "compulsory", "terminated", "deceased"]),
+                name="episode_open_township_end_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1181,6 +1181,11 @@ class DemoSeeder:
             mark = lap("scan", mark)
             self.report.drugfree_communities = seed_drugfree(make_password(PASSWORD), self.today)
             mark = lap("drug-free communities", mark)
+        if missing:
+            # After the scan, whose overdue marks the statistics must know, and with the
+            # visibility map set, as in a database that autovacuum has been through.
+            analyze_tables(vacuum=True)
+            mark = lap("vacuum", mark)
         if self.report.history.done:
             self.log(
                 f"  history: done obligations {self.report.history.done}, "

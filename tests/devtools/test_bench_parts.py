@@ -134,7 +134,10 @@ def test_table_has_the_floor_rows_first_and_every_column():
                 "ratio": 0.2,
             },
         ],
-        "scan_obligations": [{"seconds": 1.0, "marked": 3, "reminders": 3}],
+        "scan_obligations": [
+            {"days_ahead": 1, "seconds": 1.0, "marked": 3, "reminders": 3},
+            {"days_ahead": 30, "seconds": 4.0, "marked": 90, "reminders": 90},
+        ],
         "figures_refresh": {"seconds": 2.0, "rows": 9},
     }
     lines = bench.table(result).splitlines()
@@ -149,7 +152,10 @@ def test_table_has_the_floor_rows_first_and_every_column():
     peers = [line for line in lines if line.startswith("guardian get_objects_for_user")]
     assert [line.split()[-2:] for line in peers] == [["0.45", "20.0"], ["0.2", "25.0"]]
     assert any(line.startswith("rows differ where a supervisor sees by region") for line in lines)
-    assert lines[-2] == "scan_obligations run 1: 1.0 s, 3 marked overdue, 3 reminders"
+    assert lines[-3:-1] == [
+        "scan_obligations run 1 as of 1 day ahead: 1.0 s, 3 marked overdue, 3 reminders",
+        "scan_obligations run 2 as of 30 days ahead: 4.0 s, 90 marked overdue, 90 reminders",
+    ]
 
 
 def test_table_without_baseline_or_peers_says_nothing_of_them():

@@ -30,8 +30,11 @@ def test_bench_smoke_at_2000_persons(tmp_path, capsys):
         else:
             assert figure["queries"] <= (SUPERVISOR_AGGREGATE_LIMIT if aggregate else QUERY_LIMIT), figure
         assert figure["max_literal_ids"] <= 1000, figure
-    first, second = result["scan_obligations"]
-    assert first["marked"] > 0
-    assert second["marked"] == 0 and second["reminders"] == 0
+    # Tomorrow's scan, its rerun, then 30 days ahead and its rerun; each rerun changes nothing.
+    tomorrow, tomorrow_again, month, month_again = result["scan_obligations"]
+    assert [s["days_ahead"] for s in result["scan_obligations"]] == [1, 1, 30, 30]
+    assert month["marked"] > tomorrow["marked"]
+    for rerun in (tomorrow_again, month_again):
+        assert rerun["marked"] == 0 and rerun["reminders"] == 0
     assert result["figures_refresh"]["rows"] > 0
     assert "person list · county supervisor" in capsys.readouterr().out
