@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -584,6 +585,28 @@ def episode_add(request, pk):
 LOG_DATES = (date(2000, 1, 1), date(9000, 12, 31))
 
 
+class CappedPaginator(Paginator):
+    """A paginator that counts at most `cap` + 1 rows: a county's log holds millions, and an
+    exact count read every row of them on each request. Past the cap the pages stop at the
+    cap's (`capped` says so); older rows are found by date."""
+
+    def __init__(self, object_list, per_page, cap: int):
+        super().__init__(object_list, per_page)
+        self.cap = cap
+
+    @cached_property
+    def counted(self) -> int:
+        return self.object_list.order_by()[: self.cap + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.counted, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self.counted > self.cap
+
+
 def access_log(request):
     _staff_or_404(request, Agency.Kind.DRUG_CONTROL)
     rows = selectors.access_log_visible(request.user)
@@ -624,9 +647,9 @@ def access_log(request):
             else:
                 messages.error(request, _("日期超出可查询的范围。"))
                 rows = rows.none()
-    page = Paginator(rows.select_related("user", "person").order_by("-at", "-id"), 50).get_page(
-        request.GET.get("page")
-    )
+    page = CappedPaginator(
+        rows.select_related("user", "person").order_by("-at", "-id"), 50, settings.ACCESS_LOG_PAGE_ROWS_MAX
+    ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "access_log.html", {"page": page, "filters": filters, "query": query.urlencode()})

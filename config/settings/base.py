@@ -169,6 +169,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The person list counts its persons exactly up to this many; a larger scope (a county) shows
 # PostgreSQL's estimate ("about N") instead of reading every row of it on each request.
 PERSON_LIST_EXACT_COUNT_MAX = int(os.environ.get("PERSON_LIST_EXACT_COUNT_MAX", "1000"))
+# The access-log page pages through at most this many of the newest matching rows (a count of
+# them, not of the millions a county's log holds); older ones are found by date.
+ACCESS_LOG_PAGE_ROWS_MAX = int(os.environ.get("ACCESS_LOG_PAGE_ROWS_MAX", "1000"))
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
