@@ -125,6 +125,8 @@ TEMPLATES = [
         },
     }
 ]
+# Django's form renderer, with select boxes written without a template per option.
+FORM_RENDERER = "config.forms.FormRenderer"
 
 DATABASES = {
     "default": dj_database_url.config(

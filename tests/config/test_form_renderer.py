@@ -1,0 +1,68 @@
+"""The select boxes the project's renderer writes in Python are the ones Django's templates
+write, character for character, for every kind of select; other widgets are left to the
+templates."""
+
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates, get_default_renderer
+from django.utils.safestring import mark_safe
+
+from casework.models import Region
+from config.forms import FormRenderer
+
+pytestmark = pytest.mark.django_db
+
+CHOICES = [
+    ("", "全部状态"),
+    ("a", "执行中"),
+    ("b&c", 'quote " and <tag>'),
+    (3, "三"),
+]
+GROUPED = [("", "—"), ("城关镇", [("1", "东门"), ("2", "西门")]), ("和平镇", [("3", "南街")])]
+
+
+class Everything(forms.Form):
+    plain = forms.ChoiceField(choices=CHOICES, required=False)
+    grouped = forms.ChoiceField(choices=GROUPED)
+    many = forms.MultipleChoiceField(choices=CHOICES[1:], required=False)
+    yes_no = forms.NullBooleanField()
+    regions = forms.ModelChoiceField(Region.objects.order_by("path"), required=False, empty_label="全部社区")
+    attrs = forms.ChoiceField(
+        choices=CHOICES,
+        widget=forms.Select(attrs={"class": "x<y", "data-on": True, "data-off": False, "aria-label": "状态"}),
+    )
+    safe = forms.ChoiceField(choices=[("s", mark_safe("<b>粗</b>"))])
+    text = forms.CharField()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {"plain": "b&c", "grouped": "2", "many": ["a", "3"], "yes_no": "true", "attrs": "3", "safe": "s"},
+        {"plain": "nonsense", "grouped": "", "yes_no": "unknown"},
+    ],
+)
+def test_every_select_is_written_as_the_templates_write_it(world, data):
+    fast, templates = Everything(data, renderer=FormRenderer()), Everything(data, renderer=DjangoTemplates())
+    fast.is_valid(), templates.is_valid()
+    assert Region.objects.exists()
+    for name in fast.fields:
+        assert str(fast[name]) == str(templates[name]), name
+    assert str(fast["grouped"]).count("<optgroup") == 2
+
+
+def test_an_option_with_a_template_of_its_own_goes_through_the_templates(world):
+    class OwnOption(forms.Select):
+        option_template_name = "django/forms/widgets/input.html"
+
+    class Own(forms.Form):
+        own = forms.ChoiceField(choices=CHOICES, widget=OwnOption)
+
+    fast = str(Own(renderer=FormRenderer())["own"])
+    assert fast == str(Own(renderer=DjangoTemplates())["own"])
+    assert "<option" not in fast and "<input" in fast
+
+
+def test_the_project_renders_forms_with_it():
+    assert isinstance(get_default_renderer(), FormRenderer)
