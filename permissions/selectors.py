@@ -4,7 +4,7 @@ Deny by default: a user without a staff post sees nothing, superuser or not.
 A person outside the user's view answers 404, the same as a missing one.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
@@ -497,25 +497,45 @@ def visible_obligations(user, *, per_row: bool = False):
     return Obligation.objects.filter(readable)
 
 
+def _kinds_readable(user) -> Q:
+    """The obligations of a person the user may see that the user may also read: the file's kinds,
+    and each other kind where the user may read its record type of that person (a correlated
+    EXISTS on the row's person, an index probe of the grants)."""
+    readable = Q(kind__in=kinds_of_type(OBLIGATION_RECORD_TYPE, FILE))
+    for record_type in sorted(set(OBLIGATION_RECORD_TYPE.values()) - {FILE}):
+        readable |= Q(kind__in=kinds_of_type(OBLIGATION_RECORD_TYPE, record_type)) & Q(
+            Exists(visible_persons(user, record_type).filter(pk=OuterRef("person_id")))
+        )
+    return readable
+
+
 def person_obligations_readable(user, person_id: OuterRef):
     """Return the obligations of one person of an outer query on `visible_persons(user)` that
     the user may read, for a correlated subquery (each figure of a person list's row).
 
     The outer row is a person the user may see, so the kinds every reader of the file sees
     need no second check of the person, and each other kind's record type is checked on that
-    one person (a correlated EXISTS, an index probe of the grants): `visible_obligations` built
-    the set of every person the user may read of each type once per figure, a hash of 563
-    persons for a police station, several times a page. Never for a person not known to be
-    visible: the file's kinds are not checked here.
+    one person: `visible_obligations` built the set of every person the user may read of each
+    type once per figure, a hash of 563 persons for a police station, several times a page.
+    Never for a person not known to be visible: the file's kinds are not checked here.
     """
     from casework.models import Obligation
 
-    readable = Q(kind__in=kinds_of_type(OBLIGATION_RECORD_TYPE, FILE))
-    for record_type in sorted(set(OBLIGATION_RECORD_TYPE.values()) - {FILE}):
-        readable |= Q(kind__in=kinds_of_type(OBLIGATION_RECORD_TYPE, record_type)) & Q(
-            Exists(visible_persons(user, record_type).filter(pk=OuterRef("person_id")))
-        )
-    return Obligation.objects.filter(person=person_id).filter(readable)
+    return Obligation.objects.filter(person=person_id).filter(_kinds_readable(user))
+
+
+def page_obligations_readable(user, person_ids: Collection[int]):
+    """Return the obligations the user may read of `person_ids`, persons just read through
+    `visible_persons(user)` (a page of the person list), by the rules of
+    `person_obligations_readable`. Never for ids from anywhere else: the file's kinds are not
+    checked here."""
+    from casework.models import Obligation
+
+    return Obligation.objects.filter(person_id__in=list(person_ids)).filter(_kinds_readable(user))
+
+
+def _talks_readable(user) -> Q:
+    return Q(Exists(visible_persons(user, RecordType.TALK).filter(pk=OuterRef("person_id"))))
 
 
 def person_talks_readable(user, person_id: OuterRef):
@@ -523,9 +543,15 @@ def person_talks_readable(user, person_id: OuterRef):
     may read that person's talk records (checked on that person only)."""
     from casework.models import Talk
 
-    return Talk.objects.filter(person=person_id).filter(
-        Exists(visible_persons(user, RecordType.TALK).filter(pk=OuterRef("person_id")))
-    )
+    return Talk.objects.filter(person=person_id).filter(_talks_readable(user))
+
+
+def page_talks_readable(user, person_ids: Collection[int]):
+    """Return the talks of `person_ids`, persons just read through `visible_persons(user)`, of
+    those whose talk records the user may read."""
+    from casework.models import Talk
+
+    return Talk.objects.filter(person_id__in=list(person_ids)).filter(_talks_readable(user))
 
 
 def visible_talks(user):
