@@ -37,7 +37,7 @@ def test_the_page_figures_equal_the_per_row_figures_for_every_role():
         in_sql = {p.pk: _figures(p) for p in person_figures(user, persons)}
         attached = {p.pk: _figures(p) for p in figures_attach(user, list(persons))}
         assert attached == in_sql, username
-        for next_due, kind, overdue, last in in_sql.values():
+        for _next_due, kind, overdue, last in in_sql.values():
             seen_kinds.add(kind)
             seen_overdue |= overdue > 0
             seen_talk |= last is not None
