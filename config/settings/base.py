@@ -139,8 +139,13 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # makes it hash whole tables where an index walk from a few thousand grants is 5x faster
     # (the work station's queue: 59 ms -> 13 ms at 100,000 persons). 1.1 is the usual value for
     # SSD storage; set PG_RANDOM_PAGE_COST=4 on rotating disks.
+    # JIT off (PG_JIT=on to allow it): at a million persons the estimated cost of a page's
+    # statement passes jit_above_cost, and PostgreSQL spent 34 ms compiling 127 functions for a
+    # statement that then ran in 6 ms (the work station's duties, whose plan starts from its 500
+    # persons; the estimate counts every person's duties).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c random_page_cost={os.environ.get('PG_RANDOM_PAGE_COST', '1.1')}"
+        f"-c random_page_cost={os.environ.get('PG_RANDOM_PAGE_COST', '1.1')} "
+        f"-c jit={os.environ.get('PG_JIT', 'off')}"
     )
 # A streaming replica of the primary (README, deployment): supervisors' read-only pages and
 # exports read there (config.db_routers); every write and every other read stays on the primary.
