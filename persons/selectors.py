@@ -93,19 +93,19 @@ def figures_attach(user, rows: list[Person]) -> list[Person]:
     `person_figures` computes per row in SQL (a test compares the two), without building its
     correlated subqueries, whose construction in Python cost more than PostgreSQL's work."""
     ids = [p.pk for p in rows]
-    next_due: dict[int, tuple] = {}
+    next_due: dict[int, tuple[date, str]] = {}
     overdue: dict[int, int] = {}
     if ids:
-        for person_id, pk, kind, due_by, status in (
+        # In the order of `person_figures`' next due item, so each person's first row is it.
+        for person_id, kind, due_by, status in (
             selectors.page_obligations_readable(user, ids)
             .filter(status__in=Obligation.OPEN_STATUSES)
-            .order_by()
-            .values_list("person_id", "pk", "kind", "due_by", "status")
+            .order_by("due_by", "pk")
+            .values_list("person_id", "kind", "due_by", "status")
         ):
             if status == Obligation.Status.OVERDUE:
                 overdue[person_id] = overdue.get(person_id, 0) + 1
-            if person_id not in next_due or (due_by, pk) < next_due[person_id][:2]:
-                next_due[person_id] = (due_by, pk, kind)
+            next_due.setdefault(person_id, (due_by, kind))
         last_contact = dict(
             selectors.page_talks_readable(user, ids)
             .order_by()
@@ -117,7 +117,7 @@ def figures_attach(user, rows: list[Person]) -> list[Person]:
         last_contact = {}
     for person in rows:
         due = next_due.get(person.pk)
-        person.next_due, person.next_due_kind = (due[0], due[2]) if due else (None, None)
+        person.next_due, person.next_due_kind = due or (None, None)
         person.overdue_count = overdue.get(person.pk, 0)
         person.last_contact = last_contact.get(person.pk)
     return rows
