@@ -4,10 +4,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from casework.choice_labels import ChoiceLabels
 from casework.models import Region
 
 
-class CaseloadImport(models.Model):
+class CaseloadImport(ChoiceLabels):
     """One uploaded caseload file: kept from the preview to the commit, then as the record of who
     brought which file in (the file's digest tells a second upload of the same file)."""
 
@@ -37,7 +38,7 @@ class CaseloadImport(models.Model):
         return self.file_name
 
 
-class CaseFileArchive(models.Model):
+class CaseFileArchive(ChoiceLabels):
     """A township's case files as one zip, built in the background; its progress is shown on the page."""
 
     class Status(models.TextChoices):

@@ -9,6 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
+from .choice_labels import ChoiceLabels
 from .idnumber import mask_id_number, mask_phone
 from .search_keys import person_keys_fill
 
@@ -24,7 +25,7 @@ class DayCount(models.TextChoices):
 AT_LEAST_ONE_DAY = MinValueValidator(1, message=_("天数至少为1天。"))
 
 
-class Region(MP_Node):
+class Region(ChoiceLabels, MP_Node):
     """A county (区县), township or street (乡镇/街道), or community or village (社区/村).
 
     A materialised path: the subtree of a region is ``path__startswith``, one
@@ -145,7 +146,7 @@ class Region(MP_Node):
         return [path[:i] for i in range(cls.steplen, len(path) + 1, cls.steplen)]
 
 
-class CalendarDay(models.Model):
+class CalendarDay(ChoiceLabels):
     """A day that breaks the ordinary week in the national calendar: a public holiday (放假), or a
     weekend day worked in exchange (调休上班), as the State Council's yearly notice sets them.
 
@@ -179,7 +180,7 @@ class CalendarDay(models.Model):
             raise ValidationError({"day": _("调休上班日应为周六或周日。")})
 
 
-class Agency(models.Model):
+class Agency(ChoiceLabels):
     """An office that takes part in the work, with the region it serves."""
 
     class Kind(models.TextChoices):
@@ -209,7 +210,7 @@ class Agency(models.Model):
         return self.name
 
 
-class Staff(models.Model):
+class Staff(ChoiceLabels):
     """A user's place of work: the agency and the role held there."""
 
     class Role(models.TextChoices):
@@ -235,7 +236,7 @@ class Staff(models.Model):
         return self.agency.kind == Agency.Kind.DRUG_CONTROL
 
 
-class StaffPostEvent(models.Model):
+class StaffPostEvent(ChoiceLabels):
     """A staff post created, changed or removed, and who did it. Append-only.
 
     A post decides what a user sees (their agency's grants), so giving one, to oneself above
@@ -275,7 +276,7 @@ class StaffPostEvent(models.Model):
         raise PermissionError("staff post events are append-only")
 
 
-class PartyRole(models.Model):
+class PartyRole(ChoiceLabels):
     """A party of the help team (帮教小组): seeded with the six of the original texts."""
 
     code = models.SlugField(_("代码"), max_length=20, unique=True)
@@ -302,7 +303,7 @@ class PersonQuerySet(models.QuerySet):
         return super().bulk_create(objs, *args, **kwargs)
 
 
-class Person(models.Model):
+class Person(ChoiceLabels):
     """The file (档案) of one person ordered into community detox or rehabilitation."""
 
     class Sex(models.TextChoices):
@@ -418,7 +419,7 @@ class Person(models.Model):
         return mask_phone(self.phone)
 
 
-class FamilyMember(models.Model):
+class FamilyMember(ChoiceLabels):
     person = models.ForeignKey(Person, models.CASCADE, related_name="family", verbose_name=_("人员"))
     name = models.CharField(_("姓名"), max_length=50)
     relation = models.CharField(_("关系"), max_length=20)
@@ -432,7 +433,7 @@ class FamilyMember(models.Model):
         return f"{self.name}（{self.relation}）"
 
 
-class Episode(models.Model):
+class Episode(ChoiceLabels):
     """One order (决定) of 社区戒毒 or 社区康复, from decision to closing."""
 
     class Kind(models.TextChoices):
@@ -551,7 +552,7 @@ class Episode(models.Model):
         return self.status not in self.CLOSED_STATUSES
 
 
-class TeamMember(models.Model):
+class TeamMember(ChoiceLabels):
     """A member of an episode's help team, for a period."""
 
     episode = models.ForeignKey(Episode, models.CASCADE, related_name="team", verbose_name=_("执行记录"))
@@ -585,7 +586,7 @@ class TeamMember(models.Model):
         return self.name or str(self.user)
 
 
-class CaseEvent(models.Model):
+class CaseEvent(ChoiceLabels):
     """One line of a person's timeline: who did what, when. Written with the change itself."""
 
     class Kind(models.TextChoices):
@@ -696,7 +697,7 @@ class ObligationKind(models.TextChoices):
 RECURRING_KINDS = (ObligationKind.DRUG_TEST, ObligationKind.TALK, ObligationKind.HOME_VISIT)
 
 
-class ObligationRule(models.Model):
+class ObligationRule(ChoiceLabels):
     """One row of the schedule table: how often an obligation falls due in a programme year.
 
     A rule without a region is the default; a region's rule overrides it for its subtree.
@@ -813,7 +814,7 @@ class ObligationRule(models.Model):
                 raise ValidationError(_("与已有规则“%(other)s”的适用期限重叠。") % {"other": other})
 
 
-class Obligation(models.Model):
+class Obligation(ChoiceLabels):
     """A recurring duty that falls due: a drug test, a talk, a home visit."""
 
     class Status(models.TextChoices):
@@ -895,7 +896,7 @@ class StandingRecords(models.Manager):
         return super().get_queryset().filter(voided_on__isnull=True)
 
 
-class VoidableRecord(models.Model):
+class VoidableRecord(ChoiceLabels):
     """A saved test or talk can be voided with a reason (obligations.services.record_void)."""
 
     voided_on = models.DateField(_("作废日期"), null=True, blank=True)
@@ -1030,7 +1031,7 @@ class Talk(VoidableRecord):
         return f"{date_format(self.held_on)} {self.get_kind_display()}"
 
 
-class ReportingIn(models.Model):
+class ReportingIn(ChoiceLabels):
     """The person reported in (报到) at the work station (戒毒条例 arts 14, 38)."""
 
     episode = models.OneToOneField(
@@ -1050,7 +1051,7 @@ class ReportingIn(models.Model):
         return f"{date_format(self.reported_on)} 报到"
 
 
-class Agreement(models.Model):
+class Agreement(ChoiceLabels):
     """The 社区戒毒/社区康复 agreement (戒毒条例 art 16); re-signed after a transfer (art 22)."""
 
     episode = models.ForeignKey(
@@ -1075,7 +1076,7 @@ class Agreement(models.Model):
         return f"{date_format(self.signed_on)} 协议"
 
 
-class Plan(models.Model):
+class Plan(ChoiceLabels):
     """The individual plan (社区戒毒(康复)计划, rules.md §6.2)."""
 
     episode = models.ForeignKey(Episode, models.CASCADE, related_name="plans", verbose_name=_("执行记录"))
@@ -1099,7 +1100,7 @@ class Plan(models.Model):
         return f"{date_format(self.written_on)} 计划"
 
 
-class HandOver(models.Model):
+class HandOver(ChoiceLabels):
     """A hand-over to the police station (移交公安): refusal to report, serious breach or relapse."""
 
     class Reason(models.TextChoices):
@@ -1140,7 +1141,7 @@ class HandOver(models.Model):
         return f"{date_format(self.prepared_on)} {self.get_reason_display()}"
 
 
-class Absence(models.Model):
+class Absence(ChoiceLabels):
     """Leaving the county for 3 days or more: a written report before leaving (戒毒条例 art 19(3)).
 
     A region may require approval (请假, local practice). An absence found without a report
@@ -1202,7 +1203,7 @@ class Absence(models.Model):
         return f"{date_format(self.leaves_on)} {self.destination}"
 
 
-class Breach(models.Model):
+class Breach(ChoiceLabels):
     """A breach of the agreement that staff confirmed (禁毒法 art 35; 戒毒条例 arts 20-21).
 
     Nothing is counted from a missed due date alone: each row is a confirmation by staff.
@@ -1258,7 +1259,7 @@ class Breach(models.Model):
         return f"{date_format(self.occurred_on)} {self.get_kind_display()}"
 
 
-class Transfer(models.Model):
+class Transfer(ChoiceLabels):
     """Change of execution place (变更执行地, 戒毒条例 art 22): a hand-shake between townships.
 
     The person reports at the new place within 15 days, signs a new agreement, and the
@@ -1325,7 +1326,7 @@ class Transfer(models.Model):
         return f"{date_format(self.requested_on)} → {self.to_township}"
 
 
-class Suspension(models.Model):
+class Suspension(ChoiceLabels):
     """Detention or arrest suspends the measure (中止, 戒毒条例 art 24) until release."""
 
     class Reason(models.TextChoices):
@@ -1368,7 +1369,7 @@ class Suspension(models.Model):
         return (self.ends_on - self.starts_on).days if self.ends_on else 0
 
 
-class Certification(models.Model):
+class Certification(ChoiceLabels):
     """Detox certification (脱毒认定, rules.md §3.1): proposed by the work station, approved by the
     supervisor; the approval starts the count toward 戒断三年未复吸."""
 
@@ -1416,7 +1417,7 @@ class Certification(models.Model):
         return f"{date_format(self.proposed_on)} {self.get_status_display()}"
 
 
-class Referral(models.Model):
+class Referral(ChoiceLabels):
     """A referral to 人社 (training, job guidance, employment aid: 禁毒法 art 34) or to 民政
     (social assistance), with its outcomes."""
 
@@ -1463,7 +1464,7 @@ class Referral(models.Model):
         return f"{date_format(self.referred_on)} {self.get_kind_display()}"
 
 
-class ReferralOutcome(models.Model):
+class ReferralOutcome(ChoiceLabels):
     """What 人社 or 民政 did on a referral (rules.md §3.2-3.3). The employer is confidential:
     only the work station and 人社 see it (training record type)."""
 
@@ -1510,7 +1511,7 @@ class ReferralOutcome(models.Model):
         return f"{date_format(self.on_date)} {self.get_kind_display()}"
 
 
-class ReleaseNotice(models.Model):
+class ReleaseNotice(ChoiceLabels):
     """The police's notice of release at expiry (解除社区戒毒/康复通知书, 戒毒条例 arts 23, 40),
     served on the person and the family; the township is notified within 7 days."""
 
@@ -1534,7 +1535,7 @@ class ReleaseNotice(models.Model):
         return self.number
 
 
-class RegionFigures(models.Model):
+class RegionFigures(ChoiceLabels):
     """Derived: the counts behind the rates of one region (community, township, county, ...)
     for one period, rebuilt each night.
 
@@ -1560,7 +1561,7 @@ class RegionFigures(models.Model):
         return f"{self.region_id} {date_format(self.start)}~{date_format(self.end)}"
 
 
-class StaffFigures(models.Model):
+class StaffFigures(ChoiceLabels):
     """Derived: one social worker's open and overdue items among one community's persons, as of
     the night; rebuilt by the daily figures refresh with RegionFigures."""
 

@@ -14,13 +14,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
+from casework.choice_labels import ChoiceLabels
 from casework.models import Region
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 EVIDENCE_UPLOAD = "drugfree/%Y/%m/"
 
 
-class ProgrammeSettings(models.Model):
+class ProgrammeSettings(ChoiceLabels):
     """A region's targets for the criteria; blank inherits from the region above, then the seed's value.
 
     The defaults are the seed's (第三篇 二、六(三) and 第五篇 三): 100 % education and awareness,
@@ -69,7 +70,7 @@ class ProgrammeSettings(models.Model):
         return str(self.region)
 
 
-class TownshipTarget(models.Model):
+class TownshipTarget(ChoiceLabels):
     """How many communities a township means to have named by a year (第三篇 四(一): 至2021年共创建15个)."""
 
     township = models.ForeignKey(
@@ -93,7 +94,7 @@ class TownshipTarget(models.Model):
         return f"{self.township} {self.year}: {self.communities}"
 
 
-class Application(models.Model):
+class Application(ChoiceLabels):
     """A community's own application for the year (第三篇 四(一) 自行申报), and where it stands."""
 
     class Status(models.TextChoices):
@@ -139,7 +140,7 @@ class Application(models.Model):
         return f"{self.community} {self.year}"
 
 
-class Title(models.Model):
+class Title(ChoiceLabels):
     """A title granted (镇级 by the township, 县级 by the county) and, when lost, its revocation."""
 
     class Level(models.TextChoices):
@@ -181,7 +182,7 @@ class Title(models.Model):
         return f"{self.community} {self.get_level_display()} {self.year}"
 
 
-class Review(models.Model):
+class Review(ChoiceLabels):
     """A yearly re-assessment (巩固) of a named community: kept or revoked, and why."""
 
     application = models.ForeignKey(
@@ -206,7 +207,7 @@ class Review(models.Model):
         return f"{self.application} {self.year}"
 
 
-class TitleProcess(Process):
+class TitleProcess(ChoiceLabels, Process):
     """A title's flow run: the application is the artifact (an integer key)."""
 
     class Meta:
@@ -215,7 +216,7 @@ class TitleProcess(Process):
         verbose_name_plural = _("无毒社区命名流程")
 
 
-class Evidence(models.Model):
+class Evidence(ChoiceLabels):
     """What every programme record has: its community, a scan or photo, who entered it and when."""
 
     community = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("社区/村"))

@@ -4,10 +4,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from casework.choice_labels import ChoiceLabels
 from casework.models import Obligation
 
 
-class Notification(models.Model):
+class Notification(ChoiceLabels):
     """A message in the user's 消息 list, written by the daily run (`notifications_send`).
 
     One digest a user a day (counts of items due within 3 days and overdue), and one

@@ -4,10 +4,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from casework.choice_labels import ChoiceLabels
 from casework.models import Obligation
 
 
-class Reminder(models.Model):
+class Reminder(ChoiceLabels):
     """An item for the responsible staff: an obligation has fallen overdue."""
 
     class Kind(models.TextChoices):
@@ -30,7 +31,7 @@ class Reminder(models.Model):
         return f"{self.get_kind_display()} {self.obligation_id}"
 
 
-class ScanRun(models.Model):
+class ScanRun(ChoiceLabels):
     """One run of the daily overdue scan that changed something: what it changed, and how far it has read.
 
     `last_obligation_id` is the newest obligation the run had seen. Obligations are written

@@ -3,8 +3,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from casework.choice_labels import ChoiceLabels
 
-class MonthlyReport(models.Model):
+
+class MonthlyReport(ChoiceLabels):
     """The A4 PDF monthly report of one township, generated on the 1st for the month before, or in
     the background when a supervisor asks for a month not stored yet (the row then shows progress)."""
 

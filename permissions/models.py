@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from casework.choice_labels import ChoiceLabels
 from casework.models import Person
 
 
@@ -69,7 +70,7 @@ class RecordType(models.TextChoices):
     IDENTITY = "identity", _("修改身份信息")
 
 
-class RecordAccessRule(models.Model):
+class RecordAccessRule(ChoiceLabels):
     """One cell of the matrix: this party may read this record type."""
 
     party = models.CharField(_("参与方"), max_length=20, choices=Party.choices)
@@ -87,7 +88,7 @@ class RecordAccessRule(models.Model):
         return f"{self.get_party_display()} → {self.get_record_type_display()}"
 
 
-class AccessLog(models.Model):
+class AccessLog(ChoiceLabels):
     """One read of a person's record, or one call of the API with a token that read no person.
     Append-only: the app never updates or deletes a row.
 
@@ -154,7 +155,7 @@ class AccessLog(models.Model):
         raise PermissionError("access log rows are append-only")
 
 
-class AccessLogAnchor(models.Model):
+class AccessLogAnchor(ChoiceLabels):
     """Where the access log's hash chain continues from after the retention dropped its oldest
     months: the id and hash of the last row dropped (permissions.partitions). Written only by the
     retention's SQL function; the newest anchor is the chain's start for verify_access_log."""

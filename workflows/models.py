@@ -5,10 +5,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
+from casework.choice_labels import ChoiceLabels
 from casework.models import Episode
 
 
-class EpisodeProcess(Process):
+class EpisodeProcess(ChoiceLabels, Process):
     """A flow run about one episode: the episode is the process's artifact (an integer key)."""
 
     class Meta:
@@ -21,7 +22,7 @@ class EpisodeProcess(Process):
         return self.artifact
 
 
-class FormSubmission(models.Model):
+class FormSubmission(ChoiceLabels):
     """A record form that was saved, by the key its page was rendered with.
 
     The second post of the same rendered form (a double click, a resent request) finds its
