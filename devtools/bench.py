@@ -8,11 +8,14 @@ With a baseline database (the same demo data set at a smaller size, another Post
 database), every row's requests alternate between the two databases in one process, so the
 machine's noise falls on both sides of the flatness ratio. Each user also gets a floor row: a
 page that renders the base layout and no records, to say how much of a page's time is the
-page's own. With peers, the stock guardian and viewflow queries for the same users are timed
+page's own; beside the times, the Python function calls of one request (counted by cProfile:
+the same on a busy machine as on a quiet one) and their ratio to the floor's. With peers, the stock guardian and viewflow queries for the same users are timed
 against the same data (the grants copied into guardian's generic tables, rolled back).
 """
 
+import cProfile
 import json
+import pstats
 import re
 import statistics
 import time
@@ -101,6 +104,9 @@ class Figure:
     baseline_p50_ms: float | None = None
     flatness: float | None = None
     floor_ratio: float | None = None
+    # Python function calls of one request, in thousands, and their ratio to the floor's.
+    python_kcalls: float | None = None
+    calls_floor_ratio: float | None = None
 
 
 class StatementLog:
@@ -298,6 +304,18 @@ def _target(alias: str, username: str, url_name: str, needs_person: bool) -> Tar
         return Target(client, url, visible.count())
 
 
+def python_kcalls(target: Target) -> float:
+    """Return the Python function calls of one request of the page, in thousands (cProfile)."""
+    profile = cProfile.Profile()
+    with on_database(DEFAULT_DB_ALIAS):
+        profile.enable()
+        try:
+            target.client.get(target.url)
+        finally:
+            profile.disable()
+    return round(pstats.Stats(profile).total_calls / 1000, 1)
+
+
 def time_interleaved(targets: dict[str, Target], rounds: int) -> dict[str, list[float]]:
     """Request each side's page `rounds` times, alternating sides; milliseconds per side."""
     timings: dict[str, list[float]] = {alias: [] for alias in targets}
@@ -323,6 +341,7 @@ def measure_page(
     with connection.execute_wrapper(log):
         main.client.get(main.url)
     sql_ms, slowest = explain_ms(log.statements)
+    kcalls = python_kcalls(main)
     timings = time_interleaved(targets, requests)
     p50 = statistics.median(timings[DEFAULT_DB_ALIAS])
     figure = Figure(
@@ -336,6 +355,7 @@ def measure_page(
         overhead=round(p50 / sql_ms, 2) if sql_ms else 0.0,
         max_literal_ids=max((literal_ids(sql, p) for sql, p in log.statements), default=0),
         slowest_sql=slowest,
+        python_kcalls=kcalls,
     )
     if BASELINE in timings:
         base_p50 = statistics.median(timings[BASELINE])
@@ -346,10 +366,13 @@ def measure_page(
 
 
 def add_floor_ratios(pages: list[dict], floors: list[dict]) -> None:
-    """× floor = a page's p50 ÷ the p50 of its user's floor row, both from the same run."""
+    """× floor = a page's p50 ÷ the p50 of its user's floor row, both from the same run; calls ×
+    floor the same for the Python calls of one request."""
     floor_p50 = {f["user"]: f["p50_ms"] for f in floors}
+    floor_calls = {f["user"]: f.get("python_kcalls") for f in floors}
     for page in pages:
         page["floor_ratio"] = ratio(page["p50_ms"], floor_p50.get(page["user"]))
+        page["calls_floor_ratio"] = ratio(page.get("python_kcalls"), floor_calls.get(page["user"]))
 
 
 # --- The stock libraries' queries beside ours ------------------------------------------------
@@ -638,6 +661,8 @@ COLUMNS = [
     ("overhead", "overhead", 9),
     ("IN ids", "max_literal_ids", 7),
     ("× floor", "floor_ratio", 8),
+    ("k calls", "python_kcalls", 8),
+    ("calls × fl", "calls_floor_ratio", 10),
     ("base p50", "baseline_p50_ms", 9),
     ("flatness", "flatness", 9),
 ]
@@ -657,7 +682,8 @@ def table(result: dict) -> str:
     if result.get("baseline_persons"):
         lines.append(
             f"{result['persons']} persons against a baseline of {result['baseline_persons']}; "
-            "flatness = p50 ÷ base p50, × floor = p50 ÷ the user's floor p50"
+            "flatness = p50 ÷ base p50, × floor = p50 ÷ the user's floor p50, "
+            "k calls = Python calls of one request (thousands), calls × fl = k calls ÷ the floor's"
         )
     lines += [" ".join(header), "-" * width]
     lines += [_row(f) for f in result.get("floors", [])]

@@ -6,8 +6,10 @@ A person outside the user's view answers 404, the same as a missing one.
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import router
 from django.db.models import CharField, Exists, Expression, F, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
@@ -93,35 +95,40 @@ def _permission_id(codename: str) -> int:
     return person_permission_ids()[codename]
 
 
-def _current_user_grants():
+def _current_user_grants(today=None):
     """Help-team grants that hold today: a membership's end date takes effect on its day, in the
     same query that reads the grant (no re-sync needed)."""
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     return PersonUserObjectPermission.objects.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
 
 
 def _granted_person_ids(user, staff: Staff, codename: str):
     """Return a subquery of person ids granted to the user or their agency group (UNION ALL),
-    as SQL compiled once per user object, day and codename: a page embeds it in several
-    statements, and compiling the union each time cost more than PostgreSQL's work on it."""
-    key = (codename, timezone.localdate())
-    compiled = getattr(user, "_granted_sql", None)
-    if compiled is None:
-        compiled = user._granted_sql = {}
-    if key not in compiled:
-        ids = _granted_person_ids_query(user, staff, codename)
-        sql, params = ids.query.get_compiler(using=ids.db).as_sql()
-        compiled[key] = (sql, params)
-    return RawSQL(*compiled[key])
+    as SQL compiled once per user, agency group, permission and day in this process: every page
+    embeds it in several statements, and compiling the union each time cost more than
+    PostgreSQL's work on it. Everything the SQL depends on is in the key (the membership ends
+    are compared in the statement, against the day of the key)."""
+    alias = router.db_for_read(PersonUserObjectPermission)
+    return RawSQL(
+        *_granted_sql(alias, user.pk, agency_group_id(staff), _permission_id(codename), timezone.localdate())
+    )
 
 
-def _granted_person_ids_query(user, staff: Staff, codename: str):
-    permission = _permission_id(codename)
-    ids = _current_user_grants().filter(user=user, permission_id=permission).values("content_object_id")
-    group_id = agency_group_id(staff)
+@lru_cache(maxsize=8192)
+def _granted_sql(alias: str, user_id: int, group_id: int | None, permission_id: int, today) -> tuple:
+    ids = _granted_person_ids_query(user_id, group_id, permission_id, today)
+    return ids.query.get_compiler(using=alias).as_sql()
+
+
+def _granted_person_ids_query(user_id: int, group_id: int | None, permission_id: int, today):
+    ids = (
+        _current_user_grants(today)
+        .filter(user_id=user_id, permission_id=permission_id)
+        .values("content_object_id")
+    )
     if group_id is not None:
         ids = ids.union(
-            PersonGroupObjectPermission.objects.filter(group_id=group_id, permission_id=permission).values(
+            PersonGroupObjectPermission.objects.filter(group_id=group_id, permission_id=permission_id).values(
                 "content_object_id"
             ),
             all=True,

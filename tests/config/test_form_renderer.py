@@ -1,6 +1,6 @@
-"""The select boxes the project's renderer writes in Python are the ones Django's templates
-write, character for character, for every kind of select; other widgets are left to the
-templates."""
+"""The select boxes and inputs the project's renderer writes in Python are the ones Django's
+templates write, character for character, for every kind of select and input; other widgets
+are left to the templates."""
 
 import pytest
 from django import forms
@@ -8,7 +8,7 @@ from django.forms.renderers import DjangoTemplates, get_default_renderer
 from django.utils.safestring import mark_safe
 
 from casework.models import Region
-from config.forms import FormRenderer
+from config.forms import INPUTS, FormRenderer
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +33,23 @@ class Everything(forms.Form):
     )
     safe = forms.ChoiceField(choices=[("s", mark_safe("<b>粗</b>"))])
     text = forms.CharField()
+    text_attrs = forms.CharField(
+        required=False,
+        widget=forms.TextInput(
+            attrs={"placeholder": '姓名 "或" <号码>', "autofocus": True, "readonly": False}
+        ),
+    )
+    number = forms.IntegerField(required=False, min_value=0)
+    decimal = forms.DecimalField(required=False)
+    email = forms.EmailField(required=False)
+    url = forms.URLField(required=False)
+    password = forms.CharField(required=False, widget=forms.PasswordInput(render_value=True))
+    hidden = forms.CharField(required=False, widget=forms.HiddenInput)
+    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    moment = forms.DateTimeField(required=False)
+    hour = forms.TimeField(required=False)
+    search = forms.CharField(required=False, widget=forms.SearchInput)
+    phone = forms.CharField(required=False, widget=forms.TelInput)
 
 
 @pytest.mark.parametrize(
@@ -41,6 +58,22 @@ class Everything(forms.Form):
         None,
         {"plain": "b&c", "grouped": "2", "many": ["a", "3"], "yes_no": "true", "attrs": "3", "safe": "s"},
         {"plain": "nonsense", "grouped": "", "yes_no": "unknown"},
+        {
+            "text": '<script>"x"</script>&',
+            "text_attrs": "张三",
+            "number": "0",
+            "decimal": "1.50",
+            "email": "a&b@example.com",
+            "url": "https://example.com/?a=1&b=2",
+            "password": "p<w>",
+            "hidden": "h'1",
+            "day": "2026-12-07",
+            "moment": "2026-12-07 08:30",
+            "hour": "08:30",
+            "search": "",
+            "phone": "138 0000 0000",
+        },
+        {"number": "nonsense", "day": "2026-02-30", "hour": "25:00"},
     ],
 )
 def test_every_select_is_written_as_the_templates_write_it(world, data):
@@ -50,6 +83,9 @@ def test_every_select_is_written_as_the_templates_write_it(world, data):
     for name in fast.fields:
         assert str(fast[name]) == str(templates[name]), name
     assert str(fast["grouped"]).count("<optgroup") == 2
+    # Every input kind the renderer writes is in the form above.
+    written = {type(fast.fields[name].widget).template_name for name in fast.fields}
+    assert written >= INPUTS
 
 
 def test_an_option_with_a_template_of_its_own_goes_through_the_templates(world):

@@ -45,14 +45,18 @@ def test_ratio_rounds_and_refuses_what_is_missing():
 
 
 def test_floor_ratio_divides_by_the_same_users_floor():
-    floors = [{"user": "sw", "p50_ms": 10.0}, {"user": "sup", "p50_ms": 20.0}]
+    floors = [
+        {"user": "sw", "p50_ms": 10.0, "python_kcalls": 20.0},
+        {"user": "sup", "p50_ms": 20.0, "python_kcalls": 25.0},
+    ]
     pages = [
-        {"page": "list · sw", "user": "sw", "p50_ms": 35.0},
-        {"page": "list · sup", "user": "sup", "p50_ms": 35.0},
-        {"page": "list · nobody", "user": "nobody", "p50_ms": 35.0},
+        {"page": "list · sw", "user": "sw", "p50_ms": 35.0, "python_kcalls": 60.0},
+        {"page": "list · sup", "user": "sup", "p50_ms": 35.0, "python_kcalls": 50.0},
+        {"page": "list · nobody", "user": "nobody", "p50_ms": 35.0, "python_kcalls": 50.0},
     ]
     bench.add_floor_ratios(pages, floors)
     assert [p["floor_ratio"] for p in pages] == [3.5, 1.75, None]
+    assert [p["calls_floor_ratio"] for p in pages] == [3.0, 2.0, None]
 
 
 def test_flatness_from_an_earlier_runs_json():
@@ -79,6 +83,8 @@ def _figure(page, user, p50, **extra):
         "baseline_p50_ms": None,
         "flatness": None,
         "floor_ratio": None,
+        "python_kcalls": None,
+        "calls_floor_ratio": None,
     }
     figure.update(extra)
     return figure
@@ -101,6 +107,8 @@ def test_table_has_the_floor_rows_first_and_every_column():
                 baseline_p50_ms=16.0,
                 flatness=1.25,
                 floor_ratio=2.5,
+                python_kcalls=60.0,
+                calls_floor_ratio=3.0,
             ),
             _figure("rates · county supervisor", "sup_county", 11.8),
         ],
@@ -147,8 +155,9 @@ def test_table_has_the_floor_rows_first_and_every_column():
     assert "× floor" in header and "base p50" in header
     assert len(rule) == len(header) == len(floor) == len(page) == len(other)
     assert floor.startswith("floor (base layout) · sw_chengguan")
-    assert page.split()[-3:] == ["2.5", "16.0", "1.25"]
-    assert other.split()[-3:] == ["-", "-", "-"]  # no floor row and no baseline: dashes, not zeros
+    assert page.split()[-5:] == ["2.5", "60.0", "3.0", "16.0", "1.25"]
+    assert "k calls" in header and "calls × fl" in header
+    assert other.split()[-5:] == ["-"] * 5  # no floor row, calls or baseline: dashes, not zeros
     peers = [line for line in lines if line.startswith("guardian get_objects_for_user")]
     assert [line.split()[-2:] for line in peers] == [["0.45", "20.0"], ["0.2", "25.0"]]
     assert any(line.startswith("rows differ where a supervisor sees by region") for line in lines)

@@ -70,7 +70,9 @@ def test_bench_against_a_baseline_database_with_floor_and_peers(baseline_url, tm
     for floor in result["floors"]:
         assert floor["p50_ms"] > 0 and floor["baseline_p50_ms"] > 0 and floor["flatness"] > 0
         assert floor["queries"] <= 6, floor  # the layout alone: session, user, post, tokens
+        assert floor["python_kcalls"] > 1, floor
     floors = {f["user"]: f["p50_ms"] for f in result["floors"]}
+    floor_calls = {f["user"]: f["python_kcalls"] for f in result["floors"]}
     assert len(result["pages"]) == 20
     for page in result["pages"]:
         assert page["baseline_p50_ms"] > 0, page
@@ -82,6 +84,10 @@ def test_bench_against_a_baseline_database_with_floor_and_peers(baseline_url, tm
             page["p50_ms"] / floors[page["user"]], rel=0.02, abs=0.01
         ), page
         assert page["baseline_visible_persons"] > 0, page
+        assert page["python_kcalls"] > 1, page
+        assert page["calls_floor_ratio"] == pytest.approx(
+            page["python_kcalls"] / floor_calls[page["user"]], rel=0.02, abs=0.01
+        ), page
     by_page = {p["page"]: p for p in result["pages"]}
     # The county supervisor sees the whole county: more persons in the main database than in the baseline.
     county = by_page["person list · county supervisor"]
