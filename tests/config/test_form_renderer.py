@@ -42,7 +42,7 @@ class Everything(forms.Form):
     number = forms.IntegerField(required=False, min_value=0)
     decimal = forms.DecimalField(required=False)
     email = forms.EmailField(required=False)
-    url = forms.URLField(required=False)
+    url = forms.URLField(required=False, assume_scheme="https")
     password = forms.CharField(required=False, widget=forms.PasswordInput(render_value=True))
     hidden = forms.CharField(required=False, widget=forms.HiddenInput)
     day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
