@@ -2,6 +2,8 @@
 own method does, for every choice of every field, in Chinese and in English, and for a value
 that is no choice; and the table follows the active language."""
 
+from pathlib import Path
+
 from django.apps import apps
 from django.db import models
 from django.utils import translation
@@ -9,21 +11,13 @@ from django.utils import translation
 from casework.choice_labels import ChoiceLabels
 from casework.models import Obligation, ObligationKind
 
-PROJECT_APPS = {
-    "casework",
-    "permissions",
-    "obligations",
-    "workflows",
-    "notifications",
-    "oversight",
-    "caseload",
-    "drugfree",
-}
+# The project's own apps: those whose code lives in this repository, not in a library.
+ROOT = str(Path(__file__).resolve().parents[2])
 
 
 def _fields_with_choices():
     for model in apps.get_models():
-        if model._meta.app_label not in PROJECT_APPS:
+        if not model._meta.app_config.path.startswith(ROOT) or ".venv" in model._meta.app_config.path:
             continue
         for field in model._meta.concrete_fields:
             if field.choices and hasattr(model, f"get_{field.name}_display"):
