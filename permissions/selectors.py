@@ -16,6 +16,7 @@ from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils import timezone
 
+from casework.built import built_once
 from casework.models import Agency, CaseEvent, Episode, Person, Referral, Staff, TeamMember
 
 from .kinds import EVENT_RECORD_TYPE, FILE, OBLIGATION_RECORD_TYPE, kinds_of_type, kinds_readable
@@ -251,15 +252,17 @@ def record_types_for(user, person: Person) -> set[str]:
     return set(person_access_for(user, person).record_types)
 
 
-def person_episodes(person: Person) -> QuerySet[Episode]:
-    """Episodes of a person already let through the door."""
-    return person.episodes.select_related("township", "community").order_by("-decision_date", "-id")
+def person_episodes(person: Person, episodes: QuerySet[Episode] | None = None) -> QuerySet[Episode]:
+    """Episodes of a person already let through the door (of `episodes`, an annotated queryset of
+    all episodes, when given)."""
+    episodes = person.episodes.all() if episodes is None else episodes.filter(person=person)
+    return episodes.select_related("township", "community").order_by("-decision_date", "-id")
 
 
 def person_team(person: Person) -> QuerySet[TeamMember]:
     return (
         TeamMember.objects.filter(episode__person=person)
-        .select_related("role", "user__staff__agency", "episode")
+        .select_related("role", "user__staff__agency")
         .order_by("-episode__decision_date", "role__order", "start_date")
     )
 
@@ -412,20 +415,53 @@ def actionable_tasks(user):
     user's agency group grant on the episode's person (guardian's direct-FK table), not loaded
     into Python.
     """
-    from viewflow.workflow.models import Process, Task
-    from viewflow.workflow.status import STATUS
+    from viewflow.workflow.models import Task
 
     staff = staff_for(user)
     if staff is None:
         return Task.objects.none()
     episode_type = _episode_content_type_id()
-    # The same literal predicate as the partial index of open human steps (workflows migration
-    # 0009), so the planner may use it in every branch.
-    open_steps = {"flow_task_type": "HUMAN", "status__in": [STATUS.NEW, STATUS.ASSIGNED]}
-    open_tasks = Task.objects.filter(**open_steps, process__artifact_content_type_id=episode_type)
+    open_tasks = Task.objects.filter(**_OPEN_STEPS, process__artifact_content_type_id=episode_type)
     group_id = agency_group_id(staff)
     if group_id is None:
         return open_tasks.filter(owner=user)
+    ids = _actionable_ids_sql(
+        router.db_for_read(Task),
+        user.pk,
+        group_id,
+        staff.agency.kind,
+        staff.agency.region_id,
+        supervisor_region_path(user),
+        episode_type,
+        tuple(_permission_id(codename) for codename in _ACT_CODENAMES),
+    )
+    return open_tasks.filter(pk__in=RawSQL(*ids))
+
+
+# The same literal predicate as the partial index of open human steps (workflows migration
+# 0009), so the planner may use it in every branch.
+_OPEN_STEPS = {"flow_task_type": "HUMAN", "status__in": ["NEW", "ASSIGNED"]}
+_ACT_CODENAMES = ("act_work_station", "act_police")
+
+
+@lru_cache(maxsize=8192)
+def _actionable_ids_sql(
+    alias: str,
+    user_id: int,
+    group_id: int,
+    agency_kind: str,
+    agency_region_id: int,
+    region_path: str | None,
+    episode_type: int,
+    act_permission_ids: tuple[int, ...],
+) -> tuple:
+    """The UNION ALL of the task ids a user of an agency holds or may claim, as SQL compiled once
+    per process for everything it depends on (all in the key): building and compiling its five
+    branches cost more than PostgreSQL's work on it, on every page that shows the queue."""
+    from viewflow.workflow.models import Process, Task
+    from viewflow.workflow.status import STATUS
+
+    from casework.models import Transfer
 
     def claimable(owner_permission: str, episodes, **more):
         processes = Process.objects.filter(
@@ -433,7 +469,7 @@ def actionable_tasks(user):
         )
         return (
             Task.objects.filter(
-                **open_steps,
+                **_OPEN_STEPS,
                 status=STATUS.NEW,
                 owner__isnull=True,
                 owner_permission=owner_permission,
@@ -445,24 +481,20 @@ def actionable_tasks(user):
         )
 
     # Task's default ordering would sort each branch: a set of ids needs none.
-    branches = [Task.objects.filter(**open_steps, owner=user).order_by().values("pk")]
-    station = staff.agency.kind == Agency.Kind.WORK_STATION
-    for codename in ("act_work_station", "act_police"):
-        held = PersonGroupObjectPermission.objects.filter(
-            group_id=group_id, permission_id=_permission_id(codename)
-        )
+    branches = [Task.objects.filter(**_OPEN_STEPS, owner_id=user_id).order_by().values("pk")]
+    station = agency_kind == Agency.Kind.WORK_STATION
+    for codename, permission_id in zip(_ACT_CODENAMES, act_permission_ids, strict=True):
+        held = PersonGroupObjectPermission.objects.filter(group_id=group_id, permission_id=permission_id)
         episodes = Episode.objects.filter(person_id__in=held.values("content_object_id"))
         owner_permission = f"casework.{codename}"
         if station and codename == "act_work_station":
             # A station does the steps of the episodes it executes, except accepting its own
             # transfer request; the new place of a pending transfer (戒毒条例 art 22) holds the
             # person for that request only, and may accept or decline it, nothing else.
-            from casework.models import Transfer
-
-            own = episodes.filter(township_id=staff.agency.region_id).values("pk")
+            own = episodes.filter(township_id=agency_region_id).values("pk")
             branches.append(claimable(owner_permission, own).exclude(flow_task=TRANSFER_ACCEPT))
             receiving = Transfer.objects.filter(
-                status=Transfer.Status.REQUESTED, to_township_id=staff.agency.region_id
+                status=Transfer.Status.REQUESTED, to_township_id=agency_region_id
             ).values("episode_id")
             branches.append(claimable(owner_permission, receiving, flow_task=TRANSFER_ACCEPT))
         else:
@@ -471,12 +503,11 @@ def actionable_tasks(user):
     # 禁毒办 (owner_permission = workflows.flows.SUPERVISOR, a marker checked by the node itself)
     # are matched by region: episodes whose township lies under the supervisor's region. One more
     # branch in the same statement, only for supervisors.
-    region_path = supervisor_region_path(user)
     if region_path is not None:
         in_region = Episode.objects.filter(township__path__startswith=region_path).values("pk")
         branches.append(claimable("casework.supervise_region", in_region))
     first, *rest = branches
-    return open_tasks.filter(pk__in=first.union(*rest, all=True))
+    return first.union(*rest, all=True).query.get_compiler(using=alias).as_sql()
 
 
 def task_actionable(user, task) -> bool:
@@ -505,6 +536,39 @@ def visible_obligations(user, *, per_row: bool = False):
     """
     from casework.models import Obligation
 
+    if staff_for(user) is None:
+        return Obligation.objects.none()
+    return _visible_obligations_built(_door_key(user), user, per_row)
+
+
+def _door_key(user) -> tuple:
+    """Everything `visible_persons(user, record_type)` depends on, for any record type: the
+    database, the user, their agency group, a supervisor's region (with whether they also hold
+    grants) and the matrix's record types for supervisors, the permission ids, and the day (a
+    membership's end). A queryset built from the door alone may be kept under this key."""
+    staff = staff_for(user)
+    region_path = supervisor_region_path(user)
+    by_region = region_path is not None
+    return (
+        router.db_for_read(PersonUserObjectPermission),
+        user.pk,
+        agency_group_id(staff),
+        region_path,
+        by_region and _has_user_grants(user),
+        frozenset(_supervisor_types(user)) if by_region else frozenset(),
+        tuple(sorted(person_permission_ids().items())),
+        timezone.localdate(),
+    )
+
+
+# The record types of obligations other than the file's, in a fixed order.
+_OBLIGATION_TYPES = tuple(sorted(set(OBLIGATION_RECORD_TYPE.values()) - {FILE}))
+
+
+@built_once(maxsize=512)
+def _visible_obligations_built(door_key: tuple, user, per_row: bool):
+    from casework.models import Obligation
+
     def person_readable(record_type=None):
         persons = visible_persons(user) if record_type is None else visible_persons(user, record_type)
         if per_row:
@@ -512,7 +576,7 @@ def visible_obligations(user, *, per_row: bool = False):
         return Q(person__in=persons.values("pk"))
 
     readable = Q(kind__in=kinds_of_type(OBLIGATION_RECORD_TYPE, FILE)) & person_readable()
-    for record_type in sorted(set(OBLIGATION_RECORD_TYPE.values()) - {FILE}):
+    for record_type in _OBLIGATION_TYPES:
         readable |= Q(kind__in=kinds_of_type(OBLIGATION_RECORD_TYPE, record_type)) & person_readable(
             record_type
         )
@@ -541,9 +605,8 @@ def person_obligations_readable(user, person_id: OuterRef):
     type once per figure, a hash of 563 persons for a police station, several times a page.
     Never for a person not known to be visible: the file's kinds are not checked here.
     """
-    from casework.models import Obligation
 
-    return Obligation.objects.filter(person=person_id).filter(_kinds_readable(user))
+    return _obligations_readable(user).filter(person=person_id)
 
 
 def page_obligations_readable(user, person_ids: Collection[int]):
@@ -551,29 +614,52 @@ def page_obligations_readable(user, person_ids: Collection[int]):
     `visible_persons(user)` (a page of the person list), by the rules of
     `person_obligations_readable`. Never for ids from anywhere else: the file's kinds are not
     checked here."""
+
+    return _obligations_readable(user).filter(person_id__in=list(person_ids))
+
+
+def _obligations_readable(user):
+    if staff_for(user) is None:
+        from casework.models import Obligation
+
+        return Obligation.objects.none()
+    return _obligations_readable_built(_door_key(user), user)
+
+
+@built_once(maxsize=512)
+def _obligations_readable_built(door_key: tuple, user):
     from casework.models import Obligation
 
-    return Obligation.objects.filter(person_id__in=list(person_ids)).filter(_kinds_readable(user))
+    return Obligation.objects.filter(_kinds_readable(user))
 
 
-def _talks_readable(user) -> Q:
-    return Q(Exists(visible_persons(user, RecordType.TALK).filter(pk=OuterRef("person_id"))))
+def _talks_readable(user):
+    from casework.models import Talk
+
+    if staff_for(user) is None:
+        return Talk.objects.none()
+    return _talks_readable_built(_door_key(user), user)
+
+
+@built_once(maxsize=512)
+def _talks_readable_built(door_key: tuple, user):
+    from casework.models import Talk
+
+    return Talk.objects.filter(
+        Exists(visible_persons(user, RecordType.TALK).filter(pk=OuterRef("person_id")))
+    )
 
 
 def person_talks_readable(user, person_id: OuterRef):
     """Return the talks of one person of an outer query on `visible_persons(user)`, if the user
     may read that person's talk records (checked on that person only)."""
-    from casework.models import Talk
-
-    return Talk.objects.filter(person=person_id).filter(_talks_readable(user))
+    return _talks_readable(user).filter(person=person_id)
 
 
 def page_talks_readable(user, person_ids: Collection[int]):
     """Return the talks of `person_ids`, persons just read through `visible_persons(user)`, of
     those whose talk records the user may read."""
-    from casework.models import Talk
-
-    return Talk.objects.filter(person_id__in=list(person_ids)).filter(_talks_readable(user))
+    return _talks_readable(user).filter(person_id__in=list(person_ids))
 
 
 def visible_talks(user):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from casework import holds
+from casework.built import built_once
 from casework.deadlines import period_label
 from casework.forms import ID_ERRORS, EpisodeForm, PersonEditForm, PersonForm, PersonSearchForm, RevealForm
 from casework.idnumber import InvalidIdNumber, looks_like_id_number, parse_id_number
@@ -98,7 +99,7 @@ def _due_work(user, staff, today) -> dict:
         | work.bucket_filter("today", today)
         | work.bucket_filter("week", today)
     )
-    rows = list(soon.select_related("person", "episode").order_by("due_by", "pk")[:HOME_DUE_ROWS])
+    rows = list(work.duty_rows_of(soon).order_by("due_by", "pk")[:HOME_DUE_ROWS])
     for row in rows:
         row.bucket = work.bucket_of(row, today)
     acts_for_agency = selectors.agency_group_id(staff) is not None
@@ -358,6 +359,20 @@ def _transfer_request(request, gate: PersonGate):
     )
 
 
+@built_once()
+def _detail_episodes(with_counters: bool):
+    """Episodes as the person page shows them: whether each has an agreement and a plan to
+    print, why its completion waits, and (for readers of violations) the breach counter, all
+    riding on the episodes query."""
+    episodes = Episode.objects.annotate(
+        has_agreement=Exists(Agreement.objects.filter(episode=OuterRef("pk"))),
+        has_plan=Exists(Plan.objects.filter(episode=OuterRef("pk"))),
+    )
+    return holds.episodes_with_completion_hold(
+        breaches.episodes_with_counters(episodes) if with_counters else episodes
+    )
+
+
 def person_detail(request, pk):
     gate = person_gate(request.user, pk, file=False)
     if gate.transfer_request_only:
@@ -369,17 +384,7 @@ def person_detail(request, pk):
         request=request, person_ids=[person.pk], action=AccessLog.Action.DETAIL, record_types=["identity"]
     )
     staff = selectors.staff_for(request.user)
-    # Whether each episode has an agreement and a plan to print rides on the episodes query.
-    person_episodes = selectors.person_episodes(person).annotate(
-        has_agreement=Exists(Agreement.objects.filter(episode=OuterRef("pk"))),
-        has_plan=Exists(Plan.objects.filter(episode=OuterRef("pk"))),
-    )
-    episodes = holds.episodes_with_completion_hold(
-        breaches.episodes_with_counters(person_episodes)
-        if RecordType.VIOLATION in record_types
-        else person_episodes
-    )
-    episodes = list(episodes)
+    episodes = list(selectors.person_episodes(person, _detail_episodes(RecordType.VIOLATION in record_types)))
     for episode in episodes:
         reason = holds.hold_reason(episode) if episode.is_open else ""
         episode.completion_held = bool(reason)

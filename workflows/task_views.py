@@ -34,11 +34,14 @@ from workflows.work import (
     BUCKETS,
     RECORDABLE,
     bucket_counts,
+    bucket_counts_of,
     bucket_filter,
     bucket_of,
     duties_agency,
     duties_mine,
+    duty_rows_of,
     referrals_to_do,
+    with_bucket_counts,
 )
 
 
@@ -183,7 +186,9 @@ def my_tasks(request):
     tasks = list(tasks_qs[: LIST_LIMIT + 1])  # one more than shown tells "more than 50" without a COUNT
     more_tasks = len(tasks) > LIST_LIMIT
     tasks = tasks[:LIST_LIMIT]
-    episodes = Episode.objects.in_bulk([t.process.artifact_object_id for t in tasks])
+    episodes = Episode.objects.only(
+        "person_id", "report_deadline", "report_period_days", "report_day_count"
+    ).in_bulk([t.process.artifact_object_id for t in tasks])
     persons = {e.pk: e.person_id for e in episodes.values()}
     names = dict(
         selectors.visible_persons(request.user).filter(pk__in=set(persons.values())).values_list("pk", "name")
@@ -222,14 +227,19 @@ def my_tasks(request):
     else:
         scope = "mine"
         duties = duties_mine(request.user, staff, today)
-    counts = bucket_counts(duties, today)
     shown = duties
     if filters.get("due"):
         shown = shown.filter(bucket_filter(filters["due"], today))
     if filters.get("kind"):
         shown = shown.filter(kind=filters["kind"])
     sort = filters.get("sort") or "due"
-    items = list(shown.select_related("person", "episode").order_by(*SORTS[sort])[: LIST_LIMIT + 1])
+    if shown is duties:
+        # Nothing filtered out: the rows carry the counts of the whole set (one statement).
+        items = list(duty_rows_of(with_bucket_counts(duties, today)).order_by(*SORTS[sort])[: LIST_LIMIT + 1])
+        counts = bucket_counts_of(items)
+    else:
+        counts = bucket_counts(duties, today)
+        items = list(duty_rows_of(shown).order_by(*SORTS[sort])[: LIST_LIMIT + 1])
     for item in items:
         item.person_url = person_url(item.person_id)
     return render(

@@ -10,7 +10,7 @@ receiving 人社所 or 民政办.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Window
 from django.utils.translation import gettext_lazy
 
 from casework.models import Agency, Episode, Obligation, Referral, Staff, TeamMember
@@ -89,9 +89,44 @@ def duties_agency(user, staff: Staff | None, today: date) -> QuerySet[Obligation
     return party_duties(user, staff, today)
 
 
+# What a row of due work shows (the person's name, the duty, its deadline and status, and
+# whether its episode may be recorded now): the rest of the person and episode stays unread.
+DUTY_ROW_FIELDS = (
+    "kind",
+    "status",
+    "due_by",
+    "period_days",
+    "day_count",
+    "person",
+    "person__name",
+    "episode",
+    "episode__status",
+)
+
+
+def duty_rows_of(duties: QuerySet[Obligation]) -> QuerySet[Obligation]:
+    """Return the duties with what their rows show loaded in the same statement."""
+    return duties.select_related("person", "episode").only(*DUTY_ROW_FIELDS)
+
+
 def bucket_counts(duties: QuerySet[Obligation], today: date) -> dict[str, int]:
     """Return {bucket: number of duties} in one aggregate query."""
     return duties.aggregate(**{b: Count("pk", filter=bucket_filter(b, today)) for b in BUCKETS})
+
+
+def with_bucket_counts(duties: QuerySet[Obligation], today: date) -> QuerySet[Obligation]:
+    """Annotate each duty with the number of duties in each bucket of the whole set (a window over
+    every row, counted before any LIMIT): a page that lists a slice of the duties and counts all
+    of them reads both in one statement. `bucket_counts_of` reads them back."""
+    return duties.annotate(
+        **{f"in_bucket_{b}": Window(Count("pk", filter=bucket_filter(b, today))) for b in BUCKETS}
+    )
+
+
+def bucket_counts_of(rows: list[Obligation]) -> dict[str, int]:
+    """Return {bucket: number of duties} from rows read through `with_bucket_counts` (all zero
+    when there are none)."""
+    return {b: getattr(rows[0], f"in_bucket_{b}") if rows else 0 for b in BUCKETS}
 
 
 @dataclass(frozen=True)

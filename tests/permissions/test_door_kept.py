@@ -1,0 +1,95 @@
+"""What the door keeps between requests (compiled SQL and built querysets) follows every change.
+
+The work queue's SQL and the readable-obligation querysets are kept per process under a key of
+everything they depend on. A user moved to another agency, a membership that ends, a changed
+matrix, or another database must each answer as if nothing had been kept.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from casework.built import built_once
+from casework.models import Obligation, Person, Staff, TeamMember
+from permissions import selectors
+from permissions.models import Party, RecordAccessRule, RecordType
+from permissions.services import sync_person_grants
+from tests import factories as f
+from tests.workflows.test_intake_flow import open_task, register
+
+pytestmark = pytest.mark.django_db
+
+
+def fresh(user):
+    """The same user as a new request sees them (no post cached on the object)."""
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def test_a_kept_queryset_is_copied_for_each_caller_and_never_evaluated_itself():
+    builds = []
+
+    @built_once()
+    def everyone(kind: str):
+        builds.append(kind)
+        return Person.objects.filter(name__startswith=kind)
+
+    first = everyone("张")
+    narrowed = first.filter(pk=-1)
+    assert list(narrowed) == [] and first.query is not narrowed.query
+    second = everyone("张")
+    assert builds == ["张"]
+    assert second is not first and second._result_cache is None
+    assert str(second.query) == str(everyone("张").query)
+    everyone("李")
+    assert builds == ["张", "李"]
+
+
+def test_a_station_user_moved_to_another_township_gets_that_townships_queue_at_once(client, world):
+    episode = register(client, world)
+    task = open_task(episode, "report_in")
+    ws = world["work_station1_user"]
+    assert task in selectors.actionable_tasks(fresh(ws))
+    # The move: the post's agency and the agency group the user acts for.
+    ws.groups.remove(world["work_station1"].group)
+    ws.groups.add(world["work_station2"].group)
+    Staff.objects.filter(user=ws).update(agency=world["work_station2"])
+    assert task not in selectors.actionable_tasks(fresh(ws))
+    assert set(selectors.actionable_tasks(fresh(ws))) == set(
+        selectors.actionable_tasks(fresh(world["work_station2_user"]))
+    )
+
+
+def test_duties_follow_a_membership_that_ends_and_a_matrix_that_changes(world):
+    today = timezone.localdate()
+    person = f.person_with_episode(world["c1"])
+    episode = person.episodes.get()
+    sw = world["sw1_user"]
+    member = f.add_member(person, sw, "community")
+    test = Obligation.objects.create(
+        episode=episode,
+        person=person,
+        township_id=episode.township_id,
+        kind="drug_test",
+        sequence=1,
+        programme_year=1,
+        due_from=today - timedelta(days=27),
+        due_by=today + timedelta(days=3),
+    )
+
+    def readable(user):
+        return set(selectors.visible_obligations(fresh(user), per_row=True).values_list("pk", flat=True))
+
+    assert test.pk in readable(sw)
+    # The membership ends (yesterday): the grant row stays until the next sync, and the door
+    # compares its end with today in the statement.
+    TeamMember.objects.filter(pk=member.pk).update(end_date=today - timedelta(days=1))
+    sync_person_grants([person.pk])
+    assert test.pk not in readable(sw)
+
+    # A township supervisor reads drug tests by the matrix: take the type out, and they no longer do.
+    supervisor = world["sup1_user"]
+    assert test.pk in readable(supervisor)
+    RecordAccessRule.objects.filter(party=Party.SUPERVISOR, record_type=RecordType.DRUGTEST).delete()
+    assert test.pk not in readable(supervisor)
