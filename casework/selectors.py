@@ -109,9 +109,16 @@ def communities_under(region: Region):
 
 def search_communities(agency: Agency):
     """The communities a person search may name: the county's for a police station (it holds
-    persons by residence and by household registration), else those under the agency's region."""
-    base = agency.region
-    return communities_under(Region.objects.get_root(base) if agency.kind == Agency.Kind.POLICE else base)
+    persons by residence and by household registration), else those under the agency's region.
+    The county is the root of the region's path (no query); a choice needs its name and path."""
+    path = agency.region.path
+    if agency.kind == Agency.Kind.POLICE:
+        path = path[: Region.steplen]
+    return (
+        Region.objects.filter(level=Region.Level.COMMUNITY, path__startswith=path)
+        .order_by("path")
+        .only("name", "path")
+    )
 
 
 def with_current_episode(persons: QuerySet[Person]) -> QuerySet[Person]:

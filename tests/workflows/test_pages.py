@@ -81,6 +81,8 @@ def count_queries(client, url):
     [
         ("work_station1_user", 8),
         ("sw1_user", 8),
+        # The county's communities for a police station, found from its region's path.
+        ("police1_user", 8),
         ("civil_affairs1_user", 8),
         ("sup1_user", 9),
         ("county_sup_user", 9),
