@@ -173,6 +173,22 @@ def visible_persons(user, record_type: str | None = None) -> QuerySet[Person]:
     return Person.objects.filter(pk__in=_granted_person_ids(user, staff, codename))
 
 
+@lru_cache(maxsize=1)
+def _person_region_rules() -> tuple[str, ...]:
+    """The local rule settings of a person's three regions, left unread with the person: pages
+    show the regions' names and the door compares their paths, and a rule is read up the tree
+    from the township where a deadline needs it (casework.selectors.region_setting)."""
+    from casework.models import Region
+
+    shown = {"id", "path", "depth", "numchild", "name", "code", "level"}
+    return tuple(
+        f"{relation}__{field.name}"
+        for relation in ("region", "residence_region", "household_region")
+        for field in Region._meta.concrete_fields
+        if field.name not in shown
+    )
+
+
 def person_get(user, person_id, record_type: str | None = None) -> Person:
     """Return the person if the user may see it, else raise Http404."""
     try:
@@ -182,6 +198,7 @@ def person_get(user, person_id, record_type: str | None = None) -> Person:
     person = (
         visible_persons(user, record_type)
         .select_related("region", "residence_region", "household_region")
+        .defer(*_person_region_rules())
         .filter(pk=person_id)
         .first()
     )
@@ -444,7 +461,7 @@ _OPEN_STEPS = {"flow_task_type": "HUMAN", "status__in": ["NEW", "ASSIGNED"]}
 _ACT_CODENAMES = ("act_work_station", "act_police")
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1024)
 def _actionable_ids_sql(
     alias: str,
     user_id: int,
@@ -565,7 +582,7 @@ def _door_key(user) -> tuple:
 _OBLIGATION_TYPES = tuple(sorted(set(OBLIGATION_RECORD_TYPE.values()) - {FILE}))
 
 
-@built_once(maxsize=512)
+@built_once(maxsize=256)
 def _visible_obligations_built(door_key: tuple, user, per_row: bool):
     from casework.models import Obligation
 
@@ -626,7 +643,7 @@ def _obligations_readable(user):
     return _obligations_readable_built(_door_key(user), user)
 
 
-@built_once(maxsize=512)
+@built_once(maxsize=256)
 def _obligations_readable_built(door_key: tuple, user):
     from casework.models import Obligation
 
@@ -641,7 +658,7 @@ def _talks_readable(user):
     return _talks_readable_built(_door_key(user), user)
 
 
-@built_once(maxsize=512)
+@built_once(maxsize=256)
 def _talks_readable_built(door_key: tuple, user):
     from casework.models import Talk
 
