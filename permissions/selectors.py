@@ -605,7 +605,7 @@ def _kinds_readable(user) -> Q:
     and each other kind where the user may read its record type of that person (a correlated
     EXISTS on the row's person, an index probe of the grants)."""
     readable = Q(kind__in=kinds_of_type(OBLIGATION_RECORD_TYPE, FILE))
-    for record_type in sorted(set(OBLIGATION_RECORD_TYPE.values()) - {FILE}):
+    for record_type in _OBLIGATION_TYPES:
         readable |= Q(kind__in=kinds_of_type(OBLIGATION_RECORD_TYPE, record_type)) & Q(
             Exists(visible_persons(user, record_type).filter(pk=OuterRef("person_id")))
         )
@@ -622,7 +622,6 @@ def person_obligations_readable(user, person_id: OuterRef):
     type once per figure, a hash of 563 persons for a police station, several times a page.
     Never for a person not known to be visible: the file's kinds are not checked here.
     """
-
     return _obligations_readable(user).filter(person=person_id)
 
 
@@ -631,7 +630,6 @@ def page_obligations_readable(user, person_ids: Collection[int]):
     `visible_persons(user)` (a page of the person list), by the rules of
     `person_obligations_readable`. Never for ids from anywhere else: the file's kinds are not
     checked here."""
-
     return _obligations_readable(user).filter(person_id__in=list(person_ids))
 
 
