@@ -603,12 +603,19 @@ def _visible_obligations_built(door_key: tuple, user, per_row: bool):
 def _kinds_readable(user) -> Q:
     """The obligations of a person the user may see that the user may also read: the file's kinds,
     and each other kind where the user may read its record type of that person (a correlated
-    EXISTS on the row's person, an index probe of the grants)."""
+    EXISTS on the row's person, an index probe of the grants).
+
+    A supervisor who sees persons by region alone reads a type the matrix gives supervisors of
+    every person they see (`visible_persons` is the same region for that type), so those kinds
+    need no check of the person: the EXISTS would hash the region's every person for it."""
     readable = Q(kind__in=kinds_of_type(OBLIGATION_RECORD_TYPE, FILE))
+    by_region_alone = _supervisor_types(user) if region_only_path(user) is not None else set()
     for record_type in _OBLIGATION_TYPES:
-        readable |= Q(kind__in=kinds_of_type(OBLIGATION_RECORD_TYPE, record_type)) & Q(
-            Exists(visible_persons(user, record_type).filter(pk=OuterRef("person_id")))
-        )
+        kinds = Q(kind__in=kinds_of_type(OBLIGATION_RECORD_TYPE, record_type))
+        if record_type in by_region_alone:
+            readable |= kinds
+        else:
+            readable |= kinds & Q(Exists(visible_persons(user, record_type).filter(pk=OuterRef("person_id"))))
     return readable
 
 
@@ -660,6 +667,9 @@ def _talks_readable(user):
 def _talks_readable_built(door_key: tuple, user):
     from casework.models import Talk
 
+    if region_only_path(user) is not None and RecordType.TALK in _supervisor_types(user):
+        # Read by region alone (see `_kinds_readable`): the talks of every person they see.
+        return Talk.objects.all()
     return Talk.objects.filter(
         Exists(visible_persons(user, RecordType.TALK).filter(pk=OuterRef("person_id")))
     )

@@ -93,3 +93,54 @@ def test_duties_follow_a_membership_that_ends_and_a_matrix_that_changes(world):
     assert test.pk in readable(supervisor)
     RecordAccessRule.objects.filter(party=Party.SUPERVISOR, record_type=RecordType.DRUGTEST).delete()
     assert test.pk not in readable(supervisor)
+
+
+def test_a_pages_readable_due_items_and_talks_are_the_doors_for_every_party(world):
+    """The person list's figures read only the page's persons' due items and talks; of persons
+    the door lets through they must be exactly what the door's own obligations and talks give,
+    for every party and for supervisors reading by region alone (rules.md §2, the matrix)."""
+    from casework.models import ObligationKind, Talk
+
+    today = timezone.localdate()
+    persons = []
+    for community in ("c1", "c2"):
+        person = f.person_with_episode(world[community])
+        episode = person.episodes.get()
+        f.add_member(person, world[f"sw{community[1]}_user"], "community")
+        f.add_member(person, world[f"police{community[1]}_user"], "police")
+        for n, kind in enumerate(ObligationKind.values, start=1):
+            Obligation.objects.create(
+                episode=episode,
+                person=person,
+                township_id=episode.township_id,
+                kind=kind,
+                sequence=n,
+                programme_year=1,
+                due_from=today - timedelta(days=10),
+                due_by=today + timedelta(days=n),
+            )
+        Talk.objects.create(
+            episode=episode,
+            person=person,
+            staff=world[f"work_station{community[1]}_user"],
+            held_on=today,
+            kind=Talk.Kind.TALK,
+            summary="近况",
+        )
+        persons.append(person)
+    users = [value for key, value in world.items() if key.endswith("_user")]
+    for user in users:
+        ids = list(selectors.visible_persons(fresh(user)).values_list("pk", flat=True))
+        due = set(selectors.page_obligations_readable(fresh(user), ids).values_list("pk", flat=True))
+        door = set(
+            selectors.visible_obligations(fresh(user)).filter(person_id__in=ids).values_list("pk", flat=True)
+        )
+        assert due == door, user.username
+        talks = set(selectors.page_talks_readable(fresh(user), ids).values_list("pk", flat=True))
+        assert talks == set(selectors.visible_talks(fresh(user)).values_list("pk", flat=True)), user.username
+    # Not vacuous: some party reads the talks, and some a kind beyond the file's.
+    ids = [p.pk for p in persons]
+    assert any(selectors.page_talks_readable(fresh(u), ids).exists() for u in users)
+    assert any(
+        selectors.page_obligations_readable(fresh(u), ids).filter(kind="drug_test").exists() for u in users
+    )

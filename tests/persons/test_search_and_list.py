@@ -197,15 +197,16 @@ def _build(world, n):
 
 
 @pytest.mark.parametrize(
-    ("username", "expected"), [("work_station1_user", 6), ("police1_user", 7), ("sup1_user", 7)]
+    ("username", "expected"), [("work_station1_user", 6), ("police1_user", 6), ("sup1_user", 7)]
 )
 @pytest.mark.parametrize(
     "params", [{"q": "rY"}, {"q": "人员", "sort": "overdue"}, {"sort": "last_contact", "page": "2"}]
 )
 def test_search_and_sorted_list_query_counts_are_flat(client, world, username, expected, params):
     """session, user, staff post, count, community choices, the page with its columns (in the
-    name sort, the page's rows, then their due items and last talks); a police station also reads
-    its county (its choices span the county), a supervisor the matrix. For 3 persons and for 40."""
+    name sort, the page's rows, then their due items and last talks); a supervisor also reads the
+    matrix. A police station's choices span its county, found from its region's path without a
+    query. For 3 persons and for 40."""
     client.force_login(world[username])
     _build(world, 3)
     small = _count(client, reverse("person_list"), params)
