@@ -12,12 +12,13 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from casework.built import built_once
-from casework.models import Obligation, Person, Staff, TeamMember
+from casework.models import Person, Staff, TeamMember
 from permissions import selectors
 from permissions.models import Party, RecordAccessRule, RecordType
 from permissions.services import sync_person_grants
 from tests import factories as f
 from tests.workflows.test_intake_flow import open_task, register
+from tests.workflows.test_party_work import duty
 
 pytestmark = pytest.mark.django_db
 
@@ -64,19 +65,9 @@ def test_a_station_user_moved_to_another_township_gets_that_townships_queue_at_o
 def test_duties_follow_a_membership_that_ends_and_a_matrix_that_changes(world):
     today = timezone.localdate()
     person = f.person_with_episode(world["c1"])
-    episode = person.episodes.get()
     sw = world["sw1_user"]
     member = f.add_member(person, sw, "community")
-    test = Obligation.objects.create(
-        episode=episode,
-        person=person,
-        township_id=episode.township_id,
-        kind="drug_test",
-        sequence=1,
-        programme_year=1,
-        due_from=today - timedelta(days=27),
-        due_by=today + timedelta(days=3),
-    )
+    test = duty(person, "drug_test", today + timedelta(days=3))
 
     def readable(user):
         return set(selectors.visible_obligations(fresh(user), per_row=True).values_list("pk", flat=True))
@@ -109,16 +100,7 @@ def test_a_pages_readable_due_items_and_talks_are_the_doors_for_every_party(worl
         f.add_member(person, world[f"sw{community[1]}_user"], "community")
         f.add_member(person, world[f"police{community[1]}_user"], "police")
         for n, kind in enumerate(ObligationKind.values, start=1):
-            Obligation.objects.create(
-                episode=episode,
-                person=person,
-                township_id=episode.township_id,
-                kind=kind,
-                sequence=n,
-                programme_year=1,
-                due_from=today - timedelta(days=10),
-                due_by=today + timedelta(days=n),
-            )
+            duty(person, kind, today + timedelta(days=n))
         Talk.objects.create(
             episode=episode,
             person=person,
