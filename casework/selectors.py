@@ -104,7 +104,11 @@ def deadline_rules_by_township(kind: str) -> dict[int, tuple[int, str]]:
 
 
 def communities_under(region: Region):
-    return Region.objects.filter(level=Region.Level.COMMUNITY, path__startswith=region.path).order_by("path")
+    return _communities_below(region.path)
+
+
+def _communities_below(path: str):
+    return Region.objects.filter(level=Region.Level.COMMUNITY, path__startswith=path).order_by("path")
 
 
 def search_communities(agency: Agency):
@@ -114,11 +118,7 @@ def search_communities(agency: Agency):
     path = agency.region.path
     if agency.kind == Agency.Kind.POLICE:
         path = path[: Region.steplen]
-    return (
-        Region.objects.filter(level=Region.Level.COMMUNITY, path__startswith=path)
-        .order_by("path")
-        .only("name", "path")
-    )
+    return _communities_below(path).only("name", "path")
 
 
 def with_current_episode(persons: QuerySet[Person]) -> QuerySet[Person]:
